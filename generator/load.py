@@ -1,0 +1,719 @@
+"""Read a workspace from disk and validate it against the caseload schema.
+
+Every problem is collected as an `InputError` naming file, line and field;
+`load_workspace` raises `WorkspaceInvalid` once, with all of them, so a user
+fixes a whole batch in one go instead of replaying the tool error by error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from generator import yamlnodes
+from generator.model import (
+    CONTACT_METHODS,
+    DISCHARGE_REASONS,
+    SESSION_STATUSES,
+    Caseload,
+    Client,
+    Contact,
+    Discharge,
+    Payer,
+    Session,
+    Source,
+    TreatmentPlan,
+)
+from generator.policy import SECTIONS, SETTINGS_BY_KEY
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+INT_PATTERN = re.compile(r"[+-]?[0-9]+")
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_EXTRA_DEPTH = 64
+
+CONTENT_DIR = "content"
+PRACTICE_FILE = "site_config/practice.yaml"
+PAYERS_DIR = "site_config/payers"
+
+CLIENT_KEYS = (
+    "id", "name", "intake_date", "payer", "clinician",
+    "sessions", "treatment_plans", "contacts", "discharge",
+)
+SESSION_KEYS = ("date", "status", "note")
+PLAN_KEYS = ("date", "goals", "note")
+CONTACT_KEYS = ("date", "method", "outcome", "note")
+DISCHARGE_KEYS = ("date", "planned_on", "reason", "summary", "client_participated")
+POLICY_FILE_KEYS = ("name", *SECTIONS)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class InputError:
+    path: str
+    line: int
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.where}: {self.what}"
+
+
+class WorkspaceInvalid(Exception):
+    def __init__(self, errors: list[InputError]) -> None:
+        self.errors = sorted(errors, key=_error_order)
+        super().__init__("\n".join(map(str, self.errors)))
+
+
+def _error_order(error: InputError) -> tuple[str, int]:
+    return (error.path, error.line)
+
+
+class _Invalid(Exception):
+    """A value that failed validation; its error is already recorded."""
+
+
+class _TooLarge(Exception):
+    """Anchors and aliases expanded the document past its budget."""
+
+
+@dataclass
+class _Doc:
+    """One file being validated: where errors go, and the alias-expansion budget."""
+
+    path: str
+    errors: list[InputError]
+    budget: int
+
+    def error(self, node: Node | None, where: str, what: str) -> None:
+        line = node.start_mark.line + 1 if node is not None else 1
+        self.errors.append(InputError(self.path, line, where or "document", what))
+
+    def visit(self) -> None:
+        self.budget -= 1
+        if self.budget < 0:
+            raise _TooLarge
+
+
+def suggest(value: str, choices: Iterable[str]) -> str:
+    """"; did you mean 'x'?" when one choice is close to `value`, else ""."""
+    choices = list(choices)
+    normalised = value.strip().lower().replace("-", "_").replace(" ", "_")
+    if normalised in choices and normalised != value:
+        return f"; did you mean '{normalised}'?"
+    close = difflib.get_close_matches(normalised, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _join(where: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{where}[{key}]"
+    return f"{where}.{key}" if where else key
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return f"'{_short(node.value)}'"
+
+
+def _short(text: str, limit: int = 40) -> str:
+    # Error messages name the field, not the caseload's content: keep echoes short.
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.style is None and node.value in NULLS
+
+
+# --- scalar types -------------------------------------------------------------------
+
+
+def _scalar(doc: _Doc, node: Node, where: str, expected: str) -> str:
+    if not isinstance(node, ScalarNode):
+        doc.error(node, where, f"expected {expected}, got {_kind(node)}")
+        raise _Invalid
+    return node.value
+
+
+def _text(doc: _Doc, node: Node, where: str) -> str | None:
+    if _is_null(node):
+        return None
+    return _scalar(doc, node, where, "text")
+
+
+def _required_text(doc: _Doc, node: Node, where: str) -> str:
+    value = _text(doc, node, where)
+    if value is None or not value.strip():
+        doc.error(node, where, "must not be empty")
+        raise _Invalid
+    return value
+
+
+def _date(doc: _Doc, node: Node, where: str) -> date:
+    value = _scalar(doc, node, where, "a date like 2026-11-28")
+    if DATE_PATTERN.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    doc.error(node, where, f"'{_short(value)}' is not a date; write it like 2026-11-28")
+    raise _Invalid
+
+
+def _bool(doc: _Doc, node: Node, where: str) -> bool:
+    value = _scalar(doc, node, where, "true or false")
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    doc.error(node, where, f"expected true or false, got '{_short(value)}'")
+    raise _Invalid
+
+
+def _int(doc: _Doc, node: Node, where: str, minimum: int) -> int:
+    value = _scalar(doc, node, where, "a whole number of days")
+    if not INT_PATTERN.fullmatch(value):
+        doc.error(node, where, f"expected a whole number, got '{_short(value)}'")
+        raise _Invalid
+    number = int(value)
+    if number < minimum:
+        doc.error(node, where, f"must be at least {minimum}, got {number}")
+        raise _Invalid
+    return number
+
+
+def _enum(doc: _Doc, node: Node, where: str, choices: tuple[str, ...], what: str) -> str:
+    value = _scalar(doc, node, where, f"a {what}")
+    if value not in choices:
+        doc.error(
+            node, where,
+            f"unknown {what} '{_short(value)}'{suggest(value, choices)} "
+            f"(one of: {', '.join(choices)})",
+        )
+        raise _Invalid
+    return value
+
+
+def _goals(doc: _Doc, node: Node, where: str) -> tuple[str, ...]:
+    if _is_null(node):
+        return ()
+    if isinstance(node, SequenceNode):
+        goals = []
+        for index, item in enumerate(node.value):
+            doc.visit()
+            goal = _text(doc, item, _join(where, index))
+            if goal is not None:
+                goals.append(goal)
+        return tuple(goals)
+    value = _scalar(doc, node, where, "text or a list of texts")
+    return (value,)
+
+
+def _plain(doc: _Doc, node: Node, where: str, depth: int = 0) -> Any:
+    """A user's `x_` value as plain data, scalars kept as the text written."""
+    doc.visit()
+    if depth > MAX_EXTRA_DEPTH:
+        doc.error(node, where, f"nested more than {MAX_EXTRA_DEPTH} levels deep")
+        raise _Invalid
+    if isinstance(node, ScalarNode):
+        return None if _is_null(node) else node.value
+    if isinstance(node, SequenceNode):
+        return [_plain(doc, item, _join(where, i), depth + 1) for i, item in enumerate(node.value)]
+    return {
+        str(k.value): _plain(doc, v, _join(where, str(k.value)), depth + 1)
+        for k, v in node.value
+    }
+
+
+# --- mappings and lists -------------------------------------------------------------
+
+
+@dataclass
+class _Fields:
+    node: MappingNode
+    values: dict[str, Node] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def _fields(
+    doc: _Doc, node: Node, where: str, allowed: tuple[str, ...], required: tuple[str, ...] = (),
+    expected: str = "a mapping", suggestions: tuple[str, ...] = (),
+) -> _Fields:
+    """The keys of a mapping node, checked: no duplicates, no unknown keys."""
+    if not isinstance(node, MappingNode):
+        doc.error(node, where, f"expected {expected}, got {_kind(node)}")
+        raise _Invalid
+    fields = _Fields(node)
+    seen: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        doc.visit()
+        if not isinstance(key_node, ScalarNode):
+            doc.error(key_node, where, f"a key must be text, got {_kind(key_node)}")
+            continue
+        key = key_node.value
+        key_where = _join(where, key)
+        if key in seen:
+            doc.error(key_node, key_where, f"duplicate key (first given on line {seen[key]})")
+            continue
+        seen[key] = key_node.start_mark.line + 1
+        if key.startswith("x_"):
+            with contextlib.suppress(_Invalid):
+                fields.extras[key] = _plain(doc, value_node, key_where)
+        elif key in allowed:
+            fields.values[key] = value_node
+        else:
+            hint = suggest(key, (*allowed, *suggestions))
+            doc.error(key_node, key_where, f"unknown key '{_short(key)}'{hint}")
+    for key in required:
+        if key not in fields.values:
+            doc.error(node, where, f"missing required key '{key}'")
+    return fields
+
+
+def _items(doc: _Doc, node: Node | None, where: str) -> Iterator[tuple[int, Node, str]]:
+    if node is None or _is_null(node):
+        return
+    if not isinstance(node, SequenceNode):
+        doc.error(node, where, f"expected a list, got {_kind(node)}")
+        return
+    for index, item in enumerate(node.value):
+        doc.visit()
+        yield index, item, _join(where, index)
+
+
+def _each(doc: _Doc, node: Node | None, where: str,
+          read: Callable[[_Doc, Node, str], T]) -> tuple[T, ...]:
+    """Read every item of a list; an invalid item is recorded and skipped."""
+    out = []
+    for _, item, item_where in _items(doc, node, where):
+        with contextlib.suppress(_Invalid):
+            out.append(read(doc, item, item_where))
+    return tuple(out)
+
+
+class _Collect:
+    """Read several fields of one mapping, recording every failure, not just the first."""
+
+    def __init__(self, doc: _Doc, fields: _Fields, where: str,
+                 required: tuple[str, ...] = ()) -> None:
+        self.doc, self.fields, self.where, self.required = doc, fields, where, required
+        self.failed = False
+
+    def get(self, key: str, read: Callable[[_Doc, Node, str], T]) -> T | None:
+        node = self.fields.values.get(key)
+        if node is None:
+            self.failed |= key in self.required  # its absence is already reported
+            return None
+        where = _join(self.where, key)
+        if _is_null(node):
+            if key in self.required:
+                self.doc.error(node, where, "must have a value")
+                self.failed = True
+            return None
+        try:
+            return read(self.doc, node, where)
+        except _Invalid:
+            self.failed = True
+            return None
+
+
+# --- the caseload schema ------------------------------------------------------------
+
+
+def _session(doc: _Doc, node: Node, where: str) -> Session:
+    required = ("date", "status")
+    fields = _fields(doc, node, where, SESSION_KEYS, required, "a session mapping")
+    read = _Collect(doc, fields, where, required)
+    day = read.get("date", _date)
+    status = read.get("status", lambda d, n, w: _enum(d, n, w, SESSION_STATUSES, "status"))
+    note = read.get("note", _text)
+    if read.failed or day is None or status is None:
+        raise _Invalid
+    return Session(day, status, note)
+
+
+def _plan(doc: _Doc, node: Node, where: str) -> TreatmentPlan:
+    fields = _fields(doc, node, where, PLAN_KEYS, ("date",), "a treatment plan mapping")
+    read = _Collect(doc, fields, where, ("date",))
+    day = read.get("date", _date)
+    goals = read.get("goals", _goals) or ()
+    note = read.get("note", _text)
+    if read.failed or day is None:
+        raise _Invalid
+    return TreatmentPlan(day, goals, note)
+
+
+def _contact(doc: _Doc, node: Node, where: str) -> Contact:
+    required = ("date", "method")
+    fields = _fields(doc, node, where, CONTACT_KEYS, required, "a contact mapping")
+    read = _Collect(doc, fields, where, required)
+    day = read.get("date", _date)
+    method = read.get("method", lambda d, n, w: _enum(d, n, w, CONTACT_METHODS, "method"))
+    outcome = read.get("outcome", _text)
+    note = read.get("note", _text)
+    if read.failed or day is None or method is None:
+        raise _Invalid
+    return Contact(day, method, outcome, note)
+
+
+def _discharge(doc: _Doc, node: Node, where: str) -> Discharge:
+    fields = _fields(doc, node, where, DISCHARGE_KEYS, (), "a discharge mapping")
+    read = _Collect(doc, fields, where)
+    discharge = Discharge(
+        date=read.get("date", _date),
+        planned_on=read.get("planned_on", _date),
+        reason=read.get("reason", lambda d, n, w: _enum(d, n, w, DISCHARGE_REASONS, "reason")),
+        summary=read.get("summary", _text),
+        client_participated=bool(read.get("client_participated", _bool)),
+    )
+    if read.failed:
+        raise _Invalid
+    return discharge
+
+
+@dataclass(frozen=True, slots=True)
+class _ClientRecord:
+    """A valid client with the nodes that later, cross-file checks point at."""
+
+    client: Client
+    id_node: Node
+    payer_node: Node | None
+    clinician_node: Node | None
+    discharge_date_node: Node | None
+    where: str
+
+
+def _client(doc: _Doc, node: Node, where: str, suggestions: tuple[str, ...] = ()
+            ) -> _ClientRecord:
+    required = ("id", "name", "intake_date")
+    fields = _fields(doc, node, where, CLIENT_KEYS, required, "a client mapping", suggestions)
+    read = _Collect(doc, fields, where, required)
+    client_id = read.get("id", _client_id)
+    name = read.get("name", _required_text)
+    intake = read.get("intake_date", _date)
+    payer = read.get("payer", _required_text)
+    clinician = read.get("clinician", _required_text)
+    sessions = _each(doc, fields.values.get("sessions"), _join(where, "sessions"), _session)
+    plans = _each(doc, fields.values.get("treatment_plans"),
+                  _join(where, "treatment_plans"), _plan)
+    contacts = _each(doc, fields.values.get("contacts"), _join(where, "contacts"), _contact)
+    discharge = read.get("discharge", _discharge)
+    if read.failed or client_id is None or name is None or intake is None:
+        raise _Invalid
+    discharge_node = fields.values.get("discharge")
+    discharge_date_node = None
+    if isinstance(discharge_node, MappingNode):
+        discharge_date_node = next(
+            (v for k, v in discharge_node.value if getattr(k, "value", None) == "date"), None
+        )
+    client = Client(
+        id=client_id, name=name, intake_date=intake,
+        source=Source(doc.path, fields.node.start_mark.line + 1),
+        payer=payer, clinician=clinician,
+        sessions=sessions, treatment_plans=plans, contacts=contacts,
+        discharge=discharge, extras=fields.extras,
+    )
+    return _ClientRecord(client, fields.values["id"], fields.values.get("payer"),
+                         fields.values.get("clinician"), discharge_date_node, where)
+
+
+def _client_id(doc: _Doc, node: Node, where: str) -> str:
+    value = _scalar(doc, node, where, "an id")
+    if not ID_PATTERN.fullmatch(value):
+        doc.error(
+            node, where,
+            f"'{_short(value)}' is not a valid id: use 1-64 letters, digits, '-' or '_', "
+            "starting with a letter or digit",
+        )
+        raise _Invalid
+    return value
+
+
+def _content_document(doc: _Doc, root: Node | None) -> list[_ClientRecord]:
+    if root is None:
+        doc.error(None, "document", "the file is empty; it must hold a client or a 'clients' list")
+        return []
+    if isinstance(root, MappingNode) and any(
+        isinstance(k, ScalarNode) and k.value == "clients" for k, _ in root.value
+    ):
+        fields = _fields(doc, root, "", ("clients",))
+        records = []
+        for _, item, where in _items(doc, fields.values.get("clients"), "clients"):
+            with contextlib.suppress(_Invalid):
+                records.append(_client(doc, item, where))
+        return records
+    if not isinstance(root, MappingNode):
+        doc.error(root, "document",
+                  f"expected a client (a mapping with 'id') or a 'clients' list, got {_kind(root)}")
+        return []
+    try:
+        return [_client(doc, root, "", suggestions=("clients",))]
+    except _Invalid:
+        return []
+
+
+# --- policy files -------------------------------------------------------------------
+
+
+def _policy_sections(doc: _Doc, fields: _Fields) -> dict[str, Any]:
+    policy: dict[str, Any] = {}
+    for section, keys in SECTIONS.items():
+        node = fields.values.get(section)
+        if node is None or _is_null(node):
+            continue
+        try:
+            section_fields = _fields(doc, node, section, keys)
+        except _Invalid:
+            continue
+        for key, value_node in section_fields.values.items():
+            setting = SETTINGS_BY_KEY[f"{section}.{key}"]
+            where = f"{section}.{key}"
+            try:
+                if setting.kind == "bool":
+                    policy[setting.key] = _bool(doc, value_node, where)
+                else:
+                    policy[setting.key] = _int(doc, value_node, where, setting.minimum)
+            except _Invalid:
+                pass
+    return policy
+
+
+def _practice_document(doc: _Doc, root: Node | None
+                       ) -> tuple[str | None, dict[str, str] | None, dict[str, Any]]:
+    if root is None:
+        return None, None, {}
+    try:
+        fields = _fields(doc, root, "", (*POLICY_FILE_KEYS, "clinicians"),
+                         expected="a mapping of practice settings")
+    except _Invalid:
+        return None, None, {}
+    read = _Collect(doc, fields, "")
+    name = read.get("name", _required_text)
+    clinicians = None
+    node = fields.values.get("clinicians")
+    if node is not None and not _is_null(node):
+        with contextlib.suppress(_Invalid):
+            clinicians = _clinicians(doc, node)
+    return name, clinicians, _policy_sections(doc, fields)
+
+
+def _clinicians(doc: _Doc, node: Node) -> dict[str, str]:
+    if not isinstance(node, MappingNode):
+        doc.error(node, "clinicians", f"expected a mapping of key to name, got {_kind(node)}")
+        raise _Invalid
+    clinicians: dict[str, str] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, ScalarNode):
+            doc.error(key_node, "clinicians", f"a key must be text, got {_kind(key_node)}")
+            continue
+        where = _join("clinicians", key_node.value)
+        if key_node.value in clinicians:
+            doc.error(key_node, where, "duplicate key")
+            continue
+        with contextlib.suppress(_Invalid):
+            clinicians[key_node.value] = _required_text(doc, value_node, where)
+    return clinicians
+
+
+def _payer_document(doc: _Doc, root: Node | None, payer_id: str) -> Payer | None:
+    if root is None:
+        return Payer(payer_id, payer_id, {}, Source(doc.path, 1))
+    try:
+        fields = _fields(doc, root, "", POLICY_FILE_KEYS, expected="a mapping of payer settings")
+    except _Invalid:
+        return None
+    read = _Collect(doc, fields, "")
+    name = read.get("name", _required_text)
+    policy = _policy_sections(doc, fields)
+    return Payer(payer_id, name or payer_id, policy, Source(doc.path, root.start_mark.line + 1))
+
+
+# --- files --------------------------------------------------------------------------
+
+
+def _read_document(root: Path, path: Path, errors: list[InputError]) -> tuple[_Doc, Node | None]:
+    rel = path.relative_to(root).as_posix()
+    doc = _Doc(rel, errors, budget=0)
+    text = _read_text(root, path, doc)
+    if text is None:
+        raise _Invalid
+    doc.budget = 100_000 + 2 * len(text)
+    try:
+        return doc, yamlnodes.compose(text)
+    except yamlnodes.YamlSyntaxError as exc:
+        errors.append(InputError(rel, exc.line, "YAML", exc.message))
+        raise _Invalid from None
+
+
+def _read_text(root: Path, path: Path, doc: _Doc) -> str | None:
+    try:
+        if not path.resolve().is_relative_to(root.resolve()):
+            doc.error(None, "file", "is a link to a place outside the workspace; not read")
+            return None
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            doc.error(None, "file", f"is {size // (1024 * 1024)} MiB; the limit is "
+                      f"{MAX_FILE_BYTES // (1024 * 1024)} MiB a file: split it into several files")
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        doc.error(None, "file", f"cannot be read ({exc.strerror or exc})")
+        return None
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        doc.errors.append(InputError(doc.path, line, "file",
+                                     f"is not valid UTF-8 (byte 0x{data[exc.start]:02x})"))
+        return None
+
+
+def content_files(root: Path, errors: list[InputError]) -> list[Path]:
+    """Every *.yaml/*.yml below content/, in a stable order."""
+    found: list[Path] = []
+    for directory, dirnames, filenames in os.walk(root / CONTENT_DIR):
+        here = Path(directory)
+        for name in list(dirnames):
+            if (here / name).is_symlink():
+                rel = (here / name).relative_to(root).as_posix()
+                errors.append(InputError(rel, 1, "folder",
+                                         "is a symbolic link; links to folders are not followed"))
+        dirnames[:] = sorted(d for d in dirnames if not (here / d).is_symlink())
+        found.extend(here / f for f in filenames if f.endswith((".yaml", ".yml")))
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def load_workspace(root: Path) -> Caseload:
+    """The validated caseload of the workspace at `root`, or WorkspaceInvalid."""
+    errors: list[InputError] = []
+    if not (root / CONTENT_DIR).is_dir():
+        raise WorkspaceInvalid([InputError(
+            CONTENT_DIR, 1, "workspace",
+            f"no content/ folder in {root}; is this a caseload workspace? "
+            "(`caseload init DIR` writes a new one)",
+        )])
+    practice_name, clinicians, practice_policy = _load_practice(root, errors)
+    payers = _load_payers(root, errors)
+    records = []
+    for path in content_files(root, errors):
+        try:
+            doc, node = _read_document(root, path, errors)
+            records.extend(_content_document(doc, node))
+        except _Invalid:
+            continue
+        except _TooLarge:
+            errors.append(InputError(doc.path, 1, "document",
+                                     "anchors and aliases expand this file too far; "
+                                     "write the data out instead"))
+    clients = _cross_check(records, payers, clinicians, errors)
+    if errors:
+        raise WorkspaceInvalid(errors)
+    return Caseload(
+        practice_name=practice_name or "Caseload report",
+        clinicians=clinicians,
+        practice_policy=practice_policy,
+        payers=payers,
+        clients=tuple(sorted(clients, key=lambda c: c.id)),
+    )
+
+
+def _load_practice(root: Path, errors: list[InputError]
+                   ) -> tuple[str | None, dict[str, str] | None, dict[str, Any]]:
+    path = root / PRACTICE_FILE
+    if not path.exists() and not path.is_symlink():
+        return None, None, {}
+    try:
+        doc, node = _read_document(root, path, errors)
+        return _practice_document(doc, node)
+    except (_Invalid, _TooLarge):
+        return None, None, {}
+
+
+def _load_payers(root: Path, errors: list[InputError]) -> dict[str, Payer]:
+    payers: dict[str, Payer] = {}
+    folder = root / PAYERS_DIR
+    if not folder.is_dir():
+        return payers
+    seen: dict[str, str] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix not in (".yaml", ".yml") or path.is_dir():
+            continue
+        rel = path.relative_to(root).as_posix()
+        payer_id = path.stem
+        if not ID_PATTERN.fullmatch(payer_id):
+            errors.append(InputError(rel, 1, "file", "a payer file's name must be a valid id "
+                                     "(letters, digits, '-' or '_')"))
+            continue
+        if payer_id.lower() in seen:
+            other = seen[payer_id.lower()]
+            errors.append(InputError(rel, 1, "file",
+                                     f"payer '{payer_id}' is also defined by {other}"))
+            continue
+        seen[payer_id.lower()] = rel
+        try:
+            doc, node = _read_document(root, path, errors)
+            payer = _payer_document(doc, node, payer_id)
+        except (_Invalid, _TooLarge):
+            continue
+        if payer is not None:
+            payers[payer_id] = payer
+    return payers
+
+
+def _cross_check(records: list[_ClientRecord], payers: dict[str, Payer],
+                 clinicians: dict[str, str] | None, errors: list[InputError]) -> list[Client]:
+    """Checks that need more than one node: unique ids, known payers and clinicians."""
+    clients = []
+    first_by_id: dict[str, _ClientRecord] = {}
+    for record in records:
+        client = record.client
+        path = client.source.path
+        ok = True
+        first = first_by_id.setdefault(client.id.lower(), record)
+        if first is not record:
+            errors.append(InputError(
+                path, record.id_node.start_mark.line + 1, _join(record.where, "id"),
+                f"duplicate id '{client.id}' (also used at "
+                f"{first.client.source.path}:{first.id_node.start_mark.line + 1})"))
+            ok = False
+        if client.payer is not None and client.payer not in payers:
+            errors.append(InputError(
+                path, _line(record.payer_node), _join(record.where, "payer"),
+                f"no policy file for payer '{_short(client.payer)}' in {PAYERS_DIR}/"
+                f"{suggest(client.payer, payers)}"))
+            ok = False
+        if clinicians is not None and client.clinician is not None \
+                and client.clinician not in clinicians:
+            errors.append(InputError(
+                path, _line(record.clinician_node), _join(record.where, "clinician"),
+                f"'{_short(client.clinician)}' is not in the practice's clinicians"
+                f"{suggest(client.clinician, clinicians)}"))
+            ok = False
+        discharge = client.discharge
+        if discharge and discharge.date and discharge.date < client.intake_date:
+            errors.append(InputError(
+                path, _line(record.discharge_date_node), _join(record.where, "discharge.date"),
+                f"discharge date {discharge.date} is before the intake date {client.intake_date}"))
+            ok = False
+        if ok:
+            clients.append(client)
+    return clients
+
+
+def _line(node: Node | None) -> int:
+    return node.start_mark.line + 1 if node is not None else 1

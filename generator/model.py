@@ -1,0 +1,92 @@
+"""The caseload as plain, immutable data: what the loader produces and the rules read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+SESSION_STATUSES = ("scheduled", "attended", "no_show", "late_cancel", "cancelled")
+CONTACT_METHODS = ("phone", "email", "text", "letter", "portal", "in_person", "other")
+DISCHARGE_REASONS = (
+    "goals_met",
+    "nonattendance",
+    "higher_level_of_care",
+    "client_request",
+    "referred_out",
+    "other",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a piece of input came from, so every message can point at it."""
+
+    path: str  # relative to the workspace, POSIX separators
+    line: int  # 1-based
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    date: date
+    status: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TreatmentPlan:
+    date: date
+    goals: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    date: date
+    method: str
+    outcome: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Discharge:
+    date: date | None = None
+    planned_on: date | None = None
+    reason: str | None = None
+    summary: str | None = None
+    client_participated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    id: str
+    name: str
+    intake_date: date
+    source: Source
+    payer: str | None = None
+    clinician: str | None = None
+    sessions: tuple[Session, ...] = ()
+    treatment_plans: tuple[TreatmentPlan, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    discharge: Discharge | None = None
+    # The user's own `x_` keys, carried through untouched.
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Caseload:
+    """Everything a workspace says, validated."""
+
+    practice_name: str
+    clinicians: dict[str, str] | None  # None: the practice keeps no list
+    practice_policy: dict[str, Any]  # "section.key" -> value, as written in practice.yaml
+    payers: dict[str, Payer]
+    clients: tuple[Client, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Payer:
+    id: str
+    name: str
+    policy: dict[str, Any]  # "section.key" -> value, as written in the payer's file
+    source: Source

@@ -1,0 +1,89 @@
+"""Parse YAML text into a node tree that keeps line numbers, safely.
+
+We never let PyYAML construct Python values: its YAML 1.1 rules would turn a
+bare `No` into False and `0012` into 10. Instead we compose the node tree (each
+node keeps its text exactly as written and its position) and type values by our
+own schema in `load.py`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from yaml.nodes import Node
+
+_FastLoader = getattr(yaml, "CSafeLoader", None)
+
+# libyaml's composer recurses on the C stack and crashes the interpreter on
+# very deep nesting, so text that *might* nest deeply goes to the pure-Python
+# composer, which raises RecursionError instead.
+_FAST_PATH_MAX_DEPTH = 500
+
+
+class YamlSyntaxError(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def compose(text: str) -> Node | None:
+    """The single document in `text` as a node tree (None for an empty file)."""
+    loader = _FastLoader if _FastLoader and _nesting_bound(text) <= _FAST_PATH_MAX_DEPTH \
+        else yaml.SafeLoader
+    try:
+        return yaml.compose(text, Loader=loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise YamlSyntaxError(line, _describe(exc)) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise YamlSyntaxError(
+            line, f"control character U+{code:04X} is not allowed in YAML text"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(1, str(exc).splitlines()[0]) from None
+    except RecursionError:
+        raise YamlSyntaxError(1, "the YAML is nested too deeply") from None
+
+
+def _describe(exc: yaml.MarkedYAMLError) -> str:
+    parts = [p for p in (exc.context, exc.problem) if p]
+    return "; ".join(parts) or "invalid YAML"
+
+
+def _nesting_bound(text: str) -> int:
+    """An upper bound on how deeply `text` can nest (cheap, conservative)."""
+    return _flow_depth_bound(text) + _block_depth_bound(text)
+
+
+def _flow_depth_bound(text: str) -> int:
+    # Peel matched innermost bracket pairs one level per pass, at C speed.
+    # Brackets inside quoted text may leave an unmatched residue: then we
+    # cannot bound the depth and report the worst case.
+    brackets = _NOT_BRACKET.sub("", text)
+    for depth in range(_FAST_PATH_MAX_DEPTH + 1):
+        if not brackets:
+            return depth
+        peeled = brackets.replace("[]", "").replace("{}", "")
+        if peeled == brackets:
+            break
+        brackets = peeled
+    return _FAST_PATH_MAX_DEPTH + 1
+
+
+def _block_depth_bound(text: str) -> int:
+    # A block collection nests deeper only by indenting further, except for
+    # compact forms on one line ("- - x", "- a: b").
+    bound = 0
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        bound = max(bound, 2 * (indent + 1) + stripped.count("- ") + stripped.count(": "))
+    return bound
+
+
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")

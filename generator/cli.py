@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from functools import wraps
 from pathlib import Path
@@ -13,9 +13,12 @@ from typing import Any, TypeVar
 import click
 
 from generator import __version__
+from generator import build as site_build
 from generator.load import DATE_PATTERN, WorkspaceInvalid, load_workspace
 from generator.model import Caseload
+from generator.render import Page, TemplateProblem
 from generator.report import Report, Scope, UnknownScope, build_report, report_json
+from generator.site import SiteBuildError
 from generator.text import render_text
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -86,7 +89,7 @@ def handle_invalid_input(function: F) -> F:
             return function(*args, **kwargs)
         except WorkspaceInvalid as errors:
             raise InvalidWorkspace(errors) from None
-        except UnknownScope as exc:
+        except (UnknownScope, TemplateProblem, SiteBuildError) as exc:
             raise CaseloadError(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]
@@ -138,6 +141,50 @@ def check(workspace: Path, as_of: date | None, output_format: str, payer: str | 
         for line in render_text(report):
             click.echo(line)
     sys.exit(EXIT_FINDINGS if report.has_errors else EXIT_OK)
+
+
+def site_dir_option(function: F) -> F:
+    return click.option(
+        "--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Where to build the site (default: WORKSPACE/site).",
+    )(function)
+
+
+def redact_option(function: F) -> F:
+    return click.option(
+        "--redact", is_flag=True,
+        help="Replace names by client ids and withhold free text (notes, goals, summaries).",
+    )(function)
+
+
+def terminal_progress(pages: Iterator[Page]) -> Iterator[Page]:
+    """A progress bar while pages render, only when a person is watching."""
+    if not sys.stdout.isatty():
+        yield from pages
+        return
+    with click.progressbar(pages, label="Rendering pages", show_pos=True) as bar:
+        yield from bar
+
+
+@cli.command()
+@workspace_argument
+@as_of_option
+@site_dir_option
+@scope_options
+@redact_option
+@handle_invalid_input
+def build(workspace: Path, as_of: date | None, site_dir: Path | None, payer: str | None,
+          clinician: str | None, redact: bool) -> None:
+    """Render the Markdown pages and build the site (findings never fail a build).
+
+    The new site replaces the old one only when it is complete: a failed build
+    exits 2 and leaves the previous site exactly as it was.
+    """
+    report = make_report(workspace, as_of, payer, clinician)
+    target = site_dir or workspace / "site"
+    site_build.build(report, workspace, target, redact=redact, progress=terminal_progress)
+    click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
+               f"as of {report.as_of}).", err=True)
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ INT_PATTERN = re.compile(r"[+-]?[0-9]+")
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_EXTRA_DEPTH = 64
+MAX_INT_DIGITS = 9
 
 CONTENT_DIR = "content"
 PRACTICE_FILE = "site_config/practice.yaml"
@@ -137,7 +138,8 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 def _is_null(node: Node) -> bool:
-    return isinstance(node, ScalarNode) and node.style is None and node.value in NULLS
+    # A plain (unquoted) scalar: PyYAML marks its style None, libyaml ''.
+    return isinstance(node, ScalarNode) and not node.style and node.value in NULLS
 
 
 # --- scalar types -------------------------------------------------------------------
@@ -185,6 +187,9 @@ def _bool(doc: _Doc, node: Node, where: str) -> bool:
 
 def _int(doc: _Doc, node: Node, where: str, minimum: int) -> int:
     value = _scalar(doc, node, where, "a whole number of days")
+    if INT_PATTERN.fullmatch(value) and len(value) > MAX_INT_DIGITS:
+        doc.error(node, where, f"'{_short(value)}' is too large for a number of days")
+        raise _Invalid
     if not INT_PATTERN.fullmatch(value):
         doc.error(node, where, f"expected a whole number, got '{_short(value)}'")
         raise _Invalid
@@ -232,10 +237,14 @@ def _plain(doc: _Doc, node: Node, where: str, depth: int = 0) -> Any:
         return None if _is_null(node) else node.value
     if isinstance(node, SequenceNode):
         return [_plain(doc, item, _join(where, i), depth + 1) for i, item in enumerate(node.value)]
-    return {
-        str(k.value): _plain(doc, v, _join(where, str(k.value)), depth + 1)
-        for k, v in node.value
-    }
+    mapping = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, ScalarNode):
+            doc.error(key_node, where, f"a key must be text, got {_kind(key_node)}")
+            raise _Invalid
+        key = key_node.value
+        mapping[key] = _plain(doc, value_node, _join(where, key), depth + 1)
+    return mapping
 
 
 # --- mappings and lists -------------------------------------------------------------
@@ -617,9 +626,7 @@ def load_workspace(root: Path) -> Caseload:
         except _Invalid:
             continue
         except _TooLarge:
-            errors.append(InputError(doc.path, 1, "document",
-                                     "anchors and aliases expand this file too far; "
-                                     "write the data out instead"))
+            errors.append(_too_large(doc))
     clients = _cross_check(records, payers, clinicians, errors)
     if errors:
         raise WorkspaceInvalid(errors)
@@ -640,7 +647,10 @@ def _load_practice(root: Path, errors: list[InputError]
     try:
         doc, node = _read_document(root, path, errors)
         return _practice_document(doc, node)
-    except (_Invalid, _TooLarge):
+    except _Invalid:
+        return None, None, {}
+    except _TooLarge:
+        errors.append(_too_large(doc))
         return None, None, {}
 
 
@@ -668,10 +678,14 @@ def _load_payers(root: Path, errors: list[InputError]) -> dict[str, Payer]:
         try:
             doc, node = _read_document(root, path, errors)
             payer = _payer_document(doc, node, payer_id)
-        except (_Invalid, _TooLarge):
+        except _Invalid:
             continue
-        if payer is not None:
-            payers[payer_id] = payer
+        except _TooLarge:
+            errors.append(_too_large(doc))
+            payer = None
+        # An invalid payer file is reported once, for the file; its clients still
+        # name a payer that exists.
+        payers[payer_id] = payer or Payer(payer_id, payer_id, {}, Source(rel, 1))
     return payers
 
 
@@ -713,6 +727,11 @@ def _cross_check(records: list[_ClientRecord], payers: dict[str, Payer],
         if ok:
             clients.append(client)
     return clients
+
+
+def _too_large(doc: _Doc) -> InputError:
+    return InputError(doc.path, 1, "document",
+                      "anchors and aliases expand this file too far; write the data out instead")
 
 
 def _line(node: Node | None) -> int:

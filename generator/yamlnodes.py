@@ -30,6 +30,7 @@ class YamlSyntaxError(Exception):
 
 def compose(text: str) -> Node | None:
     """The single document in `text` as a node tree (None for an empty file)."""
+    _refuse_control_characters(text)
     loader = _FastLoader if _FastLoader and _nesting_bound(text) <= _FAST_PATH_MAX_DEPTH \
         else yaml.SafeLoader
     try:
@@ -48,6 +49,22 @@ def compose(text: str) -> Node | None:
         raise YamlSyntaxError(1, str(exc).splitlines()[0]) from None
     except RecursionError:
         raise YamlSyntaxError(1, "the YAML is nested too deeply") from None
+
+
+# YAML's printable set (as PyYAML checks it), inverted: what may not appear in a file.
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]"
+)
+
+
+def _refuse_control_characters(text: str) -> None:
+    # Checked here, on characters, because libyaml reports the position in bytes.
+    match = _NOT_PRINTABLE.search(text)
+    if match:
+        line = text.count("\n", 0, match.start()) + 1
+        raise YamlSyntaxError(
+            line, f"control character U+{ord(match.group()):04X} is not allowed in YAML text"
+        )
 
 
 def _describe(exc: yaml.MarkedYAMLError) -> str:
@@ -77,12 +94,13 @@ def _flow_depth_bound(text: str) -> int:
 
 def _block_depth_bound(text: str) -> int:
     # A block collection nests deeper only by indenting further, except for
-    # compact forms on one line ("- - x", "- a: b").
+    # compact forms on one line ("- - x", "- a: b", "? ? x").
     bound = 0
     for line in text.splitlines():
         stripped = line.lstrip(" ")
         indent = len(line) - len(stripped)
-        bound = max(bound, 2 * (indent + 1) + stripped.count("- ") + stripped.count(": "))
+        compact = stripped.count("- ") + stripped.count(": ") + stripped.count("? ")
+        bound = max(bound, 2 * (indent + 1) + compact)
     return bound
 
 

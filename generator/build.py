@@ -1,0 +1,83 @@
+"""`caseload build`: report → Markdown pages → site, all or nothing.
+
+The Markdown is rendered into a private temporary folder, the site is built
+beside the old one and swapped in only when complete (see `site.py`), so a
+build that fails leaves the previous site exactly as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from markupsafe import escape
+
+from generator.render import Page, render_pages, write_pages
+from generator.report import Report
+from generator.site import build_site
+
+NAV = (
+    ("Overview", "index.md"),
+    ("Action list", "actions.md"),
+    ("Roster", "roster.md"),
+    ("Discharged clients", "discharged.md"),
+    ("Payers", "payers.md"),
+    ("Clinicians", "clinicians.md"),
+    ("How to read this report", "rules.md"),
+)
+CHANGES_PAGE = ("Changes", "changes.md")
+
+Progress = Callable[[Iterator[Page]], Iterator[Page]]
+
+
+def source_date_epoch(as_of: date) -> int:
+    """The build's notion of 'now': midnight UTC of the as-of date, never the clock."""
+    return int(datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC).timestamp()) \
+        if as_of.year > 1970 else 0
+
+
+def site_title(report: Report) -> str:
+    scope = report.scope.title
+    return f"{report.caseload.practice_name} ({scope})" if scope else \
+        report.caseload.practice_name
+
+
+def render_docs(report: Report, workspace: Path, docs_dir: Path, *, redact: bool = False,
+                extra_pages: dict[str, str] | None = None,
+                progress: Progress | None = None) -> list[str]:
+    """Write every Markdown page, chart and asset of the site into `docs_dir`."""
+    pages = render_pages(report, workspace, redact=redact, extra_pages=extra_pages)
+    return write_pages(progress(pages) if progress else pages, docs_dir)
+
+
+def nav_for(pages: list[str]) -> list[dict[str, str]]:
+    entries = [*NAV, CHANGES_PAGE] if CHANGES_PAGE[1] in pages else list(NAV)
+    return [{title: path} for title, path in entries]
+
+
+def build(report: Report, workspace: Path, site_dir: Path, *, redact: bool = False,
+          extra_pages: dict[str, str] | None = None, progress: Progress | None = None,
+          docs_keep: Path | None = None) -> None:
+    """Render and build the site into `site_dir`; on failure nothing changes.
+
+    With `docs_keep`, the rendered Markdown is also kept there (for snapshots).
+    """
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    docs_dir = Path(tempfile.mkdtemp(prefix=".caseload-docs-", dir=site_dir.parent))
+    try:
+        pages = render_docs(report, workspace, docs_dir, redact=redact,
+                            extra_pages=extra_pages, progress=progress)
+        build_site(
+            workspace / "mkdocs.yml", docs_dir, site_dir,
+            # MkDocs themes print site_name without escaping it.
+            site_name=str(escape(site_title(report))),
+            nav=nav_for(pages),
+            source_date_epoch=source_date_epoch(report.as_of),
+        )
+        if docs_keep is not None:
+            shutil.copytree(docs_dir, docs_keep)
+    finally:
+        shutil.rmtree(docs_dir, ignore_errors=True)

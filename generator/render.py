@@ -1,0 +1,396 @@
+"""Report data → Markdown pages, through Jinja templates.
+
+Templates are looked up first in the workspace's own templates/ folder, then in
+the built-in set. Every `{{ value }}` is escaped for Markdown and HTML by
+default (see `escape.py`); only values that our own code marks as `Markup`
+(links, charts) go out as they are. Undefined names fail the build
+(`StrictUndefined`) instead of quietly printing nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from generator import charts
+from generator.escape import block, inline
+from generator.load import ID_PATTERN
+from generator.model import Client
+from generator.policy import SETTINGS, EffectivePolicy, policy_for_payer
+from generator.report import ActionItem, Report
+from generator.rules import (
+    ACTION_GROUPS,
+    RULES,
+    SEVERITIES,
+    STATUSES,
+    Evaluation,
+    Finding,
+    add_days,
+    days,
+    is_no_show,
+)
+
+STATUS_LABELS = {
+    "active": "Active",
+    "at_risk": "At risk",
+    "inactive": "Inactive",
+    "discharge_planned": "Discharge planned",
+    "discharged": "Discharged",
+}
+ROSTER_PAGE_SIZE = 500
+ASSETS = ("caseload.css", "caseload.js")
+
+
+class TemplateProblem(Exception):
+    """A template that cannot be loaded or rendered (a user's override, usually)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    path: str  # relative to the docs folder, POSIX separators
+    content: str | bytes
+
+
+def builtin_templates() -> Path:
+    return Path(str(files("generator.templates")))
+
+
+def environment(workspace: Path | None) -> jinja2.Environment:
+    search = [str(workspace / "templates")] if workspace and (workspace / "templates").is_dir() \
+        else []
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([*search, str(builtin_templates())]),
+        undefined=jinja2.StrictUndefined,
+        finalize=inline,
+        autoescape=False,  # `finalize` escapes every value, for Markdown and HTML alike
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(status_badge=status_badge, severity_badge=severity_badge,
+                       finding_counts=finding_counts, code=code, safe_id=safe_id)
+    env.filters["block"] = block
+    env.filters["label"] = lambda status: STATUS_LABELS[status]
+    env.filters["plural"] = _plural
+    return env
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+# --- small pieces of markup, built here so that templates need no `|safe` -----------
+
+
+def status_badge(status: str) -> Markup:
+    return Markup('<span class="cl-status cl-{}">{}</span>').format(
+        status.replace("_", "-"), STATUS_LABELS[status])
+
+
+def severity_badge(severity: str) -> Markup:
+    return Markup('<span class="cl-severity cl-{}">{}</span>').format(severity, severity)
+
+
+def finding_counts(evaluation: Evaluation) -> Markup:
+    counts = Counter(f.severity for f in evaluation.findings)
+    return Markup(" ").join(
+        Markup('<span class="cl-severity cl-{}">{} {}</span>').format(s, counts[s], s)
+        for s in SEVERITIES if counts[s]
+    )
+
+
+def safe_id(value: str) -> Markup:
+    """An id as it is: ids are validated against a pattern of letters, digits, '-' and '_'."""
+    if not ID_PATTERN.fullmatch(value):
+        raise ValueError(f"not an id: {value!r}")
+    return Markup(value)
+
+
+def code(text: Any) -> Markup:
+    """Inline code: Markdown backticks would show our escapes literally, <code> does not."""
+    return Markup("<code>{}</code>").format(inline(text))
+
+
+# --- view models: what a template sees ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """What the site may show. Redacted: names become ids, free text only 'recorded'."""
+
+    on: bool = False
+
+    def name(self, client: Client) -> str:
+        return client.id if self.on else client.name
+
+    def free_text(self, value: str | tuple[str, ...] | None) -> Any:
+        if not value:
+            return None
+        if self.on:
+            return Markup("<em>recorded (withheld)</em>")
+        return "; ".join(value) if isinstance(value, tuple) else value
+
+
+def client_url(client_id: str, base: str = "") -> Markup:
+    # Ids match [A-Za-z0-9][A-Za-z0-9_-]*: safe in a path as they are.
+    return Markup(f"{base}clients/{client_id}.md")
+
+
+def link(label: Any, url: str) -> Markup:
+    return Markup(f"[{inline(label)}]({url})")
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    key: str
+    meaning: str
+    value: Any
+    layer: str
+
+
+def policy_rows(policy: EffectivePolicy) -> list[PolicyRow]:
+    return [
+        PolicyRow(s.key, s.meaning, _show(policy[s.key]), policy.layers[s.key])
+        for s in SETTINGS
+    ]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+class Site:
+    """Everything the templates read, built once from a report."""
+
+    def __init__(self, report: Report, redact: bool = False, base_title: str | None = None
+                 ) -> None:
+        self.report = report
+        self.caseload = report.caseload
+        self.as_of = report.as_of
+        self.redaction = Redaction(redact)
+        self.scope_title = report.scope.title
+        self.title = base_title or self.caseload.practice_name
+        self.statuses = STATUSES
+        self.severities = SEVERITIES
+        self.status_counts = report.status_counts
+        self.severity_counts = report.severity_counts
+        self.rules = RULES
+        self.groups = ACTION_GROUPS
+        self.evaluations = report.evaluations
+        self.payer_ids = sorted(
+            {e.client.payer for e in report.evaluations if e.client.payer}
+            | ({report.scope.payer} if report.scope.payer else set())
+        )
+        self.clinician_ids = sorted({e.client.clinician for e in report.evaluations
+                                     if e.client.clinician})
+
+    # names ---------------------------------------------------------------------------
+    def name(self, evaluation: Evaluation) -> str:
+        return self.redaction.name(evaluation.client)
+
+    def payer_name(self, payer_id: str | None) -> str:
+        if payer_id is None:
+            return "No payer (practice policy)"
+        return self.caseload.payers[payer_id].name
+
+    def clinician_name(self, clinician_id: str | None) -> str:
+        if clinician_id is None:
+            return "Unassigned"
+        if self.caseload.clinicians and clinician_id in self.caseload.clinicians:
+            return self.caseload.clinicians[clinician_id]
+        return clinician_id
+
+    def free_text(self, value: str | tuple[str, ...] | None) -> Any:
+        return self.redaction.free_text(value)
+
+    # links ---------------------------------------------------------------------------
+    def client_link(self, evaluation: Evaluation, base: str = "") -> Markup:
+        return link(evaluation.client.id, client_url(evaluation.client.id, base))
+
+    def payer_link(self, payer_id: str | None, base: str = "") -> Markup:
+        if payer_id is None:
+            return Markup("—")
+        return link(self.payer_name(payer_id), f"{base}payers/{payer_id}.md")
+
+    def clinician_link(self, clinician_id: str | None, base: str = "") -> Markup:
+        if clinician_id is None:
+            return Markup("—")
+        return link(self.clinician_name(clinician_id), f"{base}clinicians/{clinician_id}.md")
+
+    # the work queue ------------------------------------------------------------------
+    def actions(self) -> dict[str, list[ActionItem]]:
+        return self.report.actions()
+
+    def by_when(self, finding: Finding) -> str:
+        if finding.due is None:
+            return "now"
+        if finding.due < self.as_of:
+            return f"overdue since {finding.due}"
+        return str(finding.due)
+
+    # policies ------------------------------------------------------------------------
+    def policy_rows(self, payer_id: str | None) -> list[PolicyRow]:
+        return policy_rows(policy_for_payer(self.caseload, payer_id))
+
+    def policy_matrix(self) -> dict[str, Any]:
+        """The policy in force, one column per payer (and one for clients with none)."""
+        payer_ids: list[str | None] = list(self.payer_ids)
+        if any(e.client.payer is None for e in self.evaluations) or not payer_ids:
+            payer_ids.insert(0, None)
+        tables = [self.policy_rows(p) for p in payer_ids]
+        return {
+            "columns": [self.payer_name(p) for p in payer_ids],
+            "rows": [{"key": row.key, "cells": [table[i] for table in tables]}
+                     for i, row in enumerate(tables[0])],
+        }
+
+    def clients_of_payer(self, payer_id: str) -> list[Evaluation]:
+        return [e for e in self.evaluations if e.client.payer == payer_id]
+
+    def clients_of_clinician(self, clinician_id: str) -> list[Evaluation]:
+        return [e for e in self.evaluations if e.client.clinician == clinician_id]
+
+    def without_errors(self, evaluations: list[Evaluation]) -> str:
+        if not evaluations:
+            return "—"
+        clean = sum(1 for e in evaluations if not any(f.severity == "error" for f in e.findings))
+        return f"{clean} of {len(evaluations)} ({round(100 * clean / len(evaluations))} %)"
+
+    def discharged(self) -> list[Evaluation]:
+        return [e for e in self.evaluations if e.status == "discharged"]
+
+    # one client ----------------------------------------------------------------------
+    def window_counts(self, evaluation: Evaluation) -> dict[str, int]:
+        """Recorded sessions by status inside the no-show window ending on the as-of date."""
+        window = evaluation.policy["attendance.no_show_window_days"]
+        counts = Counter(s.status for s in evaluation.recorded
+                         if 0 <= days(s.date, self.as_of) < window)
+        return {status: counts[status] for status in
+                ("attended", "no_show", "late_cancel", "cancelled")}
+
+    def window_start(self, evaluation: Evaluation) -> date:
+        return add_days(self.as_of, 1 - evaluation.policy["attendance.no_show_window_days"])
+
+    def sessions(self, evaluation: Evaluation) -> list[dict[str, Any]]:
+        rows = []
+        for session in sorted(evaluation.client.sessions, key=lambda s: s.date, reverse=True):
+            if session.date > self.as_of and session.status == "scheduled":
+                state = "upcoming"
+            elif session.date < self.as_of and session.status == "scheduled":
+                state = "never marked held or missed"
+            else:
+                state = ""
+            counted = " (counts as a no-show)" if session.status == "late_cancel" \
+                and is_no_show(session, evaluation.policy) else ""
+            rows.append({"date": session.date, "status": session.status.replace("_", " ")
+                         + counted, "state": state, "note": self.free_text(session.note)})
+        return rows
+
+    def finding_policy(self, evaluation: Evaluation, finding: Finding) -> list[str]:
+        policy = evaluation.policy
+        return [f"{key} = {_show(policy[key])} ({policy.layers[key]}: {policy.says_who(key)})"
+                for key in finding.rule.policy_keys]
+
+
+# --- rendering ----------------------------------------------------------------------
+
+
+def render_pages(report: Report, workspace: Path | None, *, redact: bool = False,
+                 extra_pages: dict[str, str] | None = None) -> Iterator[Page]:
+    """Every page of the site as Markdown, plus its charts and assets."""
+    env = environment(workspace)
+    site = Site(report, redact)
+    try:
+        yield Page("index.md", _render(env, "overview.md.j2", site=site))
+        yield Page("actions.md", _render(env, "actions.md.j2", site=site))
+        yield from _roster_pages(env, site)
+        yield Page("discharged.md", _render(env, "discharged.md.j2", site=site))
+        yield Page("payers.md", _render(env, "payers.md.j2", site=site))
+        yield Page("clinicians.md", _render(env, "clinicians.md.j2", site=site))
+        yield Page("rules.md", _render(env, "rules.md.j2", site=site))
+        for payer_id in site.payer_ids:
+            yield Page(f"payers/{payer_id}.md",
+                       _render(env, "payer.md.j2", site=site, payer_id=payer_id))
+        for clinician_id in site.clinician_ids:
+            yield Page(f"clinicians/{clinician_id}.md",
+                       _render(env, "clinician.md.j2", site=site, clinician_id=clinician_id))
+        client_template = env.get_template("client.md.j2")
+        for evaluation in site.evaluations:
+            yield Page(str(client_url(evaluation.client.id)),
+                       client_template.render(site=site, e=evaluation))
+    except jinja2.TemplateError as exc:
+        raise TemplateProblem(_describe(exc)) from None
+    for name, content in (extra_pages or {}).items():
+        yield Page(name, content)
+    yield from _chart_pages(site)
+    yield from _assets(env, site)
+
+
+def _render(env: jinja2.Environment, name: str, **context: Any) -> str:
+    return env.get_template(name).render(**context)
+
+
+def _describe(exc: jinja2.TemplateError) -> str:
+    where = ""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where = f"{exc.filename or exc.name}:{exc.lineno}: "
+    return f"{where}template error: {exc.message or exc}"
+
+
+def _roster_pages(env: jinja2.Environment, site: Site) -> Iterator[Page]:
+    chunks = [list(site.evaluations[i:i + ROSTER_PAGE_SIZE])
+              for i in range(0, len(site.evaluations), ROSTER_PAGE_SIZE)] or [[]]
+    names = ["roster.md"] + [f"roster-{n}.md" for n in range(2, len(chunks) + 1)]
+    for number, (name, chunk) in enumerate(zip(names, chunks, strict=True), start=1):
+        yield Page(name, _render(env, "roster.md.j2", site=site, rows=chunk, page=number,
+                                 pages=names))
+
+
+def _chart_pages(site: Site) -> Iterator[Page]:
+    yield Page("assets/charts/status.svg", charts.status_mix(site.status_counts))
+    yield Page("assets/charts/plan-age.svg", charts.plan_age(site))
+    yield Page("assets/charts/attendance.svg", charts.attendance(site.evaluations, site.as_of))
+
+
+def _assets(env: jinja2.Environment, site: Site) -> Iterator[Page]:
+    for name in ASSETS:
+        source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+        yield Page(f"assets/{name}", source)
+    yield Page("assets/clients.js", client_index_script(site))
+
+
+def client_index_script(site: Site) -> str:
+    """The client finder's index, as a script: `fetch` is not allowed from file://."""
+    entries = [
+        {"id": e.client.id, "name": site.name(e), "status": STATUS_LABELS[e.status],
+         "url": str(client_url(e.client.id))}
+        for e in site.evaluations
+    ]
+    data = json.dumps(entries, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+    # JSON inside <script>: keep "</script>" and friends from ending it early.
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return f"window.CASELOAD_CLIENTS = {data};\n"
+
+
+def write_pages(pages: Iterator[Page], docs_dir: Path) -> list[str]:
+    written = []
+    for page in pages:
+        target = docs_dir / page.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(page.content, bytes):
+            target.write_bytes(page.content)
+        else:
+            target.write_text(page.content, encoding="utf-8")
+        written.append(page.path)
+    return written

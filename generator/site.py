@@ -1,0 +1,355 @@
+"""Static-site build layer: the only module that knows about MkDocs.
+
+The rest of caseload renders Markdown into a docs folder and calls
+:func:`build_site`; swapping MkDocs for another engine (ProperDocs, Zensical,
+...) means rewriting this module only.
+
+Decisions (MkDocs 1.6 + Material for MkDocs 9.x):
+
+* Privacy. Settings that would make a browser contact another host are forced
+  off whatever ``mkdocs.yml`` says: web fonts (``theme.font``), analytics and
+  consent, ``extra.polyfills``, repository links (Material's header widget asks
+  the GitHub/GitLab API for stars), ``site_url`` (canonical links), footer links
+  to other sites. Remote ``extra_css``/``extra_javascript``/logo/favicon and any
+  plugin other than search are refused with :class:`SiteBuildError`.
+
+* Search and ``file://``. Material's ``offline`` plugin is *not* used: in 9.x it
+  does three things, (1) ``use_directory_urls: false``, which we set ourselves;
+  (2) appends ``https://unpkg.com/iframe-worker/shim`` to ``extra.polyfills``, a
+  remote script on every page, which is exactly what we must not ship; (3) copies
+  the search index into ``search/search_index.js`` as ``var __index = ...``,
+  which Material's bundle loads instead of fetching JSON when the page URL is
+  ``file:``. We do (3) ourselves (a data file, no third-party code) and ship no
+  worker shim. Result: served over http (``caseload serve``) search works fully;
+  opened from disk, browsers that refuse to start a Web Worker from ``file:``
+  (Chrome, Firefox) make Material hide the search box (it catches the failed
+  ``new Worker`` and sets the search component hidden; checked in Chromium:
+  no console error, no request off the disk). The ``.js`` index keeps every
+  ``file:`` code path that reads the index working (``search.highlight``
+  errors without it; so would a browser that does allow ``file:`` workers).
+
+* Reproducibility. ``SOURCE_DATE_EPOCH`` is set for the duration of the build
+  (MkDocs uses it for sitemap dates and the gzip header of ``sitemap.xml.gz``).
+
+* Scale. Client pages are expected to be left out of ``nav`` and to carry
+  ``search: {exclude: true}`` front matter; pages missing from ``nav`` are never
+  reported (``validation.nav.omitted_files`` is forced to ``ignore``).
+
+* Atomicity. MkDocs builds into a fresh ``0o700`` sibling of ``site_dir``; only
+  a complete, warning-free build is swapped in (old renamed away, new renamed
+  in, old deleted). On failure the previous site is untouched and the staging
+  folder is removed. An existing ``site_dir`` is only ever replaced if it is
+  empty or carries the marker file written by a previous build, so a mistyped
+  path can never delete unrelated data.
+
+MkDocs keeps global state (logging handlers, ``os.environ``): call
+:func:`build_site` from one thread at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
+
+__all__ = ["SiteBuildError", "build_site", "make_server", "serve_site"]
+
+MARKER_NAME = ".caseload-site"
+_MARKER_TEXT = "Built by caseload. This whole folder is replaced on every build.\n"
+_ALLOWED_PLUGINS = frozenset({"search", "material/search"})
+_FORCED_OFF_EXTRA = ("analytics", "consent", "social", "alternate", "version")
+_LOGGER_NAME = "mkdocs"
+
+
+class SiteBuildError(Exception):
+    """The site could not be built; the previous site, if any, is unchanged.
+
+    ``str(error)`` is a single line. ``problems`` holds every warning or error
+    MkDocs reported, for callers that want to show them all.
+    """
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(_one_line(message))
+        self.problems = problems
+
+
+def build_site(
+    config_file: Path,
+    docs_dir: Path,
+    site_dir: Path,
+    *,
+    site_name: str,
+    nav: list[dict[str, str]],
+    source_date_epoch: int,
+) -> None:
+    """Build ``docs_dir`` with ``config_file`` and atomically replace ``site_dir``.
+
+    ``nav`` lists the top-level pages only (e.g. ``[{"Roster": "roster.md"}]``);
+    every other page is still built. Raises :class:`SiteBuildError`.
+    """
+    config_file = Path(config_file).absolute()
+    docs_dir, site_dir = Path(docs_dir).absolute(), Path(site_dir).absolute()
+    overrides = {"docs_dir": str(docs_dir), "site_name": site_name, "nav": nav}
+    try:
+        _check_layout(config_file, docs_dir, site_dir)
+        _build_and_swap(config_file, overrides, site_dir, source_date_epoch)
+    except OSError as exc:
+        raise SiteBuildError(f"site build failed: {exc}") from exc
+
+
+def _build_and_swap(
+    config_file: Path, overrides: dict[str, Any], site_dir: Path, epoch: int
+) -> None:
+    staging = _make_private_dir(site_dir, "build")
+    try:
+        _run_mkdocs(config_file, {**overrides, "site_dir": str(staging)}, epoch)
+        _finish_site(staging)
+        _swap_in(staging, site_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+    """Return an http server for the built site (not yet serving)."""
+    handler = partial(_SiteRequestHandler, directory=str(Path(site_dir).absolute()))
+    return ThreadingHTTPServer((host, port), handler)
+
+
+def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the built site over http until interrupted (Ctrl+C).
+
+    Files are looked up per request, so a rebuild swapped in by
+    :func:`build_site` is served immediately.
+    """
+    with make_server(site_dir, host, port) as server, suppress(KeyboardInterrupt):
+        server.serve_forever()
+
+
+class _SiteRequestHandler(SimpleHTTPRequestHandler):
+    """Static file handler that never caches and never logs client paths."""
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+# --- MkDocs ---------------------------------------------------------------
+
+
+def _run_mkdocs(config_file: Path, overrides: dict[str, Any], epoch: int) -> None:
+    with _source_date_epoch(epoch), _collect_mkdocs_log() as problems:
+        try:
+            config = _load_config(config_file, overrides)
+            _enforce_privacy(config)
+            _run_build(config)
+        except SiteBuildError:
+            raise
+        except Exception as exc:  # mkdocs' Abort is an Exception too
+            raise _build_error(exc, problems) from exc
+    if problems:  # strict mode should have caught these; be safe
+        raise SiteBuildError(_summary(problems), tuple(problems))
+
+
+def _load_config(config_file: Path, overrides: dict[str, Any]) -> MkDocsConfig:
+    if not config_file.is_file():
+        raise SiteBuildError(f"site configuration not found: {config_file}")
+    config = load_config(str(config_file), strict=True, use_directory_urls=False, **overrides)
+    config.validation.nav.omitted_files = logging.DEBUG  # = "ignore"
+    return config
+
+
+def _run_build(config: MkDocsConfig) -> None:
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        mkdocs_build(config)
+    finally:
+        config.plugins.on_shutdown()
+
+
+def _enforce_privacy(config: MkDocsConfig) -> None:
+    """Force off everything that would load or link to another host."""
+    if config.theme.name != "material":
+        raise SiteBuildError(f"theme must be 'material', not {config.theme.name!r}")
+    refused = sorted(set(config.plugins) - _ALLOWED_PLUGINS)
+    if refused:
+        raise SiteBuildError(f"plugins not allowed in the caseload site: {', '.join(refused)}")
+    config.theme["font"] = False
+    for key in _FORCED_OFF_EXTRA:
+        config.extra.pop(key, None)
+    config.extra["polyfills"] = []
+    config.extra["generator"] = False
+    config.site_url = None
+    config.repo_url = config.repo_name = config.edit_uri = None
+    _refuse_remote(config)
+
+
+def _refuse_remote(config: MkDocsConfig) -> None:
+    theme = config.theme
+    candidates = [str(p) for p in config.extra_css]
+    candidates += [str(p) for p in config.extra_javascript]
+    candidates += [str(theme[k]) for k in ("logo", "favicon") if theme.get(k)]
+    remote = [c for c in candidates if _is_remote(c)]
+    if remote:
+        raise SiteBuildError(f"remote assets are not allowed: {', '.join(remote)}")
+
+
+def _is_remote(url: str) -> bool:
+    lowered = url.strip().lower()
+    return lowered.startswith("//") or "://" in lowered
+
+
+# --- Logging and environment ----------------------------------------------
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(_one_line(record.getMessage()))
+
+
+@contextmanager
+def _collect_mkdocs_log() -> Iterator[list[str]]:
+    """Keep MkDocs quiet and hand back its warnings and errors.
+
+    Propagation is cut so nothing reaches the root logger (and stdout or
+    stderr); the level is pinned to WARNING so strict mode always counts.
+    """
+    logger = logging.getLogger(_LOGGER_NAME)
+    saved = (logger.level, logger.propagate)
+    collector = _Collector()
+    logger.addHandler(collector)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    try:
+        yield collector.messages
+    finally:
+        logger.removeHandler(collector)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+
+
+@contextmanager
+def _source_date_epoch(epoch: int) -> Iterator[None]:
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(epoch))
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+def _build_error(exc: BaseException, problems: list[str]) -> SiteBuildError:
+    if problems:
+        return SiteBuildError(_summary(problems), tuple(problems))
+    return SiteBuildError(f"site build failed: {type(exc).__name__}: {exc}")
+
+
+def _summary(problems: list[str]) -> str:
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"site build failed: {problems[0]}{more}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+# --- Files and folders -----------------------------------------------------
+
+
+def _check_layout(config_file: Path, docs_dir: Path, site_dir: Path) -> None:
+    """Refuse layouts where replacing ``site_dir`` would destroy inputs."""
+    site = site_dir.resolve()
+    for name, path in (("docs folder", docs_dir), ("configuration", config_file)):
+        resolved = path.resolve()
+        if resolved == site or resolved.is_relative_to(site) or site.is_relative_to(resolved):
+            raise SiteBuildError(f"site folder {site_dir} overlaps the {name} {path}")
+    if site_dir.is_symlink() or (site_dir.exists() and not site_dir.is_dir()):
+        raise SiteBuildError(f"site folder {site_dir} is not a plain folder")
+    if _is_foreign(site_dir):
+        raise SiteBuildError(f"refusing to replace {site_dir}: not empty and not built by caseload")
+
+
+def _is_foreign(site_dir: Path) -> bool:
+    """True for an existing non-empty folder without our marker file."""
+    if not site_dir.is_dir() or (site_dir / MARKER_NAME).is_file():
+        return False
+    return any(site_dir.iterdir())
+
+
+def _make_private_dir(site_dir: Path, purpose: str) -> Path:
+    """Create an owner-only (0o700) sibling of ``site_dir``."""
+    try:
+        site_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.{purpose}-", dir=site_dir.parent))
+    except OSError as exc:
+        raise SiteBuildError(f"cannot create a folder next to {site_dir}: {exc}") from exc
+
+
+def _finish_site(staging: Path) -> None:
+    """Add the file:// search index and the marker; make everything owner-only."""
+    index = staging / "search" / "search_index.json"
+    if index.is_file():
+        data = index.read_text(encoding="utf-8")
+        (staging / "search" / "search_index.js").write_text(
+            f"var __index = {data};\n", encoding="utf-8"
+        )
+    (staging / MARKER_NAME).write_text(_MARKER_TEXT, encoding="utf-8")
+    _restrict_permissions(staging)
+
+
+def _restrict_permissions(root: Path) -> None:
+    os.chmod(root, 0o700)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs:
+            os.chmod(os.path.join(folder, name), 0o700)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o600)
+
+
+def _swap_in(staging: Path, site_dir: Path) -> None:
+    """Rename the old site away, the new one in, then delete the old one."""
+    if not site_dir.exists():
+        _rename(staging, site_dir)
+        return
+    holder = _make_private_dir(site_dir, "old")
+    old = holder / site_dir.name
+    try:
+        _rename(site_dir, old)
+    except SiteBuildError:
+        holder.rmdir()
+        raise
+    try:
+        _rename(staging, site_dir)
+    except SiteBuildError:
+        os.rename(old, site_dir)  # put the previous site back; keep holder if this fails
+        holder.rmdir()
+        raise
+    shutil.rmtree(holder, ignore_errors=True)
+
+
+def _rename(source: Path, target: Path) -> None:
+    try:
+        os.rename(source, target)
+    except OSError as exc:
+        raise SiteBuildError(f"cannot move {source} to {target}: {exc}") from exc

@@ -1,0 +1,458 @@
+"""Tests for generator.site, the MkDocs build layer.
+
+The external-reference scanner below looks for *loads*, not for strings:
+
+* HTML: URL-carrying attributes (src, href, srcset, poster, data, action, ...),
+  meta refresh, inline ``style``/``<style>`` (as CSS) and inline ``<script>``
+  (as JS). ``xmlns`` and similar identifiers are names, not loads.
+* CSS: ``url(...)`` and ``@import``. ``data:`` URIs are inline, even when the
+  SVG inside them mentions ``http://www.w3.org/2000/svg``.
+* JS: module ``import``/``export ... from``, dynamic ``import()`` and
+  ``importScripts()`` with an absolute URL.
+
+Material's minified bundle also holds URL strings that it *may* load at run
+time. They are not syntactic imports, so the scanner does not flag them;
+instead ``test_bundle_remote_loads_stay_dormant`` asserts that what would
+trigger each one is absent from every page:
+
+* ``unpkg.com/mermaid``: only for ``pre.mermaid`` blocks in a page;
+* ``api.github.com`` / GitLab API: only with a repository widget (repo_url);
+* ``unpkg.com/resize-observer-polyfill``: only in browsers lacking
+  ResizeObserver (before 2020); accepted;
+* ``clipboardjs.com``: a comment/licence string, never loaded.
+
+Source maps (``*.map``) are only read by developer tools and JSON files are
+data; neither is scanned.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+import generator.site as site_module
+from generator.site import MARKER_NAME, SiteBuildError, build_site, make_server
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = REPO / "mkdocs.yml"
+NAV = [{"Home": "index.md"}, {"Roster": "roster.md"}]
+EPOCH = 1_700_000_000
+
+PAGES = {
+    "index.md": "# Home\n\nWelcome. See the [roster](roster.md).\n",
+    "roster.md": (
+        "# Roster\n\n| Client | Sessions |\n| --- | --- |\n| [C-1](clients/C-1.md) | 3 |\n"
+    ),
+    "clients/C-1.md": (
+        "---\nsearch:\n  exclude: true\n---\n\n# C-1\n\n"
+        "!!! note\n    Zebrafinch intake notes.\n\n[Back to roster](../roster.md)\n"
+    ),
+    "assets/caseload.css": "@media print { .md-header { display: none; } }\n",
+}
+
+
+# --- helpers ------------------------------------------------------------------
+
+
+def write_docs(root: Path, pages: dict[str, str] = PAGES) -> Path:
+    for name, text in pages.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def build(docs: Path, site: Path, config: Path = CONFIG) -> None:
+    build_site(config, docs, site, site_name="Test practice", nav=NAV, source_date_epoch=EPOCH)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def leftovers(parent: Path, site_name: str) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith(f".{site_name}."))
+
+
+# --- external-reference scanner -----------------------------------------------
+
+URL_ATTRS = frozenset(
+    {
+        "src",
+        "href",
+        "srcset",
+        "poster",
+        "data",
+        "action",
+        "formaction",
+        "background",
+        "manifest",
+        "ping",
+        "xlink:href",
+        "icon",
+        "longdesc",
+        "cite",
+    }
+)
+CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"]*))\s*\)""", re.I)
+CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
+ABSOLUTE = r"""["'`]\s*((?:[a-z][a-z0-9+.-]*:)?//[^"'`]*)"""
+JS_LOADS = (
+    re.compile(r"\bimport\s*\(\s*" + ABSOLUTE, re.I),
+    re.compile(r"\bimportScripts\s*\(\s*" + ABSOLUTE, re.I),
+    re.compile(r"\b(?:import|export)\b[\w\s{},*$]*?\bfrom\s*" + ABSOLUTE, re.I),
+    re.compile(r"\bimport\s+" + ABSOLUTE, re.I),
+)
+
+
+def is_external(url: str) -> bool:
+    """True if loading ``url`` would leave the site (another host or scheme)."""
+    parts = urlsplit(url.strip())
+    return bool(parts.netloc) or parts.scheme.lower() not in ("", "data")
+
+
+def css_refs(text: str) -> list[str]:
+    found = [next(g for g in m.groups() if g is not None) for m in CSS_URL.finditer(text)]
+    found += [next(g for g in m.groups() if g is not None) for m in CSS_IMPORT.finditer(text)]
+    return found
+
+
+def js_refs(text: str) -> list[str]:
+    return [m.group(1) for pattern in JS_LOADS for m in pattern.finditer(text)]
+
+
+class _RefParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.refs: list[str] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k.lower(): v or "" for k, v in attrs}
+        for name, value in values.items():
+            if name in URL_ATTRS:
+                self.refs += _attr_urls(name, value)
+            elif name == "style":
+                self.refs += css_refs(value)
+        if tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
+            self.refs.append(values.get("content", "").partition("url=")[2])
+        self._in = tag if tag in ("script", "style") else None
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "style":
+            self.refs += css_refs(data)
+        elif self._in == "script":
+            self.refs += js_refs(data)
+
+
+def _attr_urls(name: str, value: str) -> list[str]:
+    if name == "srcset":
+        return [part.split()[0] for part in value.split(",") if part.strip()]
+    return [value]
+
+
+def html_refs(text: str) -> list[str]:
+    parser = _RefParser()
+    parser.feed(text)
+    parser.close()
+    return parser.refs
+
+
+SCANNERS = {".html": html_refs, ".htm": html_refs, ".css": css_refs, ".js": js_refs}
+
+
+def external_references(site: Path) -> list[str]:
+    problems = []
+    for path in sorted(site.rglob("*")):
+        scan = SCANNERS.get(path.suffix.lower())
+        if scan is None or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        rel = path.relative_to(site).as_posix()
+        problems += [f"{rel}: {ref}" for ref in scan(text) if is_external(ref)]
+    return problems
+
+
+# --- fixtures -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("built")
+    docs = write_docs(root / "docs")
+    build(docs, root / "site")
+    return root / "site"
+
+
+# --- tests --------------------------------------------------------------------
+
+
+def test_scanner_flags_real_loads() -> None:
+    assert is_external("https://example.org/x.js")
+    assert is_external("//cdn.example.org/x.css")
+    assert not is_external("assets/x.css")
+    assert not is_external("#top")
+    assert not is_external("data:image/png;base64,AAAA")
+    html = (
+        '<img src="https://x.example/a.png"><link href="//x.example/b.css">'
+        '<img srcset="ok.png 1x, https://x.example/c.png 2x">'
+        '<div style="background: url(https://x.example/d.png)"></div>'
+        '<style>@import "https://x.example/e.css";</style>'
+        '<script>import("https://x.example/f.js")</script>'
+    )
+    assert [r for r in html_refs(html) if is_external(r)] == [
+        "https://x.example/a.png",
+        "//x.example/b.css",
+        "https://x.example/c.png",
+        "https://x.example/d.png",
+        "https://x.example/e.css",
+        "https://x.example/f.js",
+    ]
+    assert js_refs('import x from "https://x.example/m.js";importScripts("//x.example/w.js")')
+    assert js_refs('export {a} from "https://x.example/m.js"')
+
+
+def test_scanner_ignores_strings_that_are_not_loads() -> None:
+    html = '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0"/></svg><p>https://x.example</p>'
+    assert not [r for r in html_refs(html) if is_external(r)]
+    css = """a{background:url("data:image/svg+xml;charset=utf-8,<svg xmlns='http://www.w3.org/2000/svg'/>")}"""
+    assert not [r for r in css_refs(css) if is_external(r)]
+    js = 'var a="https://x.example/licence";function imp(){return "//"}/* see https://x.example */'
+    assert js_refs(js) == []
+
+
+def test_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
+    """A second build, in another process with another hash seed and docs path, matches."""
+    docs = write_docs(tmp_path / "elsewhere" / "docs")
+    script = (
+        "import sys; from pathlib import Path; from generator.site import build_site; "
+        "build_site(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), "
+        f"site_name='Test practice', nav={NAV!r}, source_date_epoch={EPOCH})"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(REPO)}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    args = [sys.executable, "-c", script, str(CONFIG), str(docs), str(tmp_path / "site")]
+    result = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    first, second = snapshot(built), snapshot(tmp_path / "site")
+    assert sorted(first) == sorted(second)
+    assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_source_date_epoch_is_restored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "42")
+    build(write_docs(tmp_path / "docs"), tmp_path / "site")
+    assert os.environ["SOURCE_DATE_EPOCH"] == "42"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    build(tmp_path / "docs", tmp_path / "site")
+    assert "SOURCE_DATE_EPOCH" not in os.environ
+
+
+def test_no_external_references(built: Path) -> None:
+    assert external_references(built) == []
+
+
+def test_bundle_remote_loads_stay_dormant(built: Path) -> None:
+    for page in built.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert 'class="mermaid"' not in text, page
+        assert 'data-md-component="source"' not in text, page
+        assert "unpkg.com" not in text and "fonts.googleapis" not in text, page
+
+
+def test_file_protocol_search_index(built: Path) -> None:
+    data = (built / "search" / "search_index.json").read_text(encoding="utf-8")
+    script = (built / "search" / "search_index.js").read_text(encoding="utf-8")
+    assert script == f"var __index = {data};\n"
+
+
+def test_client_page_built_linked_but_not_in_nav(built: Path) -> None:
+    assert (built / "clients" / "C-1.html").is_file()
+    assert 'href="clients/C-1.html"' in (built / "roster.html").read_text(encoding="utf-8")
+    nav = primary_nav(built / "index.html")
+    assert "roster.html" in nav
+    assert "C-1" not in nav
+
+
+def test_client_page_not_in_search_index(built: Path) -> None:
+    index = json.loads((built / "search" / "search_index.json").read_text(encoding="utf-8"))
+    locations = [doc["location"] for doc in index["docs"]]
+    assert any(loc.startswith("roster.html") for loc in locations)
+    assert not [loc for loc in locations if loc.startswith("clients/")]
+    assert "Zebrafinch" not in json.dumps(index)
+
+
+def test_site_is_owner_only(built: Path) -> None:
+    for path in [built, *built.rglob("*")]:
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o700 if path.is_dir() else 0o600), path
+
+
+def test_privacy_settings_are_forced(tmp_path: Path) -> None:
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        "site_name: x\nsite_url: https://example.org/\nrepo_url: https://github.com/a/b\n"
+        "theme:\n  name: material\n  font:\n    text: Roboto\n"
+        "extra:\n  analytics:\n    provider: google\n    property: G-XXXX\n"
+        "  social:\n    - icon: fontawesome/brands/mastodon\n      link: https://example.org\n",
+        encoding="utf-8",
+    )
+    build(write_docs(tmp_path / "docs"), tmp_path / "site", config)
+    assert external_references(tmp_path / "site") == []
+    text = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "googletagmanager" not in text and "github" not in text.lower()
+
+
+@pytest.mark.parametrize(
+    "config_text",
+    [
+        "site_name: x\ntheme:\n  name: material\nplugins:\n  - search\n  - offline\n",
+        "site_name: x\ntheme:\n  name: material\nextra_css:\n  - https://cdn.example/x.css\n",
+        "site_name: x\ntheme: [unclosed\n",
+        "site_name: x\ntheme:\n  name: no-such-theme\n",
+    ],
+    ids=["offline-plugin", "remote-css", "bad-yaml", "bad-theme"],
+)
+def test_bad_config_keeps_previous_site(tmp_path: Path, config_text: str) -> None:
+    docs = write_docs(tmp_path / "docs")
+    build(docs, tmp_path / "site")
+    before = snapshot(tmp_path / "site")
+    config = tmp_path / "bad.yml"
+    config.write_text(config_text, encoding="utf-8")
+    with pytest.raises(SiteBuildError) as info:
+        build(docs, tmp_path / "site", config)
+    assert "\n" not in str(info.value)
+    assert snapshot(tmp_path / "site") == before
+    assert leftovers(tmp_path, "site") == []
+
+
+def test_broken_link_fails_quietly_and_keeps_previous_site(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    docs = write_docs(tmp_path / "docs")
+    build(docs, tmp_path / "site")
+    before = snapshot(tmp_path / "site")
+    (docs / "roster.md").write_text("# Roster\n\n[C-2](clients/C-2.md)\n", encoding="utf-8")
+    with pytest.raises(SiteBuildError, match=re.escape("clients/C-2.md")):
+        build(docs, tmp_path / "site")
+    assert snapshot(tmp_path / "site") == before
+    assert leftovers(tmp_path, "site") == []
+    assert capfd.readouterr() == ("", "")
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(SiteBuildError, match="not found"):
+        build(write_docs(tmp_path / "docs"), tmp_path / "site", tmp_path / "missing.yml")
+    assert not (tmp_path / "site").exists()
+    assert leftovers(tmp_path, "site") == []
+
+
+def test_rebuild_replaces_site_quietly(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    docs = write_docs(tmp_path / "docs")
+    build(docs, tmp_path / "site")
+    (docs / "index.md").write_text("# Home\n\nChanged.\n", encoding="utf-8")
+    build(docs, tmp_path / "site")
+    assert "Changed." in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert leftovers(tmp_path, "site") == []
+    assert capfd.readouterr() == ("", "")
+
+
+def test_failed_swap_restores_previous_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = write_docs(tmp_path / "docs")
+    build(docs, tmp_path / "site")
+    before = snapshot(tmp_path / "site")
+    real_rename = site_module._rename
+
+    def failing_rename(source: Path, target: Path) -> None:
+        if source.name.startswith(".site.build-"):
+            raise SiteBuildError("simulated failure moving the new site in")
+        real_rename(source, target)
+
+    monkeypatch.setattr(site_module, "_rename", failing_rename)
+    (docs / "index.md").write_text("# Home\n\nChanged.\n", encoding="utf-8")
+    with pytest.raises(SiteBuildError, match="simulated"):
+        build(docs, tmp_path / "site")
+    assert snapshot(tmp_path / "site") == before
+    assert leftovers(tmp_path, "site") == []
+
+
+def test_refuses_to_replace_foreign_folder(tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "thesis.docx").write_bytes(b"precious")
+    with pytest.raises(SiteBuildError, match="refusing"):
+        build(write_docs(tmp_path / "docs"), tmp_path / "site")
+    assert snapshot(tmp_path / "site") == {"thesis.docx": b"precious"}
+    assert MARKER_NAME not in os.listdir(tmp_path / "site")
+
+
+def test_refuses_site_dir_containing_docs(tmp_path: Path) -> None:
+    docs = write_docs(tmp_path / "docs")
+    with pytest.raises(SiteBuildError, match="overlaps"):
+        build(docs, tmp_path)
+
+
+def test_serve_site(built: Path) -> None:
+    with make_server(built, port=0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            host, port = server.server_address[:2]
+            with urllib.request.urlopen(f"http://{host}:{port}/roster.html") as reply:
+                body = reply.read()
+                assert reply.headers["Cache-Control"] == "no-store"
+        finally:
+            server.shutdown()
+            thread.join()
+    assert body == (built / "roster.html").read_bytes()
+
+
+# --- nav extraction -------------------------------------------------------------
+
+
+class _NavParser(HTMLParser):
+    """Collects the markup of Material's primary navigation (<nav class="md-nav--primary">)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if self.depth or (tag == "nav" and "md-nav--primary" in classes):
+            self.depth += tag == "nav"
+            self.parts.append(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.depth:
+            self.depth -= tag == "nav"
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            self.parts.append(data)
+
+
+def primary_nav(page: Path) -> str:
+    parser = _NavParser()
+    parser.feed(page.read_text(encoding="utf-8"))
+    assert parser.parts, "primary nav not found"
+    return "".join(parser.parts)

@@ -371,10 +371,14 @@ def _assets(env: jinja2.Environment, site: Site) -> Iterator[Page]:
 
 
 def client_index_script(site: Site) -> str:
-    """The client finder's index, as a script: `fetch` is not allowed from file://."""
+    """The client finder's index, as a script: `fetch` is not allowed from file://.
+
+    Its links point at the built pages (the site is always built with one
+    .html file per page, so that it opens from disk).
+    """
     entries = [
         {"id": e.client.id, "name": site.name(e), "status": STATUS_LABELS[e.status],
-         "url": str(client_url(e.client.id))}
+         "url": f"clients/{e.client.id}.html"}
         for e in site.evaluations
     ]
     data = json.dumps(entries, ensure_ascii=True, separators=(",", ":"), sort_keys=True)

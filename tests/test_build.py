@@ -1,0 +1,112 @@
+"""`caseload build` end to end: reproducible, atomic, and scoped."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import cli
+from tests.conftest import DEMO_AS_OF, ROOT
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def copy_demo(target: Path) -> Path:
+    for name in ("content", "site_config", "templates"):
+        shutil.copytree(ROOT / name, target / name)
+    shutil.copy(ROOT / "mkdocs.yml", target / "mkdocs.yml")
+    return target
+
+
+def build(workspace: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["build", str(workspace), "--as-of", DEMO_AS_OF, *args])
+    return result.exit_code, result.stderr
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workspace = copy_demo(tmp_path_factory.mktemp("ws"))
+    code, err = build(workspace)
+    assert code == 0, err
+    return workspace
+
+
+def test_two_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
+    other = copy_demo(tmp_path / "again")
+    assert build(other)[0] == 0
+    assert tree(built / "site") == tree(other / "site")
+
+
+def test_no_wall_clock_time_in_the_site(built: Path) -> None:
+    today = __import__("datetime").date.today().isoformat()
+    if today == DEMO_AS_OF:
+        pytest.skip("cannot tell the clock from the as-of date today")
+    offenders = [name for name, data in tree(built / "site").items()
+                 if today.encode() in data]
+    assert offenders == []
+
+
+def test_site_is_private_to_its_owner(built: Path) -> None:
+    modes = {oct(path.stat().st_mode & 0o777) for path in (built / "site").rglob("*")}
+    assert modes <= {"0o700", "0o600"}
+
+
+def test_invalid_input_after_a_good_build_keeps_the_site(tmp_path: Path) -> None:
+    workspace = copy_demo(tmp_path)
+    assert build(workspace)[0] == 0
+    before = tree(workspace / "site")
+    (workspace / "content" / "broken.yaml").write_text("id: C-9\nname: [\n", encoding="utf-8")
+    code, err = build(workspace)
+    assert code == 2
+    assert err.startswith("content/broken.yaml:")
+    assert "Traceback" not in err
+    assert tree(workspace / "site") == before
+    assert sorted(p.name for p in workspace.iterdir() if p.name.startswith(".")) == []
+
+
+def test_template_error_keeps_the_site(tmp_path: Path) -> None:
+    workspace = copy_demo(tmp_path)
+    assert build(workspace)[0] == 0
+    before = tree(workspace / "site")
+    (workspace / "templates" / "roster.md.j2").write_text("{{ no_such_name }}\n",
+                                                          encoding="utf-8")
+    code, err = build(workspace)
+    assert code == 2
+    assert "no_such_name" in err and "Traceback" not in err
+    assert tree(workspace / "site") == before
+
+
+def test_workspace_template_overrides_the_builtin(tmp_path: Path) -> None:
+    workspace = copy_demo(tmp_path)
+    (workspace / "templates" / "rules.md.j2").write_text(
+        "---\ntitle: House rules\n---\n# House rules\n\nOur own words.\n", encoding="utf-8")
+    assert build(workspace)[0] == 0
+    assert "Our own words." in (workspace / "site" / "rules.html").read_text(encoding="utf-8")
+
+
+def test_payer_packet_holds_only_that_payer(tmp_path: Path) -> None:
+    workspace = copy_demo(tmp_path)
+    code, _ = build(workspace, "--payer", "summit-health")
+    assert code == 0
+    clients = sorted(p.stem for p in (workspace / "site" / "clients").glob("*.html"))
+    assert clients
+    index = (workspace / "site" / "index.html").read_text(encoding="utf-8")
+    assert "payer summit-health" in index
+    result = CliRunner().invoke(cli, ["check", str(workspace), "--as-of", DEMO_AS_OF,
+                                      "--payer", "summit-health", "--format", "json"])
+    assert clients == [c["id"] for c in json.loads(result.stdout)["clients"]]
+
+
+def test_missing_mkdocs_yml_is_a_clear_error(tmp_path: Path) -> None:
+    workspace = copy_demo(tmp_path)
+    os.remove(workspace / "mkdocs.yml")
+    code, err = build(workspace)
+    assert code == 2 and "mkdocs.yml" in err and "Traceback" not in err

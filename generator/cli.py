@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -111,7 +112,25 @@ def make_report(workspace: Path, as_of: date | None, payer: str | None,
     return build_report(caseload, as_of or today(), Scope(payer, clinician))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class CaseloadGroup(click.Group):
+    """Commands that never show a traceback, even on a bug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("CASELOAD_DEBUG"):
+                raise
+            # The exception's text may quote caseload content: name only its type.
+            raise CaseloadError(
+                f"caseload: internal error ({type(exc).__name__}); nothing was written. "
+                "Run again with CASELOAD_DEBUG=1 for details, and please report it."
+            ) from None
+
+
+@click.group(cls=CaseloadGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="caseload")
 def cli() -> None:
     """Keep a therapy practice's caseload clean and audit-ready.

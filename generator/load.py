@@ -59,6 +59,14 @@ POLICY_FILE_KEYS = ("name", *SECTIONS)
 
 T = TypeVar("T")
 
+# An error is one line on a terminal: show line breaks, control and bidi-override
+# characters from the input as escapes instead of letting them act.
+_UNPRINTABLE = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029,
+                 *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class InputError:
@@ -68,7 +76,8 @@ class InputError:
     what: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.where}: {self.what}"
+        line = f"{self.path}:{self.line}: {self.where}: {self.what}"
+        return line.translate(_UNPRINTABLE)
 
 
 class WorkspaceInvalid(Exception):

@@ -9,6 +9,7 @@ default (see `escape.py`); only values that our own code marks as `Markup`
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -109,10 +110,21 @@ def finding_counts(evaluation: Evaluation) -> Markup:
 
 
 def safe_id(value: str) -> Markup:
-    """An id as it is: ids are validated against a pattern of letters, digits, '-' and '_'."""
+    """An id as it is, safe in a path, a URL and Markdown: checked again, not trusted."""
     if not ID_PATTERN.fullmatch(value):
         raise ValueError(f"not an id: {value!r}")
     return Markup(value)
+
+
+def page_slug(value: str) -> str:
+    """A file name for a page about `value`: the value itself when it is id-like.
+
+    A clinician may be any text when the practice keeps no list of clinicians;
+    such text never becomes a path, only a digest of it does.
+    """
+    if ID_PATTERN.fullmatch(value):
+        return value
+    return "x-" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
 
 
 def code(text: Any) -> Markup:
@@ -141,8 +153,7 @@ class Redaction:
 
 
 def client_url(client_id: str, base: str = "") -> Markup:
-    # Ids match [A-Za-z0-9][A-Za-z0-9_-]*: safe in a path as they are.
-    return Markup(f"{base}clients/{client_id}.md")
+    return Markup(f"{base}clients/{safe_id(client_id)}.md")
 
 
 def link(label: Any, url: str) -> Markup:
@@ -221,12 +232,13 @@ class Site:
     def payer_link(self, payer_id: str | None, base: str = "") -> Markup:
         if payer_id is None:
             return Markup("—")
-        return link(self.payer_name(payer_id), f"{base}payers/{payer_id}.md")
+        return link(self.payer_name(payer_id), f"{base}payers/{safe_id(payer_id)}.md")
 
     def clinician_link(self, clinician_id: str | None, base: str = "") -> Markup:
         if clinician_id is None:
             return Markup("—")
-        return link(self.clinician_name(clinician_id), f"{base}clinicians/{clinician_id}.md")
+        return link(self.clinician_name(clinician_id),
+                    f"{base}clinicians/{page_slug(clinician_id)}.md")
 
     # the work queue ------------------------------------------------------------------
     def actions(self) -> dict[str, list[ActionItem]]:
@@ -320,10 +332,10 @@ def render_pages(report: Report, workspace: Path | None, *, redact: bool = False
         yield Page("clinicians.md", _render(env, "clinicians.md.j2", site=site))
         yield Page("rules.md", _render(env, "rules.md.j2", site=site))
         for payer_id in site.payer_ids:
-            yield Page(f"payers/{payer_id}.md",
+            yield Page(f"payers/{safe_id(payer_id)}.md",
                        _render(env, "payer.md.j2", site=site, payer_id=payer_id))
         for clinician_id in site.clinician_ids:
-            yield Page(f"clinicians/{clinician_id}.md",
+            yield Page(f"clinicians/{page_slug(clinician_id)}.md",
                        _render(env, "clinician.md.j2", site=site, clinician_id=clinician_id))
         client_template = env.get_template("client.md.j2")
         for evaluation in site.evaluations:
@@ -378,7 +390,7 @@ def client_index_script(site: Site) -> str:
     """
     entries = [
         {"id": e.client.id, "name": site.name(e), "status": STATUS_LABELS[e.status],
-         "url": f"clients/{e.client.id}.html"}
+         "url": f"clients/{safe_id(e.client.id)}.html"}
         for e in site.evaluations
     ]
     data = json.dumps(entries, ensure_ascii=True, separators=(",", ":"), sort_keys=True)

@@ -62,6 +62,7 @@ from typing import Any
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import MkDocsException
 
 __all__ = ["SiteBuildError", "build_site", "make_server", "serve_site"]
 
@@ -262,7 +263,10 @@ def _source_date_epoch(epoch: int) -> Iterator[None]:
 def _build_error(exc: BaseException, problems: list[str]) -> SiteBuildError:
     if problems:
         return SiteBuildError(_summary(problems), tuple(problems))
-    return SiteBuildError(f"site build failed: {type(exc).__name__}: {exc}")
+    if isinstance(exc, MkDocsException):  # about the configuration, not the caseload
+        return SiteBuildError(f"site build failed: {type(exc).__name__}: {exc}")
+    # Anything else may quote page text, which is client data: name the type only.
+    return SiteBuildError(f"site build failed: {type(exc).__name__}")
 
 
 def _summary(problems: list[str]) -> str:

@@ -15,6 +15,7 @@ import click
 
 from generator import __version__
 from generator import build as site_build
+from generator.cache import ParseCache
 from generator.load import DATE_PATTERN, WorkspaceInvalid, load_workspace
 from generator.model import Caseload
 from generator.render import Page, TemplateProblem
@@ -99,7 +100,9 @@ def handle_invalid_input(function: F) -> F:
 def load(workspace: Path) -> Caseload:
     if not workspace.is_dir():
         raise CaseloadError(f"{workspace}: no such folder")
-    return load_workspace(workspace)
+    # CASELOAD_NO_CACHE=1 reads every file afresh (for benchmarks and doubt).
+    cache = None if os.environ.get("CASELOAD_NO_CACHE") else ParseCache(workspace)
+    return load_workspace(workspace, cache)
 
 
 def today() -> date:
@@ -120,6 +123,11 @@ class CaseloadGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (`caseload check | head`): stop quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(1) from None
         except Exception as exc:
             if os.environ.get("CASELOAD_DEBUG"):
                 raise
@@ -204,6 +212,277 @@ def build(workspace: Path, as_of: date | None, site_dir: Path | None, payer: str
     site_build.build(report, workspace, target, redact=redact, progress=terminal_progress)
     click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                f"as of {report.as_of}).", err=True)
+
+
+# --- calendar, init, serve ------------------------------------------------------------
+
+
+@cli.command("calendar")
+@workspace_argument
+@as_of_option
+@click.option("--out", metavar="FILE", default=None,
+              help="Where to write the calendar (default: WORKSPACE/caseload.ics; "
+                   "'-' for standard output).")
+@scope_options
+@redact_option
+@handle_invalid_input
+def calendar_command(workspace: Path, as_of: date | None, out: str | None, payer: str | None,
+                     clinician: str | None, redact: bool) -> None:
+    """Write the due dates as an iCalendar file for Google Calendar, Outlook or Apple Calendar.
+
+    One all-day event per treatment plan due, discharge summary due, planned
+    discharge and overdue item (overdue items on the as-of date), and a monthly
+    "Caseload review". Importing a newer file moves the events instead of
+    duplicating them. With --redact, titles name client ids only.
+    """
+    from generator.ical import calendar_bytes, calendar_items, write_calendar
+
+    report = make_report(workspace, as_of, payer, clinician)
+    items = calendar_items(report, redact=redact)
+    data = calendar_bytes(report, items)
+    if out == "-":
+        stream = click.get_binary_stream("stdout")
+        stream.write(data)
+        stream.flush()
+        return
+    target = Path(out) if out else workspace / "caseload.ics"
+    if target.is_dir():
+        raise CaseloadError(f"cannot write {target}: it is a folder; name a file, e.g. "
+                            f"{target / 'caseload.ics'}")
+    try:
+        write_calendar(data, target)
+    except OSError as exc:
+        raise CaseloadError(f"cannot write {target}: {exc.strerror or exc}") from None
+    click.echo(f"Wrote {target} ({len(items)} events, as of {report.as_of}); import it into "
+               "your calendar app.", err=True)
+
+
+@cli.command("init")
+@click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
+@click.option("--git", is_flag=True, help="Also make the new folder a git repository.")
+def init_command(directory: Path, git: bool) -> None:
+    """Write a new workspace into DIR (new or empty) with a small example caseload.
+
+    The example's dates are set around today, so `caseload check` and
+    `caseload build` show an active client, a plan due soon and a fresh discharge.
+    """
+    from generator.init import InitError, init_workspace
+
+    try:
+        written = init_workspace(directory, today(), git=git)
+    except InitError as exc:
+        raise CaseloadError(str(exc)) from None
+    repo = " and a git repository" if git else ""
+    click.echo(f"Wrote a new workspace in {directory} ({len(written)} files{repo}).\n"
+               f"Next: cd {directory} && caseload check && caseload build")
+
+
+WatchState = dict[str, tuple[int, int]]
+WATCHED = ("content", "site_config", "templates", "mkdocs.yml")
+
+
+def watch_state(workspace: Path, skip: Path | None = None) -> WatchState:
+    """(mtime_ns, size) of every file a build reads, by path relative to the workspace.
+
+    content/ and site_config/ count their *.yaml/*.yml files (as the loader does),
+    templates/ every file but dotfiles and editor backups (~); `skip` (the site
+    folder, when it sits inside) and build leftovers (dot folders) are left out.
+    """
+    state: WatchState = {}
+    skipped = skip.resolve() if skip is not None else None
+
+    def visit(path: Path, yaml_only: bool) -> None:
+        try:
+            if path.is_symlink() and path.is_dir():
+                return
+            if path.is_dir():
+                if skipped is not None and path.resolve() == skipped:
+                    return
+                for child in path.iterdir():
+                    if child.is_dir() and child.name.startswith("."):
+                        continue
+                    visit(child, yaml_only)
+                return
+            if yaml_only and not path.name.endswith((".yaml", ".yml")):
+                return
+            if not yaml_only and (path.name.startswith(".") or path.name.endswith("~")):
+                return
+            info = path.stat()
+        except OSError:  # vanished or unreadable while we looked: the next poll sees it
+            return
+        state[path.relative_to(workspace).as_posix()] = (info.st_mtime_ns, info.st_size)
+
+    for name in WATCHED:
+        visit(workspace / name, name in ("content", "site_config"))
+    return state
+
+
+def changed_paths(before: WatchState, after: WatchState) -> list[str]:
+    """The files added, removed or changed between two watch states, sorted."""
+    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+
+
+@cli.command("serve")
+@workspace_argument
+@as_of_option
+@site_dir_option
+@scope_options
+@redact_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="The port on 127.0.0.1 (0: any free port).")
+@handle_invalid_input
+def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
+                  payer: str | None, clinician: str | None, redact: bool, port: int) -> None:
+    """Build the site, then serve it on 127.0.0.1, rebuilding when the workspace changes.
+
+    Every second, content/, site_config/, templates/ and mkdocs.yml are checked
+    for changes (and, without --as-of, the date); a failed rebuild prints why
+    and the previous site stays up. Ctrl+C stops.
+    """
+    import threading
+
+    from generator.site import make_server
+
+    target = site_dir or workspace / "site"
+    built_for: list[date] = []
+
+    def build_now() -> None:
+        day = as_of or today()
+        built_for[:] = [day]  # also when the build fails: retried on a change, not every second
+        report = make_report(workspace, day, payer, clinician)
+        site_build.build(report, workspace, target, redact=redact)
+        click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
+                   f"as of {report.as_of}).", err=True)
+
+    seen = watch_state(workspace, target)
+    build_now()  # a first build that fails exits 2: there is nothing to serve
+    try:
+        server = make_server(target, "127.0.0.1", port)
+    except OSError as exc:
+        raise CaseloadError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}; "
+                            "try another --port") from None
+    stop = threading.Event()
+
+    def watch() -> None:
+        nonlocal seen
+        while not stop.wait(1.0):
+            now = watch_state(workspace, target)
+            new_day = as_of is None and bool(built_for) and today() != built_for[0]
+            if not changed_paths(seen, now) and not new_day:
+                continue
+            seen = now  # taken before the build: edits made during it trigger another
+            try:
+                handle_invalid_input(build_now)()
+            except click.ClickException as exc:
+                click.echo(f"{exc.format_message()}\nRebuild failed; still serving the "
+                           "previous site.", err=True)
+            except Exception as exc:  # keep serving whatever went wrong
+                # The exception's text may quote caseload content: name only its type.
+                click.echo(f"Rebuild failed (internal error: {type(exc).__name__}); still "
+                           "serving the previous site.", err=True)
+
+    watcher = threading.Thread(target=watch, name="caseload-watch", daemon=True)
+    watcher.start()
+    host, bound = server.server_address[:2]
+    click.echo(f"Serving http://{host}:{bound}/ (Ctrl+C to stop); "
+               "rebuilding when the workspace changes.")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()
+        watcher.join()  # lets a rebuild in progress finish its swap
+
+
+@cli.command("snapshot")
+@workspace_argument
+@as_of_option
+@click.option("--no-commit", is_flag=True,
+              help="Only write the snapshot folder: no git commit, no tag (git not needed).")
+@handle_invalid_input
+def snapshot_command(workspace: Path, as_of: date | None, no_commit: bool) -> None:
+    """Build the site into WORKSPACE/snapshots/DATE with a manifest; commit and tag it.
+
+    The folder holds the site, its Markdown, the report (as `check --format json`)
+    and manifest.json (SHA-256 of every input and every file). It is committed
+    alone and tagged snapshot-DATE. An existing snapshot is never replaced: exit 2.
+    """
+    from generator.snapshot import SnapshotError, take_snapshot
+
+    report = make_report(workspace, as_of, None, None)
+    try:
+        taken = take_snapshot(report, workspace, commit=not no_commit,
+                              progress=terminal_progress)
+    except SnapshotError as exc:
+        raise CaseloadError(f"caseload snapshot: {exc}; nothing was written.") from None
+    changes = f", with the changes since {taken.previous}" if taken.previous else ""
+    git = f"; committed {taken.commit[:12]} and tagged {taken.tag}" if taken.commit else \
+        " (not committed)"
+    click.echo(f"Snapshot {taken.folder}: {taken.files} files and manifest.json{changes}; "
+               f"manifest.json sha256 {taken.manifest_sha256}{git}.", err=True)
+
+
+@cli.command("verify")
+@click.argument("snapshot_dir", type=click.Path(file_okay=False, path_type=Path))
+def verify_command(snapshot_dir: Path) -> None:
+    """Check every file of a snapshot against its manifest, and against git.
+
+    Exit status: 0 intact; 1 when a file is altered, missing or extra (each named),
+    when manifest.json is missing or invalid, or when the files or the manifest
+    no longer match the snapshot's commit and tag.
+    """
+    from generator.snapshot import verify_snapshot
+
+    if not snapshot_dir.is_dir():
+        raise CaseloadError(f"caseload verify: {snapshot_dir}: no such folder")
+    result = verify_snapshot(snapshot_dir)
+    for line in result.lines():
+        click.echo(line)
+    sys.exit(EXIT_OK if result.intact else EXIT_FINDINGS)
+
+
+@cli.command("diff")
+@click.argument("before")
+@click.argument("after")
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="Where to look up snapshots given as dates.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Text for people, JSON for scripts.")
+def diff_command(before: str, after: str, workspace: Path, output_format: str) -> None:
+    """What changed between two snapshots: clients, statuses, findings, counts.
+
+    BEFORE and AFTER are snapshot folders, or dates meaning
+    WORKSPACE/snapshots/DATE. Exit status: 0, or 2 for a missing or invalid snapshot.
+    """
+    from generator.changes import (
+        InvalidReport,
+        changes_json,
+        compare,
+        parse_report,
+        text_lines,
+    )
+    from generator.snapshot import SnapshotError, read_snapshot_report, resolve_snapshot
+
+    documents = []
+    for argument in (before, after):
+        folder = resolve_snapshot(argument, workspace)
+        try:
+            document = read_snapshot_report(folder)
+            parse_report(document)
+        except SnapshotError as exc:
+            raise CaseloadError(f"caseload diff: {exc}") from None
+        except InvalidReport as exc:
+            raise CaseloadError(f"caseload diff: {folder / 'report.json'}: not a caseload "
+                                f"report ({exc})") from None
+        documents.append(document)
+    changes = compare(*documents)
+    if output_format == "json":
+        click.echo(json.dumps(changes_json(changes), indent=2, ensure_ascii=False))
+    else:
+        for line in text_lines(changes):
+            click.echo(line)
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -34,6 +34,9 @@ from generator.model import (
     TreatmentPlan,
 )
 from generator.policy import SECTIONS, SETTINGS_BY_KEY
+
+if TYPE_CHECKING:
+    from generator.cache import ParseCache
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -403,19 +406,19 @@ def _discharge(doc: _Doc, node: Node, where: str) -> Discharge:
 
 
 @dataclass(frozen=True, slots=True)
-class _ClientRecord:
-    """A valid client with the nodes that later, cross-file checks point at."""
+class ClientRecord:
+    """A valid client, with the lines that later, cross-file checks point at."""
 
     client: Client
-    id_node: Node
-    payer_node: Node | None
-    clinician_node: Node | None
-    discharge_date_node: Node | None
     where: str
+    id_line: int
+    payer_line: int
+    clinician_line: int
+    discharge_date_line: int
 
 
 def _client(doc: _Doc, node: Node, where: str, suggestions: tuple[str, ...] = ()
-            ) -> _ClientRecord:
+            ) -> ClientRecord:
     required = ("id", "name", "intake_date")
     fields = _fields(doc, node, where, CLIENT_KEYS, required, "a client mapping", suggestions)
     read = _Collect(doc, fields, where, required)
@@ -444,8 +447,9 @@ def _client(doc: _Doc, node: Node, where: str, suggestions: tuple[str, ...] = ()
         sessions=sessions, treatment_plans=plans, contacts=contacts,
         discharge=discharge, extras=fields.extras,
     )
-    return _ClientRecord(client, fields.values["id"], fields.values.get("payer"),
-                         fields.values.get("clinician"), discharge_date_node, where)
+    return ClientRecord(client, where, _line(fields.values["id"]),
+                        _line(fields.values.get("payer")), _line(fields.values.get("clinician")),
+                        _line(discharge_date_node))
 
 
 def _client_id(doc: _Doc, node: Node, where: str) -> str:
@@ -460,7 +464,7 @@ def _client_id(doc: _Doc, node: Node, where: str) -> str:
     return value
 
 
-def _content_document(doc: _Doc, root: Node | None) -> list[_ClientRecord]:
+def _content_document(doc: _Doc, root: Node | None) -> list[ClientRecord]:
     if root is None:
         doc.error(None, "document", "the file is empty; it must hold a client or a 'clients' list")
         return []
@@ -563,20 +567,24 @@ def _payer_document(doc: _Doc, root: Node | None, payer_id: str) -> Payer | None
 
 
 def _read_document(root: Path, path: Path, errors: list[InputError]) -> tuple[_Doc, Node | None]:
-    rel = path.relative_to(root).as_posix()
-    doc = _Doc(rel, errors, budget=0)
-    text = _read_text(root, path, doc)
+    doc = _Doc(path.relative_to(root).as_posix(), errors, budget=0)
+    data = _read_bytes(root, path, doc)
+    text = _decode(data, doc) if data is not None else None
     if text is None:
         raise _Invalid
+    return doc, _parse(doc, text)
+
+
+def _parse(doc: _Doc, text: str) -> Node | None:
     doc.budget = 100_000 + 2 * len(text)
     try:
-        return doc, yamlnodes.compose(text)
+        return yamlnodes.compose(text)
     except yamlnodes.YamlSyntaxError as exc:
-        errors.append(InputError(rel, exc.line, "YAML", exc.message))
+        doc.errors.append(InputError(doc.path, exc.line, "YAML", exc.message))
         raise _Invalid from None
 
 
-def _read_text(root: Path, path: Path, doc: _Doc) -> str | None:
+def _read_bytes(root: Path, path: Path, doc: _Doc) -> bytes | None:
     try:
         if not path.resolve().is_relative_to(root.resolve()):
             doc.error(None, "file", "is a link to a place outside the workspace; not read")
@@ -586,10 +594,13 @@ def _read_text(root: Path, path: Path, doc: _Doc) -> str | None:
             doc.error(None, "file", f"is {size // (1024 * 1024)} MiB; the limit is "
                       f"{MAX_FILE_BYTES // (1024 * 1024)} MiB a file: split it into several files")
             return None
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         doc.error(None, "file", f"cannot be read ({exc.strerror or exc})")
         return None
+
+
+def _decode(data: bytes, doc: _Doc) -> str | None:
     try:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             return data.decode("utf-16")
@@ -599,6 +610,32 @@ def _read_text(root: Path, path: Path, doc: _Doc) -> str | None:
         doc.errors.append(InputError(doc.path, line, "file",
                                      f"is not valid UTF-8 (byte 0x{data[exc.start]:02x})"))
         return None
+
+
+def _load_content_file(root: Path, path: Path, errors: list[InputError],
+                       cache: ParseCache | None) -> list[ClientRecord]:
+    """The clients of one file: from the cache when its bytes were seen valid before."""
+    doc = _Doc(path.relative_to(root).as_posix(), errors, budget=0)
+    data = _read_bytes(root, path, doc)
+    if data is None:
+        return []
+    key = cache.key(doc.path, data) if cache else ""
+    if cache and (cached := cache.get(key)) is not None:
+        return cached
+    text = _decode(data, doc)
+    if text is None:
+        return []
+    errors_before = len(errors)
+    try:
+        records = _content_document(doc, _parse(doc, text))
+    except _Invalid:
+        return []
+    except _TooLarge:
+        errors.append(_too_large(doc))
+        return []
+    if cache and len(errors) == errors_before:
+        cache.put(key, records)
+    return records
 
 
 def content_files(root: Path, errors: list[InputError]) -> list[Path]:
@@ -616,8 +653,12 @@ def content_files(root: Path, errors: list[InputError]) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
-def load_workspace(root: Path) -> Caseload:
-    """The validated caseload of the workspace at `root`, or WorkspaceInvalid."""
+def load_workspace(root: Path, cache: ParseCache | None = None) -> Caseload:
+    """The validated caseload of the workspace at `root`, or WorkspaceInvalid.
+
+    With a `cache`, files whose exact bytes were validated before are not parsed
+    again; cross-file checks (unique ids, payers, clinicians) always run.
+    """
     errors: list[InputError] = []
     if not (root / CONTENT_DIR).is_dir():
         raise WorkspaceInvalid([InputError(
@@ -629,13 +670,7 @@ def load_workspace(root: Path) -> Caseload:
     payers = _load_payers(root, errors)
     records = []
     for path in content_files(root, errors):
-        try:
-            doc, node = _read_document(root, path, errors)
-            records.extend(_content_document(doc, node))
-        except _Invalid:
-            continue
-        except _TooLarge:
-            errors.append(_too_large(doc))
+        records.extend(_load_content_file(root, path, errors, cache))
     clients = _cross_check(records, payers, clinicians, errors)
     if errors:
         raise WorkspaceInvalid(errors)
@@ -698,11 +733,11 @@ def _load_payers(root: Path, errors: list[InputError]) -> dict[str, Payer]:
     return payers
 
 
-def _cross_check(records: list[_ClientRecord], payers: dict[str, Payer],
+def _cross_check(records: list[ClientRecord], payers: dict[str, Payer],
                  clinicians: dict[str, str] | None, errors: list[InputError]) -> list[Client]:
     """Checks that need more than one node: unique ids, known payers and clinicians."""
     clients = []
-    first_by_id: dict[str, _ClientRecord] = {}
+    first_by_id: dict[str, ClientRecord] = {}
     for record in records:
         client = record.client
         path = client.source.path
@@ -710,27 +745,27 @@ def _cross_check(records: list[_ClientRecord], payers: dict[str, Payer],
         first = first_by_id.setdefault(client.id.lower(), record)
         if first is not record:
             errors.append(InputError(
-                path, record.id_node.start_mark.line + 1, _join(record.where, "id"),
+                path, record.id_line, _join(record.where, "id"),
                 f"duplicate id '{client.id}' (also used at "
-                f"{first.client.source.path}:{first.id_node.start_mark.line + 1})"))
+                f"{first.client.source.path}:{first.id_line})"))
             ok = False
         if client.payer is not None and client.payer not in payers:
             errors.append(InputError(
-                path, _line(record.payer_node), _join(record.where, "payer"),
+                path, record.payer_line, _join(record.where, "payer"),
                 f"no policy file for payer '{_short(client.payer)}' in {PAYERS_DIR}/"
                 f"{suggest(client.payer, payers)}"))
             ok = False
         if clinicians is not None and client.clinician is not None \
                 and client.clinician not in clinicians:
             errors.append(InputError(
-                path, _line(record.clinician_node), _join(record.where, "clinician"),
+                path, record.clinician_line, _join(record.where, "clinician"),
                 f"'{_short(client.clinician)}' is not in the practice's clinicians"
                 f"{suggest(client.clinician, clinicians)}"))
             ok = False
         discharge = client.discharge
         if discharge and discharge.date and discharge.date < client.intake_date:
             errors.append(InputError(
-                path, _line(record.discharge_date_node), _join(record.where, "discharge.date"),
+                path, record.discharge_date_line, _join(record.where, "discharge.date"),
                 f"discharge date {discharge.date} is before the intake date {client.intake_date}"))
             ok = False
         if ok:

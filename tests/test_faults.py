@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from generator import render, site
 from generator.cli import cli
 from tests.conftest import DEMO_AS_OF
-from tests.test_build import copy_demo, tree
+from tests.test_build import copy_demo, temporary_leftovers, tree
 
 
 class Injected(Exception):
@@ -66,8 +66,7 @@ def test_interrupted_build_keeps_the_previous_site(workspace: Path, point: str,
     assert "Traceback" not in result.output + result.stderr
     assert "Jordan Avery" not in result.stderr  # an internal error quotes no caseload text
     assert tree(workspace / "site") == before
-    leftovers = [p.name for p in workspace.iterdir() if p.name.startswith(".")]
-    assert leftovers == []
+    assert temporary_leftovers(workspace) == []
 
 
 def test_internal_error_is_one_line_and_exit_2(workspace: Path,

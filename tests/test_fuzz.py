@@ -84,9 +84,17 @@ def mutated_client(draw: st.DrawFn, n: int) -> dict[str, Any]:
         path = draw(st.sampled_from(PATHS))
         action = draw(st.sampled_from(["set", "delete", "add"]))
         parent: Any = client
-        for step in path[:-1]:
-            parent = parent[step]
+        try:
+            for step in path[:-1]:
+                parent = parent[step]
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier mutation removed the way there
         key = path[-1]
+        if not isinstance(parent, dict | list) or (isinstance(parent, list)
+                                                   and not isinstance(key, int)):
+            continue
+        if isinstance(parent, list) and key >= len(parent):
+            continue
         if action == "delete" and isinstance(parent, dict):
             parent.pop(key, None)
         elif action == "add" and isinstance(parent, dict):

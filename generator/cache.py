@@ -1,0 +1,117 @@
+"""A parse cache: validated clients keyed by the exact bytes of their file.
+
+Parsing YAML is the slow part of a check; rules and templates are cheap. The
+cache keeps, for each content file that validated cleanly, its clients as
+JSON, under a key made of the file's path, its bytes and the code that reads
+them. A changed file, a changed loader or a different caseload version simply
+misses; there is nothing to invalidate. Entries are written atomically (temp
+file, then rename), so concurrent runs never see half an entry, and any entry
+that cannot be read is ignored. The folder is private to its owner: it holds
+health information. JSON rather than pickle, so that a planted cache file can
+at worst be wrong data, which the key makes unreachable, never code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.model import Client, Contact, Discharge, Session, Source, TreatmentPlan
+
+CACHE_DIR = ".caseload-cache"
+_FORMAT = b"caseload-parse-cache-1"
+
+
+@cache
+def _salt() -> bytes:
+    """The code that decides what a file means: when it changes, every key does."""
+    from generator import cache as this
+    from generator import load, model, policy, yamlnodes
+
+    digest = hashlib.sha256(_FORMAT + __version__.encode())
+    for module in (load, model, policy, yamlnodes, this):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.digest()
+
+
+class ParseCache:
+    def __init__(self, workspace: Path) -> None:
+        self.folder = workspace / CACHE_DIR / "parse"
+
+    def key(self, rel_path: str, data: bytes) -> str:
+        digest = hashlib.sha256(_salt())
+        digest.update(rel_path.encode("utf-8") + b"\0")
+        digest.update(data)
+        return digest.hexdigest()
+
+    def get(self, key: str) -> list[Any] | None:
+        try:
+            entry = json.loads((self.folder / f"{key}.json").read_bytes())
+            return [_record(item) for item in entry]
+        except (OSError, ValueError, TypeError, KeyError, IndexError):
+            return None
+
+    def put(self, key: str, records: list[Any]) -> None:
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump([_plain_record(r) for r in records], out, ensure_ascii=False,
+                          separators=(",", ":"))
+            os.replace(temp, self.folder / f"{key}.json")
+        except OSError:
+            # A cache that cannot be written only costs time next run.
+            pass
+
+
+def _day(value: date | None) -> int | None:
+    return value.toordinal() if value else None
+
+
+def _date(value: int | None) -> date | None:
+    return date.fromordinal(value) if value is not None else None
+
+
+def _plain_record(record: Any) -> list[Any]:
+    c: Client = record.client
+    d = c.discharge
+    return [
+        record.where, record.id_line, record.payer_line, record.clinician_line,
+        record.discharge_date_line,
+        c.id, c.name, _day(c.intake_date), c.source.path, c.source.line, c.payer, c.clinician,
+        [[_day(s.date), s.status, s.note] for s in c.sessions],
+        [[_day(p.date), list(p.goals), p.note] for p in c.treatment_plans],
+        [[_day(k.date), k.method, k.outcome, k.note] for k in c.contacts],
+        None if d is None else [_day(d.date), _day(d.planned_on), d.reason, d.summary,
+                                d.client_participated],
+        c.extras,
+    ]
+
+
+def _record(item: list[Any]) -> Any:
+    from generator.load import ClientRecord
+
+    (where, id_line, payer_line, clinician_line, discharge_line, client_id, name, intake,
+     path, line, payer, clinician, sessions, plans, contacts, discharge, extras) = item
+    client = Client(
+        id=client_id, name=name, intake_date=date.fromordinal(intake),
+        source=Source(path, line), payer=payer, clinician=clinician,
+        sessions=tuple(Session(date.fromordinal(d), status, note)
+                       for d, status, note in sessions),
+        treatment_plans=tuple(TreatmentPlan(date.fromordinal(d), tuple(goals), note)
+                              for d, goals, note in plans),
+        contacts=tuple(Contact(date.fromordinal(d), method, outcome, note)
+                       for d, method, outcome, note in contacts),
+        discharge=None if discharge is None else Discharge(
+            _date(discharge[0]), _date(discharge[1]), discharge[2], discharge[3],
+            bool(discharge[4])),
+        extras=extras,
+    )
+    return ClientRecord(client, where, id_line, payer_line, clinician_line, discharge_line)

@@ -1,0 +1,284 @@
+"""`caseload calendar`: the caseload's due dates as an iCalendar (RFC 5545) file.
+
+One all-day event per thing to do, for Google Calendar, Outlook and Apple
+Calendar to import:
+
+* ``plan-due``: the treatment plan due date of every client not discharged;
+* ``discharge-summary-due``: the summary deadline of a discharged client whose
+  summary is blank;
+* ``planned-discharge``: the planned day of a planned discharge;
+* ``overdue-<code>``: every other finding that is overdue (its ``due`` is before
+  the as-of date) or is an undated error, e.g. ``overdue-session-unresolved``;
+* ``caseload-review``: a monthly review, recurring from the as-of date.
+
+An item that is overdue is listed on the as-of date, not on its (past) due
+date, so it shows up where the user looks today; a plan, summary or planned
+discharge that is overdue stays the *same* event (same UID), moved to the
+as-of date and titled as overdue.
+
+Stable identity. A UID names the practice, the client and the kind of item,
+never a date: the plan-due event of client C-1 is one event whose date moves
+as plans are updated, so importing a newer file updates it instead of adding a
+copy. DTSTAMP is midnight UTC of the as-of date and SEQUENCE counts days up to
+it, so a newer file is a newer revision of each event, and the same input and
+date give the same bytes (nothing here reads the clock).
+
+Calendar apps never delete an event on import: an item that is resolved (a
+plan updated long ahead, a summary written) simply stops being in the file,
+and its last copy stays in the calendar until deleted there.
+
+Privacy: descriptions hold only what caseload itself writes (dates, counts,
+policy numbers, finding messages), never notes, goals or summaries; with
+``redact`` the client is named by id only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from icalendar import Calendar, Event
+
+from generator.report import Report
+from generator.rules import Evaluation, Finding
+
+PRODID = "-//caseload//Caseload report//EN"
+_SEQUENCE_EPOCH = date(2000, 1, 1)
+
+# Findings that are an overdue form of one of the dated items: they move that
+# item's event to the as-of date instead of adding another event.
+_PLAN_CODES = ("PLAN-MISSING", "PLAN-OVERDUE", "PLAN-DUE-SOON")
+_SUMMARY_CODES = ("DISCHARGE-SUMMARY-DUE", "DISCHARGE-SUMMARY-MISSING")
+_DISCHARGE_CODES = ("DISCHARGE-OVERDUE",)
+_FOLDED = frozenset(_PLAN_CODES + _SUMMARY_CODES + _DISCHARGE_CODES)
+
+_OVERDUE_TITLES = {
+    "SESSION-UNRESOLVED": "past sessions still marked scheduled (since {due})",
+    "DISCHARGE-REASON-MISSING": "discharge reason missing",
+    "DISCHARGE-OUTREACH-UNDOCUMENTED": "discharge outreach not documented",
+    "ACTIVITY-AFTER-DISCHARGE": "attended session recorded after discharge",
+}
+_KIND_ORDER = ("plan-due", "planned-discharge", "discharge-summary-due", "overdue")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One calendar event, before it becomes iCalendar text."""
+
+    kind: str  # plan-due, planned-discharge, discharge-summary-due, overdue-<code>, ...
+    client_id: str | None
+    day: date
+    title: str
+    description: str
+    uid: str
+    overdue: bool = False
+
+
+def calendar_items(report: Report, *, redact: bool = False) -> list[Item]:
+    """Every event of the calendar, in a stable order (by day, kind, client)."""
+    practice = _slug(report.caseload.practice_name)
+    items: list[Item] = []
+    for evaluation in report.evaluations:
+        items.extend(_client_items(report, evaluation, practice, redact))
+    items.sort(key=lambda i: (i.day, _kind_rank(i.kind), i.kind, (i.client_id or "").lower()))
+    items.append(_review_item(report, practice))
+    return items
+
+
+def render_calendar(report: Report, *, redact: bool = False) -> bytes:
+    """The iCalendar file (CRLF line ends, folded lines), byte-identical for the same input."""
+    return calendar_bytes(report, calendar_items(report, redact=redact))
+
+
+def calendar_bytes(report: Report, items: list[Item]) -> bytes:
+    stamp = datetime(report.as_of.year, report.as_of.month, report.as_of.day, tzinfo=UTC)
+    sequence = max(0, (report.as_of - _SEQUENCE_EPOCH).days)
+    name = _calendar_name(report)
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    cal.add("name", name)
+    for item in items:
+        event = Event()
+        event.add("uid", item.uid)
+        event.add("dtstamp", stamp)
+        event.add("sequence", sequence)
+        event.add("dtstart", item.day)
+        if item.day < date.max:  # absent DTEND: one day (RFC 5545), at the calendar's end
+            event.add("dtend", item.day + timedelta(days=1))
+        event.add("summary", item.title)
+        event.add("description", item.description)
+        event.add("transp", "TRANSPARENT")  # a reminder, not busy time
+        event.add("class", "PRIVATE")
+        if item.kind == "caseload-review":
+            event.add("rrule", monthly_rule(item.day))
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+def monthly_rule(start: date) -> dict[str, object]:
+    """Every month on `start`'s day, or on the month's last day when it is shorter.
+
+    A plain FREQ=MONTHLY from the 31st would skip every shorter month (RFC 5545
+    drops dates that do not exist), so days 29-31 take the latest of 28..day.
+    """
+    if start.day <= 28:
+        return {"freq": "monthly"}
+    return {"freq": "monthly", "bymonthday": list(range(28, start.day + 1)), "bysetpos": -1}
+
+
+def write_calendar(data: bytes, target: Path) -> None:
+    """Write `data` to `target` atomically: a private temp file beside it, then rename."""
+    target = Path(target)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:  # mkstemp made it owner-only (0o600)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+# --- the items ------------------------------------------------------------------------
+
+
+def _client_items(report: Report, e: Evaluation, practice: str, redact: bool) -> list[Item]:
+    client = e.client
+    who = client.id if redact else f"{client.id} {client.name}"
+    header = _header(report, e, redact)
+    by_code = {f.code: f for f in e.findings}
+    items: list[Item] = []
+
+    def add(kind: str, due: date | None, title: str, lines: list[str],
+            findings: list[Finding]) -> None:
+        # Overdue (or undated: an error that is late already): listed on the as-of date.
+        day = due if due is not None and due >= report.as_of else report.as_of
+        body = [*header, *lines, *(_finding_line(f) for f in findings), _footer(report)]
+        items.append(Item(
+            kind=kind, client_id=client.id, day=day,
+            title=f"{who}: {title}", description="\n".join(body),
+            uid=_uid(kind, client.id, practice), overdue=due is None or due < report.as_of,
+        ))
+
+    if not e.discharged:
+        first = e.plan_date is None
+        plan = "first treatment plan" if first else "treatment plan"
+        title = (f"{plan} overdue since {e.plan_due}" if e.plan_due < report.as_of
+                 else f"{plan} due")
+        lines = ([f"No treatment plan yet (intake {client.intake_date}); "
+                  f"first plan due {e.plan_due}."] if first else
+                 [f"Treatment plan last updated {e.plan_date}; update due {e.plan_due}."])
+        add("plan-due", e.plan_due, title, lines,
+            [by_code[c] for c in _PLAN_CODES if c in by_code])
+
+    if e.discharge_planned_day is not None:
+        day = e.discharge_planned_day
+        title = (f"discharge planned for {day} not recorded" if day < report.as_of
+                 else "planned discharge")
+        add("planned-discharge", day, title, [f"Discharge planned for {day}."],
+            [by_code[c] for c in _DISCHARGE_CODES if c in by_code])
+
+    summary = next((by_code[c] for c in _SUMMARY_CODES if c in by_code), None)
+    if summary is not None and summary.due is not None:
+        title = (f"discharge summary overdue since {summary.due}" if summary.due < report.as_of
+                 else "discharge summary due")
+        add("discharge-summary-due", summary.due, title,
+            [f"Discharged {e.discharge_date}; discharge summary due {summary.due}."], [summary])
+
+    for finding in e.findings:
+        if finding.code in _FOLDED or not _is_overdue(finding, report.as_of):
+            continue
+        label = _OVERDUE_TITLES.get(finding.code, finding.code.lower().replace("-", " "))
+        add(f"overdue-{finding.code.lower()}", finding.due, label.format(due=finding.due), [],
+            [finding])
+    return items
+
+
+def _is_overdue(finding: Finding, as_of: date) -> bool:
+    if finding.due is not None:
+        return finding.due < as_of
+    return finding.severity == "error"
+
+
+def _review_item(report: Report, practice: str) -> Item:
+    scope = report.scope.title
+    counts = report.severity_counts
+    lines = [
+        f"Monthly caseload review for {report.caseload.practice_name}"
+        + (f" ({scope})" if scope else "") + ".",
+        "Run `caseload check`, rebuild the site with `caseload build` and work through "
+        "the action list; then write a new calendar with `caseload calendar` and import "
+        "it again to move the due dates.",
+        f"On {report.as_of}: {len(report.evaluations)} clients; {counts['error']} errors, "
+        f"{counts['warning']} warnings, {counts['info']} notes.",
+    ]
+    scope_key = ""
+    if report.scope.payer:
+        scope_key += f"-payer-{report.scope.payer.lower()}"
+    if report.scope.clinician:
+        scope_key += f"-clinician-{report.scope.clinician.lower()}"
+    return Item(
+        kind="caseload-review", client_id=None, day=report.as_of,
+        title="Caseload review" + (f" ({scope})" if scope else ""),
+        description="\n".join(lines),
+        uid=f"caseload-review{scope_key}@{practice}.caseload",
+    )
+
+
+def _header(report: Report, e: Evaluation, redact: bool) -> list[str]:
+    client = e.client
+    caseload = report.caseload
+    lines = [f"Client: {client.id}" if redact else f"Client: {client.id} {client.name}"]
+    if client.clinician:
+        name = (caseload.clinicians or {}).get(client.clinician, client.clinician)
+        lines.append(f"Clinician: {name}")
+    if client.payer:
+        payer = caseload.payers.get(client.payer)
+        lines.append(f"Payer: {payer.name if payer else client.payer}")
+    lines.append(f"Status on {report.as_of}: {e.status.replace('_', ' ')}")
+    return lines
+
+
+def _finding_line(finding: Finding) -> str:
+    return f"{finding.code} ({finding.severity}): {finding.message}"
+
+
+def _footer(report: Report) -> str:
+    return f"From the caseload report of {report.caseload.practice_name} as of {report.as_of}."
+
+
+def _calendar_name(report: Report) -> str:
+    scope = report.scope.title
+    name = f"{report.caseload.practice_name}: caseload"
+    return f"{name} ({scope})" if scope else name
+
+
+def _uid(kind: str, client_id: str, practice: str) -> str:
+    # Ids are unique ignoring case and match [A-Za-z0-9_-]: safe as they are.
+    return f"{kind}.{client_id.lower()}@{practice}.caseload"
+
+
+def _slug(name: str) -> str:
+    """The practice's name as a UID domain part: 'Édition Practice' -> 'edition-practice'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:48].strip("-")
+    return slug or "practice-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+
+
+def _kind_rank(kind: str) -> int:
+    base = "overdue" if kind.startswith("overdue-") else kind
+    return _KIND_ORDER.index(base) if base in _KIND_ORDER else len(_KIND_ORDER)

@@ -1,0 +1,91 @@
+"""The parse cache: same answers with and without it, cold and warm, and safe."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cache import CACHE_DIR, ParseCache
+from generator.cli import cli
+from generator.load import load_workspace
+from tests.conftest import DEMO_AS_OF
+from tests.test_build import copy_demo
+
+
+def check_json(workspace: Path, monkeypatch: pytest.MonkeyPatch, cached: bool) -> str:
+    if cached:
+        monkeypatch.delenv("CASELOAD_NO_CACHE", raising=False)
+    else:
+        monkeypatch.setenv("CASELOAD_NO_CACHE", "1")
+    result = CliRunner().invoke(cli, ["check", str(workspace), "--as-of", DEMO_AS_OF,
+                                      "--format", "json"])
+    assert result.exit_code in (0, 1), result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    return copy_demo(tmp_path)
+
+
+def test_output_is_identical_without_cache_cold_and_warm(
+        workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = check_json(workspace, monkeypatch, cached=False)
+    assert not (workspace / CACHE_DIR).exists()
+    cold = check_json(workspace, monkeypatch, cached=True)
+    assert (workspace / CACHE_DIR / "parse").is_dir()
+    warm = check_json(workspace, monkeypatch, cached=True)
+    assert plain == cold == warm
+    assert load_workspace(workspace) == load_workspace(workspace, ParseCache(workspace))
+
+
+def test_a_changed_file_is_read_again(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    check_json(workspace, monkeypatch, cached=True)
+    path = workspace / "content" / "lee" / "C-1001.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Maya Castellanos", "Maya Renamed"),
+                    encoding="utf-8")
+    warm = json.loads(check_json(workspace, monkeypatch, cached=True))
+    assert warm["clients"][0]["name"] == "Maya Renamed"
+
+
+def test_errors_are_reported_on_every_run(workspace: Path) -> None:
+    (workspace / "content" / "bad.yaml").write_text("id: C-9\nname: X\n", encoding="utf-8")
+    for _ in range(2):
+        result = CliRunner().invoke(cli, ["check", str(workspace)])
+        assert result.exit_code == 2
+        assert "content/bad.yaml:1: document: missing required key 'intake_date'" in result.stderr
+
+
+def test_cross_file_checks_run_on_cached_clients(workspace: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    check_json(workspace, monkeypatch, cached=True)
+    source = workspace / "content" / "lee" / "C-1001.yaml"
+    shutil.copy(source, workspace / "content" / "copy.yaml")  # same id, cached bytes
+    result = CliRunner().invoke(cli, ["check", str(workspace)])
+    assert result.exit_code == 2
+    assert "duplicate id 'C-1001'" in result.stderr
+
+
+def test_damaged_entries_are_ignored(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = check_json(workspace, monkeypatch, cached=True)
+    for entry in (workspace / CACHE_DIR / "parse").iterdir():
+        entry.write_text('[["garbage"]]', encoding="utf-8")
+    assert check_json(workspace, monkeypatch, cached=True) == expected
+
+
+def test_cache_is_private(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    check_json(workspace, monkeypatch, cached=True)
+    folder = workspace / CACHE_DIR / "parse"
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert {oct(p.stat().st_mode & 0o777) for p in folder.iterdir()} == {"0o600"}
+
+
+def test_unwritable_cache_still_checks(workspace: Path, monkeypatch: pytest.MonkeyPatch
+                                       ) -> None:
+    (workspace / CACHE_DIR).write_text("not a folder", encoding="utf-8")  # mkdir must fail
+    expected = check_json(workspace, monkeypatch, cached=False)
+    assert check_json(workspace, monkeypatch, cached=True) == expected

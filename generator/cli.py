@@ -277,51 +277,6 @@ def init_command(directory: Path, git: bool) -> None:
                f"Next: cd {directory} && caseload check && caseload build")
 
 
-WatchState = dict[str, tuple[int, int]]
-WATCHED = ("content", "site_config", "templates", "mkdocs.yml")
-
-
-def watch_state(workspace: Path, skip: Path | None = None) -> WatchState:
-    """(mtime_ns, size) of every file a build reads, by path relative to the workspace.
-
-    content/ and site_config/ count their *.yaml/*.yml files (as the loader does),
-    templates/ every file but dotfiles and editor backups (~); `skip` (the site
-    folder, when it sits inside) and build leftovers (dot folders) are left out.
-    """
-    state: WatchState = {}
-    skipped = skip.resolve() if skip is not None else None
-
-    def visit(path: Path, yaml_only: bool) -> None:
-        try:
-            if path.is_symlink() and path.is_dir():
-                return
-            if path.is_dir():
-                if skipped is not None and path.resolve() == skipped:
-                    return
-                for child in path.iterdir():
-                    if child.is_dir() and child.name.startswith("."):
-                        continue
-                    visit(child, yaml_only)
-                return
-            if yaml_only and not path.name.endswith((".yaml", ".yml")):
-                return
-            if not yaml_only and (path.name.startswith(".") or path.name.endswith("~")):
-                return
-            info = path.stat()
-        except OSError:  # vanished or unreadable while we looked: the next poll sees it
-            return
-        state[path.relative_to(workspace).as_posix()] = (info.st_mtime_ns, info.st_size)
-
-    for name in WATCHED:
-        visit(workspace / name, name in ("content", "site_config"))
-    return state
-
-
-def changed_paths(before: WatchState, after: WatchState) -> list[str]:
-    """The files added, removed or changed between two watch states, sorted."""
-    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
-
-
 @cli.command("serve")
 @workspace_argument
 @as_of_option
@@ -339,61 +294,36 @@ def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
     for changes (and, without --as-of, the date); a failed rebuild prints why
     and the previous site stays up. Ctrl+C stops.
     """
-    import threading
-
-    from generator.site import make_server
+    from generator.serve import Server
 
     target = site_dir or workspace / "site"
-    built_for: list[date] = []
 
-    def build_now() -> None:
-        day = as_of or today()
-        built_for[:] = [day]  # also when the build fails: retried on a change, not every second
+    def rebuild(day: date) -> None:
         report = make_report(workspace, day, payer, clinician)
         site_build.build(report, workspace, target, redact=redact)
         click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                    f"as of {report.as_of}).", err=True)
 
-    seen = watch_state(workspace, target)
-    build_now()  # a first build that fails exits 2: there is nothing to serve
+    def rebuild_or_explain(day: date) -> None:
+        try:
+            handle_invalid_input(rebuild)(day)
+        except click.ClickException as exc:
+            click.echo(f"{exc.format_message()}\nRebuild failed; still serving the "
+                       "previous site.", err=True)
+        except Exception as exc:  # keep serving whatever went wrong
+            # The exception's text may quote caseload content: name only its type.
+            click.echo(f"Rebuild failed (internal error: {type(exc).__name__}); still "
+                       "serving the previous site.", err=True)
+
+    server = Server(workspace, target, as_of=as_of, today=today)
+    server.build_first(rebuild)  # a first build that fails exits 2: there is nothing to serve
     try:
-        server = make_server(target, "127.0.0.1", port)
+        url = server.listen(port)
     except OSError as exc:
         raise CaseloadError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}; "
                             "try another --port") from None
-    stop = threading.Event()
-
-    def watch() -> None:
-        nonlocal seen
-        while not stop.wait(1.0):
-            now = watch_state(workspace, target)
-            new_day = as_of is None and bool(built_for) and today() != built_for[0]
-            if not changed_paths(seen, now) and not new_day:
-                continue
-            seen = now  # taken before the build: edits made during it trigger another
-            try:
-                handle_invalid_input(build_now)()
-            except click.ClickException as exc:
-                click.echo(f"{exc.format_message()}\nRebuild failed; still serving the "
-                           "previous site.", err=True)
-            except Exception as exc:  # keep serving whatever went wrong
-                # The exception's text may quote caseload content: name only its type.
-                click.echo(f"Rebuild failed (internal error: {type(exc).__name__}); still "
-                           "serving the previous site.", err=True)
-
-    watcher = threading.Thread(target=watch, name="caseload-watch", daemon=True)
-    watcher.start()
-    host, bound = server.server_address[:2]
-    click.echo(f"Serving http://{host}:{bound}/ (Ctrl+C to stop); "
-               "rebuilding when the workspace changes.")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop.set()
-        server.server_close()
-        watcher.join()  # lets a rebuild in progress finish its swap
+    click.echo(f"Serving {url} (Ctrl+C to stop); rebuilding when the workspace changes.")
+    server.serve(rebuild_or_explain)
 
 
 @cli.command("snapshot")

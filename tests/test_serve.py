@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import changed_paths, cli, watch_state
+from generator.cli import cli
+from generator.serve import changed_paths, watch_state
 from generator.site import make_server
 from tests.conftest import DEMO_AS_OF, ROOT
 

@@ -64,6 +64,8 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException
 
+from generator.private import make_private
+
 __all__ = ["SiteBuildError", "build_site", "make_server", "serve_site"]
 
 MARKER_NAME = ".caseload-site"
@@ -319,16 +321,7 @@ def _finish_site(staging: Path) -> None:
             f"var __index = {data};\n", encoding="utf-8"
         )
     (staging / MARKER_NAME).write_text(_MARKER_TEXT, encoding="utf-8")
-    _restrict_permissions(staging)
-
-
-def _restrict_permissions(root: Path) -> None:
-    os.chmod(root, 0o700)
-    for folder, dirs, files in os.walk(root):
-        for name in dirs:
-            os.chmod(os.path.join(folder, name), 0o700)
-        for name in files:
-            os.chmod(os.path.join(folder, name), 0o600)
+    make_private(staging)
 
 
 def _swap_in(staging: Path, site_dir: Path) -> None:

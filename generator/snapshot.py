@@ -41,6 +41,7 @@ from generator.changes import PAGE as CHANGES_PAGE
 from generator.changes import InvalidReport, compare, printable, render_changes
 from generator.load import DATE_PATTERN
 from generator.policy import SETTINGS, policy_for_payer
+from generator.private import make_private
 from generator.report import Report, report_json
 
 SNAPSHOTS_DIR = "snapshots"
@@ -354,7 +355,7 @@ def take_snapshot(report: Report, workspace: Path, *, commit: bool = True,
         files = {path: file_entry(staging / path) for path, _ in _walk(staging)}
         manifest = dumps(manifest_document(report, inputs, files))
         (staging / MANIFEST).write_bytes(manifest)
-        _restrict_permissions(staging)
+        make_private(staging)
         if final.exists() or final.is_symlink():  # taken meanwhile by another process
             raise SnapshotError(f"{rel} already exists: snapshots are never overwritten")
         os.rename(staging, final)
@@ -393,16 +394,6 @@ def _changes_page(workspace: Path, report: Report, current: dict[str, Any]
         raise InvalidSnapshot(f"{folder / REPORT}: not a caseload report ({exc}; {hint})") \
             from None
     return {CHANGES_PAGE: render_changes(changes, workspace)}, changes.before
-
-
-def _restrict_permissions(root: Path) -> None:
-    """Client information: folders 0700, files 0600, as for every site caseload builds."""
-    os.chmod(root, 0o700)
-    for folder, dirnames, filenames in os.walk(root):
-        for name in dirnames:
-            os.chmod(os.path.join(folder, name), 0o700)
-        for name in filenames:
-            os.chmod(os.path.join(folder, name), 0o600)
 
 
 def _remove_if_empty(folder: Path, created: bool) -> None:

@@ -241,9 +241,9 @@ def calendar_command(workspace: Path, as_of: date | None, out: str | None, payer
     items = calendar_items(report, redact=redact)
     data = calendar_bytes(report, items)
     if out == "-":
-        stream = click.get_binary_stream("stdout")
-        stream.write(data)
-        stream.flush()
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
         return
     target = Path(out) if out else workspace / "caseload.ics"
     if target.is_dir():

@@ -48,6 +48,9 @@ STATUS_LABELS = {
     "discharged": "Discharged",
 }
 ROSTER_PAGE_SIZE = 500
+# The action list shows this many items of a group; the rest are one click away,
+# on pages of ROSTER_PAGE_SIZE, so that every page loads fast at any caseload size.
+ACTION_PREVIEW = 100
 ASSETS = ("caseload.css", "caseload.js")
 
 
@@ -325,7 +328,7 @@ def render_pages(report: Report, workspace: Path | None, *, redact: bool = False
     site = Site(report, redact)
     try:
         yield Page("index.md", _render(env, "overview.md.j2", site=site))
-        yield Page("actions.md", _render(env, "actions.md.j2", site=site))
+        yield from _action_pages(env, site)
         yield from _roster_pages(env, site)
         yield Page("discharged.md", _render(env, "discharged.md.j2", site=site))
         yield Page("payers.md", _render(env, "payers.md.j2", site=site))
@@ -360,13 +363,39 @@ def _describe(exc: jinja2.TemplateError) -> str:
     return f"{where}template error: {exc.message or exc}"
 
 
+def _pages_of(items: list[Any], first: str, prefix: str) -> list[tuple[str, list[Any]]]:
+    """`items` cut into pages: (file name, items on it); the first page is `first`."""
+    chunks = [items[i:i + ROSTER_PAGE_SIZE] for i in range(0, len(items), ROSTER_PAGE_SIZE)]
+    # Names are ours (fixed words and numbers), marked safe so templates can link them.
+    names = [Markup(first)] + [Markup(f"{prefix}-{n}.md") for n in range(2, len(chunks) + 1)]
+    return list(zip(names, chunks or [[]], strict=False))
+
+
 def _roster_pages(env: jinja2.Environment, site: Site) -> Iterator[Page]:
-    chunks = [list(site.evaluations[i:i + ROSTER_PAGE_SIZE])
-              for i in range(0, len(site.evaluations), ROSTER_PAGE_SIZE)] or [[]]
-    names = ["roster.md"] + [f"roster-{n}.md" for n in range(2, len(chunks) + 1)]
-    for number, (name, chunk) in enumerate(zip(names, chunks, strict=True), start=1):
+    pages = _pages_of(list(site.evaluations), "roster.md", "roster")
+    names = [name for name, _ in pages]
+    for number, (name, chunk) in enumerate(pages, start=1):
         yield Page(name, _render(env, "roster.md.j2", site=site, rows=chunk, page=number,
                                  pages=names))
+
+
+def action_slug(group: str) -> str:
+    return "actions-" + group.replace(" ", "-")
+
+
+def _action_pages(env: jinja2.Environment, site: Site) -> Iterator[Page]:
+    groups = site.actions()
+    more = {group: Markup(action_slug(group) + ".md") for group, items in groups.items()
+            if len(items) > ACTION_PREVIEW}
+    yield Page("actions.md", _render(env, "actions.md.j2", site=site, groups=groups,
+                                     preview=ACTION_PREVIEW, more=more))
+    for group in more:
+        pages = _pages_of(groups[group], more[group], action_slug(group))
+        names = [name for name, _ in pages]
+        for number, (name, chunk) in enumerate(pages, start=1):
+            yield Page(name, _render(env, "action-group.md.j2", site=site, group=group,
+                                     items=chunk, total=len(groups[group]), page=number,
+                                     pages=names))
 
 
 def _chart_pages(site: Site) -> Iterator[Page]:

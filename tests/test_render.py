@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import markdown
 import pytest
 from markupsafe import Markup
@@ -42,3 +44,31 @@ def test_free_text_clinician_gets_a_digest_page_name() -> None:
     slug = page_slug("../Dr. Smith")
     assert slug.startswith("x-") and "/" not in slug and "." not in slug
     assert slug == page_slug("../Dr. Smith")
+
+
+def test_long_lists_are_split_into_pages(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from generator import render
+    from generator.cli import cli
+
+    monkeypatch.setattr(render, "ROSTER_PAGE_SIZE", 4)
+    monkeypatch.setattr(render, "ACTION_PREVIEW", 3)
+    (tmp_path / "content").mkdir()
+    for n in range(9):  # nine clients with no plan and no session: PLAN-MISSING and INACTIVE
+        (tmp_path / "content" / f"c{n}.yaml").write_text(
+            f"id: C-{n}\nname: Client {n}\nintake_date: 2026-01-01\n", encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text(
+        (Path(__file__).parents[1] / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(tmp_path), "--as-of", "2026-11-28"])
+    assert result.exit_code == 0, result.stderr
+    site = tmp_path / "site"
+    assert sorted(p.name for p in site.glob("roster*.html")) == [
+        "roster-2.html", "roster-3.html", "roster.html"]
+    assert sorted(p.name for p in site.glob("actions-reach-out*.html")) == [
+        "actions-reach-out-2.html", "actions-reach-out-3.html", "actions-reach-out.html"]
+    actions = (site / "actions.html").read_text(encoding="utf-8")
+    assert actions.count('href="clients/') == 6  # three previews in each of two groups
+    assert 'href="actions-reach-out.html"' in actions
+    roster = (site / "roster.html").read_text(encoding="utf-8")
+    assert 'href="roster-2.html"' in roster and 'href="roster-3.html"' in roster

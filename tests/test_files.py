@@ -1,0 +1,51 @@
+"""Files that cannot be read, or are too large, are named, never half-read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator import load
+from generator.load import WorkspaceInvalid, load_workspace
+
+
+def workspace(root: Path) -> Path:
+    (root / "content").mkdir()
+    (root / "content" / "a.yaml").write_text("id: C-1\nname: A\nintake_date: 2026-01-01\n",
+                                             encoding="utf-8")
+    return root
+
+
+def test_a_file_over_the_limit_is_refused_with_the_limit(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "MAX_FILE_BYTES", 1024 * 1024)
+    root = workspace(tmp_path)
+    big = root / "content" / "big.yaml"
+    big.write_bytes(b"# filler\n" * 250_000)  # 2.4 MiB
+    with pytest.raises(WorkspaceInvalid) as caught:
+        load_workspace(root)
+    (error,) = caught.value.errors
+    assert str(error) == ("content/big.yaml:1: file: is 2 MiB; the limit is 1 MiB a file: "
+                          "split it into several files")
+
+
+def test_the_real_limit_is_32_mib() -> None:
+    assert load.MAX_FILE_BYTES == 32 * 1024 * 1024
+
+
+def test_an_unreadable_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = workspace(tmp_path)
+    original = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:
+        if self.name == "a.yaml":
+            raise PermissionError(13, "Permission denied")
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(WorkspaceInvalid) as caught:
+        load_workspace(root)
+    assert [str(e) for e in caught.value.errors] == [
+        "content/a.yaml:1: file: cannot be read (Permission denied)"
+    ]

@@ -23,7 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from generator.load import DATE_PATTERN, ID_PATTERN
-from generator.render import STATUS_LABELS, TemplateProblem, client_url, environment, link
+from generator.render import STATUS_LABELS, TemplateProblem, client_href, environment, html_link
 from generator.rules import RULES, SEVERITIES, STATUSES
 
 TEMPLATE = "changes.md.j2"
@@ -246,7 +246,7 @@ def _counts(old: ParsedReport, new: ParsedReport) -> tuple[CountRow, ...]:
 
 def client_link(client_id: str) -> Markup:
     """A link to the client's page in the site (ids are checked by `parse_report`)."""
-    return link(client_id, client_url(client_id))
+    return html_link(client_id, client_href(client_id))
 
 
 def render_changes(changes: Changes, workspace: Path | None) -> str:

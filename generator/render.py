@@ -155,12 +155,36 @@ class Redaction:
         return "; ".join(value) if isinstance(value, tuple) else value
 
 
+CLIENT_FOLDER = "clients"
+
+
 def client_url(client_id: str, base: str = "") -> Markup:
-    return Markup(f"{base}clients/{safe_id(client_id)}.md")
+    """The Markdown page of a client, relative to the docs folder (or to `base`)."""
+    return Markup(f"{base}{CLIENT_FOLDER}/{safe_id(client_id)}.md")
+
+
+def client_href(client_id: str, base: str = "") -> Markup:
+    """A link to a client's built page.
+
+    Client pages are many and alike, so the site build may make them outside
+    the theme engine (see shell.py); links to and from them therefore name the
+    built .html page rather than the .md source the engine would rewrite.
+    """
+    return Markup(f"{base}{CLIENT_FOLDER}/{safe_id(client_id)}.html")
 
 
 def link(label: Any, url: str) -> Markup:
+    """A Markdown link to another page's source: the site engine checks and rewrites it."""
     return Markup(f"[{inline(label)}]({url})")
+
+
+def html_link(label: Any, href: str) -> Markup:
+    """A link to a built page, as HTML: the engine passes it through unchecked."""
+    return Markup('<a href="{}">{}</a>').format(href, inline(label))
+
+
+def _page_link(label: Any, path: str, suffix: str) -> Markup:
+    return html_link(label, path + suffix) if suffix == ".html" else link(label, path + suffix)
 
 
 @dataclass(frozen=True)
@@ -230,18 +254,20 @@ class Site:
 
     # links ---------------------------------------------------------------------------
     def client_link(self, evaluation: Evaluation, base: str = "") -> Markup:
-        return link(evaluation.client.id, client_url(evaluation.client.id, base))
+        return html_link(evaluation.client.id, client_href(evaluation.client.id, base))
 
-    def payer_link(self, payer_id: str | None, base: str = "") -> Markup:
+    def payer_link(self, payer_id: str | None, base: str = "", suffix: str = ".md") -> Markup:
+        """A link to a payer's page; from a client page, `suffix` is ".html"."""
         if payer_id is None:
             return Markup("—")
-        return link(self.payer_name(payer_id), f"{base}payers/{safe_id(payer_id)}.md")
+        return _page_link(self.payer_name(payer_id), f"{base}payers/{safe_id(payer_id)}", suffix)
 
-    def clinician_link(self, clinician_id: str | None, base: str = "") -> Markup:
+    def clinician_link(self, clinician_id: str | None, base: str = "", suffix: str = ".md"
+                       ) -> Markup:
         if clinician_id is None:
             return Markup("—")
-        return link(self.clinician_name(clinician_id),
-                    f"{base}clinicians/{page_slug(clinician_id)}.md")
+        return _page_link(self.clinician_name(clinician_id),
+                          f"{base}clinicians/{page_slug(clinician_id)}", suffix)
 
     # the work queue ------------------------------------------------------------------
     def actions(self) -> dict[str, list[ActionItem]]:
@@ -419,7 +445,7 @@ def client_index_script(site: Site) -> str:
     """
     entries = [
         {"id": e.client.id, "name": site.name(e), "status": STATUS_LABELS[e.status],
-         "url": f"clients/{safe_id(e.client.id)}.html"}
+         "url": str(client_href(e.client.id))}
         for e in site.evaluations
     ]
     data = json.dumps(entries, ensure_ascii=True, separators=(",", ":"), sort_keys=True)

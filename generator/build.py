@@ -15,7 +15,7 @@ from pathlib import Path
 
 from markupsafe import escape
 
-from generator.render import Page, render_pages, write_pages
+from generator.render import CLIENT_FOLDER, Page, render_pages, write_pages
 from generator.report import Report
 from generator.site import build_site
 
@@ -76,6 +76,7 @@ def build(report: Report, workspace: Path, site_dir: Path, *, redact: bool = Fal
             site_name=str(escape(site_title(report))),
             nav=nav_for(pages),
             source_date_epoch=source_date_epoch(report.as_of),
+            alike_folder=CLIENT_FOLDER,
         )
         if docs_keep is not None:
             shutil.copytree(docs_dir, docs_keep)

@@ -48,6 +48,8 @@ MkDocs keeps global state (logging handlers, ``os.environ``): call
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import shutil
@@ -60,10 +62,11 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs.commands.build import build as mkdocs_build
-from mkdocs.config import load_config
+from mkdocs.config import config_options, load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException
 
+from generator import shell
 from generator.private import make_private
 
 __all__ = ["SiteBuildError", "build_site", "make_server", "serve_site"]
@@ -95,32 +98,101 @@ def build_site(
     site_name: str,
     nav: list[dict[str, str]],
     source_date_epoch: int,
+    alike_folder: str | None = None,
 ) -> None:
     """Build ``docs_dir`` with ``config_file`` and atomically replace ``site_dir``.
 
     ``nav`` lists the top-level pages only (e.g. ``[{"Roster": "roster.md"}]``);
-    every other page is still built. Raises :class:`SiteBuildError`.
+    every other page is still built. The pages of ``alike_folder`` (all with the
+    same front matter but their title, none in the nav, linked to as .html) are
+    made around one shell page the engine builds (see shell.py), and those that
+    did not change since the previous build are taken from it as they are.
+    Raises :class:`SiteBuildError`.
     """
     config_file = Path(config_file).absolute()
     docs_dir, site_dir = Path(docs_dir).absolute(), Path(site_dir).absolute()
     overrides = {"docs_dir": str(docs_dir), "site_name": site_name, "nav": nav}
     try:
         _check_layout(config_file, docs_dir, site_dir)
-        _build_and_swap(config_file, overrides, site_dir, source_date_epoch)
+        _build_and_swap(config_file, overrides, site_dir, source_date_epoch,
+                        docs_dir / alike_folder if alike_folder else None)
     except OSError as exc:
         raise SiteBuildError(f"site build failed: {exc}") from exc
 
 
 def _build_and_swap(
-    config_file: Path, overrides: dict[str, Any], site_dir: Path, epoch: int
+    config_file: Path, overrides: dict[str, Any], site_dir: Path, epoch: int,
+    alike: Path | None,
 ) -> None:
     staging = _make_private_dir(site_dir, "build")
+    state: dict[str, Any] = {}
     try:
-        _run_mkdocs(config_file, {**overrides, "site_dir": str(staging)}, epoch)
-        _finish_site(staging)
+        pages = sorted(alike.glob("*.md")) if alike is not None and alike.is_dir() else []
+        if pages:
+            try:
+                state = _build_with_shell(config_file, overrides, staging, epoch, site_dir,
+                                          alike, pages)
+            except shell.ShellMismatch:
+                shutil.rmtree(staging)
+                staging.mkdir(mode=0o700)
+                state = {}
+        if not state:
+            _run_mkdocs(config_file, {**overrides, "site_dir": str(staging)}, epoch)
+        _finish_site(staging, state)
         _swap_in(staging, site_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _build_with_shell(config_file: Path, overrides: dict[str, Any], staging: Path, epoch: int,
+                      site_dir: Path, alike: Path, pages: list[Path]) -> dict[str, Any]:
+    """MkDocs builds everything but the alike pages, plus their shell; we make the rest."""
+    folder = alike.name
+    shell_source = alike / f"{shell.SHELL_STEM}.md"
+    expected = shell.front_matter(pages[0])
+    expected.pop("title", None)
+    shell_text = shell.shell_markdown({**expected, "search": {"exclude": True}},
+                                      pages[0].read_text(encoding="utf-8"))
+    shell_source.write_text(shell_text, encoding="utf-8")
+    try:
+        config = _run_mkdocs(config_file, {**overrides, "site_dir": str(staging)}, epoch,
+                             exclude=[f"/{folder}/*.md", f"!/{folder}/{shell.SHELL_STEM}.md"])
+    finally:
+        shell_source.unlink()
+    built_shell = staging / folder / f"{shell.SHELL_STEM}.html"
+    settings = shell.Settings(tuple(config.markdown_extensions), dict(config.mdx_configs))
+    frame = shell.Shell.parse(built_shell.read_text(encoding="utf-8"), settings, shell_text)
+    built_shell.unlink()
+    previous = _previous_state(site_dir)
+    reusable = previous.get("shell") == frame.digest
+    keys, jobs = {}, []
+    for page in pages:
+        keys[page.stem] = hashlib.sha256(page.read_bytes()).hexdigest()
+        target = staging / folder / f"{page.stem}.html"
+        old = site_dir / folder / f"{page.stem}.html"
+        if reusable and previous["pages"].get(page.stem) == keys[page.stem] and old.is_file():
+            _link_or_copy(old, target)
+        else:
+            jobs.append((page, target))
+    shell.make_pages(frame, settings, jobs, expected)
+    return {"shell": frame.digest, "pages": keys}
+
+
+def _previous_state(site_dir: Path) -> dict[str, Any]:
+    try:
+        state = json.loads((site_dir / MARKER_NAME).read_text(encoding="utf-8"))
+        return state if isinstance(state.get("pages"), dict) else {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    # Neither site ever writes into these files again, so sharing them is safe.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
@@ -154,11 +226,14 @@ class _SiteRequestHandler(SimpleHTTPRequestHandler):
 # --- MkDocs ---------------------------------------------------------------
 
 
-def _run_mkdocs(config_file: Path, overrides: dict[str, Any], epoch: int) -> None:
+def _run_mkdocs(config_file: Path, overrides: dict[str, Any], epoch: int,
+                exclude: list[str] | None = None) -> MkDocsConfig:
     with _source_date_epoch(epoch), _collect_mkdocs_log() as problems:
         try:
             config = _load_config(config_file, overrides)
             _enforce_privacy(config)
+            if exclude:
+                config.exclude_docs = _with_exclusions(config.exclude_docs, exclude)
             _run_build(config)
         except SiteBuildError:
             raise
@@ -166,6 +241,14 @@ def _run_mkdocs(config_file: Path, overrides: dict[str, Any], epoch: int) -> Non
             raise _build_error(exc, problems) from exc
     if problems:  # strict mode should have caught these; be safe
         raise SiteBuildError(_summary(problems), tuple(problems))
+    return config
+
+
+def _with_exclusions(current: Any, patterns: list[str]) -> Any:
+    """The site's own `exclude_docs` patterns, and ours after them."""
+    ours = config_options.PathSpec().run_validation("\n".join(patterns))
+    existing = list(current.patterns) if current is not None else []
+    return type(ours)(existing + list(ours.patterns))
 
 
 def _load_config(config_file: Path, overrides: dict[str, Any]) -> MkDocsConfig:
@@ -312,15 +395,21 @@ def _make_private_dir(site_dir: Path, purpose: str) -> Path:
         raise SiteBuildError(f"cannot create a folder next to {site_dir}: {exc}") from exc
 
 
-def _finish_site(staging: Path) -> None:
-    """Add the file:// search index and the marker; make everything owner-only."""
+def _finish_site(staging: Path, state: dict[str, Any]) -> None:
+    """Add the file:// search index and the marker; make everything owner-only.
+
+    The marker says the folder is ours, and records what the alike pages were
+    made from, so that the next build can take the unchanged ones as they are.
+    """
     index = staging / "search" / "search_index.json"
     if index.is_file():
         data = index.read_text(encoding="utf-8")
         (staging / "search" / "search_index.js").write_text(
             f"var __index = {data};\n", encoding="utf-8"
         )
-    (staging / MARKER_NAME).write_text(_MARKER_TEXT, encoding="utf-8")
+    marker = {"about": _MARKER_TEXT.strip(), **state}
+    (staging / MARKER_NAME).write_text(json.dumps(marker, sort_keys=True) + "\n",
+                                       encoding="utf-8")
     make_private(staging)
 
 

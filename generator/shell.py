@@ -1,0 +1,187 @@
+"""Many alike pages without the theme engine: one shell page, many bodies.
+
+A caseload site has a page per client, thousands of them, all in one folder,
+none in the navigation, all with the same front matter. The theme engine spends
+most of its time drawing the same frame around each of them. So the site build
+has the engine draw the frame once, around a *shell* page whose title and body
+are sentinels, and then makes every client page by converting its Markdown
+with the site's own Markdown settings and putting it where the shell's body
+was. Pages whose inputs did not change since the last build are not made again
+at all: the previous build's file is linked into the new site.
+
+Nothing here is specific to one engine: it needs a built HTML page for the
+shell and the Markdown settings the engine uses. If the shell ever does not
+come out as expected (a theme that moves things around), the caller builds the
+pages the ordinary way instead; `tests/test_shell.py` pins that both ways give
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import re
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import markdown
+import yaml
+from markupsafe import escape
+from mkdocs.utils.meta import get_data
+
+# Not a valid client id (ids start with a letter or digit): cannot clash with a page.
+SHELL_STEM = "_caseload-shell"
+_TITLE = "CASELOADSHELLTITLE9C4E"
+_HEADING = "CASELOADSHELLHEADING9C4E"
+_BODY = "CASELOADSHELLBODY9C4E"
+_END = "CASELOADSHELLEND9C4E"
+_HEADING_LINE = re.compile(r"^#{2,6} .*$", re.MULTILINE)
+_HEADING_TAG = re.compile(r"<h1\b[^>]*>" + _HEADING)
+PARALLEL_FROM = 400  # pages; below this, starting workers costs more than it saves
+
+
+class ShellMismatch(Exception):
+    """The engine's shell page is not shaped as expected: build pages the ordinary way."""
+
+
+def shell_markdown(front_matter: dict[str, Any], first_page: str) -> str:
+    """The shell page's Markdown: the pages' front matter and section headings around
+    a sentinel title and body (the theme draws its table of contents from the headings)."""
+    meta = {**front_matter, "title": _TITLE}
+    headings = "\n\n".join(_HEADING_LINE.findall(get_data(first_page)[0]))
+    return (f"---\n{yaml.safe_dump(meta, sort_keys=True)}---\n\n"
+            f"# {_HEADING}\n\n{_BODY}\n\n{headings}\n\n{_END}\n")
+
+
+def front_matter(page: Path) -> dict[str, Any]:
+    return get_data(page.read_text(encoding="utf-8"))[1]
+
+
+@dataclass(frozen=True)
+class Shell:
+    """A built page cut around its content: what goes before it and after it."""
+
+    before: str
+    after: str
+    sections: tuple[Any, ...]  # the table of contents below the title, as Markdown made it
+    anchor: str  # the title's anchor, as the theme links to it
+
+    @classmethod
+    def parse(cls, html: str, settings: Settings, markdown_text: str) -> Shell:
+        headings = list(_HEADING_TAG.finditer(html))
+        end_marker = f"<p>{_END}</p>"
+        if len(headings) != 1 or html.count(end_marker) != 1 or _TITLE not in html:
+            raise ShellMismatch("the shell page's content was not found exactly once")
+        start, end = headings[0].start(), html.index(end_marker) + len(end_marker)
+        if end < start:
+            raise ShellMismatch("the shell page's body comes before its heading")
+        converter = converter_for(settings)
+        converter.convert(get_data(markdown_text)[0])
+        title, sections = _outline(converter)
+        return cls(html[:start], html[end:], sections, f'href="#{title}"')
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256((self.before + _BODY + self.after).encode("utf-8")).hexdigest()
+
+    def page(self, title: str, anchor: str, content: str) -> bytes:
+        title = str(escape(title))
+        frame = [part.replace(_TITLE, title).replace(self.anchor, f'href="#{anchor}"')
+                 for part in (self.before, self.after)]
+        html = frame[0] + content + frame[1]
+        # As the engine writes pages: characters outside UTF-8 become references.
+        return html.encode("utf-8", errors="xmlcharrefreplace")
+
+
+def _outline(converter: markdown.Markdown) -> tuple[str, tuple[Any, ...]]:
+    """The title's anchor and the sections below it, from Markdown's table of contents."""
+    tokens = getattr(converter, "toc_tokens", None)
+    if not tokens or len(tokens) != 1 or tokens[0]["level"] != 1:
+        raise ShellMismatch("a page does not open with one title heading")
+    return tokens[0]["id"], _freeze(tokens[0]["children"])
+
+
+def _freeze(tokens: list[dict[str, Any]]) -> tuple[Any, ...]:
+    return tuple((t["level"], t["id"], t["name"], _freeze(t["children"])) for t in tokens)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The site's Markdown settings, as the engine would use them."""
+
+    extensions: tuple[Any, ...]
+    configs: dict[str, Any]
+
+
+def make_page(shell: Shell, converter: markdown.Markdown, source: Path, target: Path,
+              expected: dict[str, Any]) -> None:
+    body, meta = get_data(source.read_text(encoding="utf-8"))
+    title = meta.pop("title", "")
+    if meta != expected:
+        raise ShellMismatch(f"{source.name} has other front matter than its shell")
+    converter.reset()
+    content = converter.convert(body)
+    anchor, sections = _outline(converter)
+    if sections != shell.sections:
+        raise ShellMismatch(f"{source.name} has other sections than its shell")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(shell.page(str(title), anchor, content))
+
+
+def converter_for(settings: Settings) -> markdown.Markdown:
+    return markdown.Markdown(extensions=list(settings.extensions),
+                             extension_configs=settings.configs)
+
+
+# A forked worker inherits the job from its parent instead of unpickling it.
+_JOB: tuple[Shell, Settings, list[tuple[Path, Path]], dict[str, Any]] | None = None
+
+
+def _make_slice(bounds: tuple[int, int]) -> int:
+    assert _JOB is not None
+    shell, settings, pages, expected = _JOB
+    converter = converter_for(settings)
+    for source, target in pages[bounds[0]:bounds[1]]:
+        make_page(shell, converter, source, target, expected)
+    return bounds[1] - bounds[0]
+
+
+def make_pages(shell: Shell, settings: Settings, pages: Sequence[tuple[Path, Path]],
+               expected: dict[str, Any]) -> None:
+    """Make every (Markdown source, HTML target) page, on every core when it pays.
+
+    `expected` is the front matter every page must have besides its title.
+    """
+    global _JOB
+    workers = _workers(len(pages))
+    if workers <= 1:
+        converter = converter_for(settings)
+        for source, target in pages:
+            make_page(shell, converter, source, target, expected)
+        return
+    _JOB = (shell, settings, list(pages), expected)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for _ in pool.imap_unordered(_make_slice, _slices(len(pages), workers * 4)):
+                pass
+    finally:
+        _JOB = None
+
+
+def _workers(pages: int) -> int:
+    # fork is only safe while this process runs a single thread (`caseload serve`
+    # runs a watcher thread: there the pages are made in one process).
+    if pages < PARALLEL_FROM or sys.platform != "linux" or threading.active_count() > 1:
+        return 1
+    return min(os.cpu_count() or 1, 8)
+
+
+def _slices(total: int, count: int) -> Iterator[tuple[int, int]]:
+    size = max(1, -(-total // count))
+    for start in range(0, total, size):
+        yield start, min(start + size, total)

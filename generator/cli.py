@@ -9,19 +9,20 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from generator import __version__
-from generator import build as site_build
 from generator.cache import ParseCache
+from generator.errors import SiteBuildError, TemplateProblem
 from generator.load import DATE_PATTERN, WorkspaceInvalid, load_workspace
 from generator.model import Caseload
-from generator.render import Page, TemplateProblem
 from generator.report import Report, Scope, UnknownScope, build_report, report_json
-from generator.site import SiteBuildError
 from generator.text import render_text
+
+if TYPE_CHECKING:
+    from generator.render import Page
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -163,7 +164,9 @@ def check(workspace: Path, as_of: date | None, output_format: str, payer: str | 
     """
     report = make_report(workspace, as_of, payer, clinician)
     if output_format == "json":
-        click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+        # Indented for a person at a terminal; compact (and several times faster) for scripts.
+        indent = 2 if sys.stdout.isatty() else None
+        click.echo(json.dumps(report_json(report), indent=indent, ensure_ascii=False))
     else:
         for line in render_text(report):
             click.echo(line)
@@ -209,6 +212,8 @@ def build(workspace: Path, as_of: date | None, site_dir: Path | None, payer: str
     """
     report = make_report(workspace, as_of, payer, clinician)
     target = site_dir or workspace / "site"
+    from generator import build as site_build  # the site engine loads only when needed
+
     site_build.build(report, workspace, target, redact=redact, progress=terminal_progress)
     click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                f"as of {report.as_of}).", err=True)
@@ -300,6 +305,8 @@ def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
 
     def rebuild(day: date) -> None:
         report = make_report(workspace, day, payer, clinician)
+        from generator import build as site_build
+
         site_build.build(report, workspace, target, redact=redact)
         click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                    f"as of {report.as_of}).", err=True)

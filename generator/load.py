@@ -586,7 +586,9 @@ def _parse(doc: _Doc, text: str) -> Node | None:
 
 def _read_bytes(root: Path, path: Path, doc: _Doc) -> bytes | None:
     try:
-        if not path.resolve().is_relative_to(root.resolve()):
+        # Folders that are links are never walked into (content_files), and content/
+        # itself is checked once, so only a file that is a link can lead elsewhere.
+        if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
             doc.error(None, "file", "is a link to a place outside the workspace; not read")
             return None
         size = path.stat().st_size
@@ -660,7 +662,11 @@ def load_workspace(root: Path, cache: ParseCache | None = None) -> Caseload:
     again; cross-file checks (unique ids, payers, clinicians) always run.
     """
     errors: list[InputError] = []
-    if not (root / CONTENT_DIR).is_dir():
+    content = root / CONTENT_DIR
+    if content.is_symlink() and not content.resolve().is_relative_to(root.resolve()):
+        raise WorkspaceInvalid([InputError(CONTENT_DIR, 1, "folder",
+                                           "is a link to a place outside the workspace; not read")])
+    if not content.is_dir():
         raise WorkspaceInvalid([InputError(
             CONTENT_DIR, 1, "workspace",
             f"no content/ folder in {root}; is this a caseload workspace? "

@@ -23,6 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from generator import charts
+from generator.errors import TemplateProblem
 from generator.escape import block, inline
 from generator.load import ID_PATTERN
 from generator.model import Client
@@ -52,10 +53,6 @@ ROSTER_PAGE_SIZE = 500
 # on pages of ROSTER_PAGE_SIZE, so that every page loads fast at any caseload size.
 ACTION_PREVIEW = 100
 ASSETS = ("caseload.css", "caseload.js")
-
-
-class TemplateProblem(Exception):
-    """A template that cannot be loaded or rendered (a user's override, usually)."""
 
 
 @dataclass(frozen=True, slots=True)

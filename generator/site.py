@@ -67,6 +67,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException
 
 from generator import shell
+from generator.errors import SiteBuildError
 from generator.private import make_private
 
 __all__ = ["SiteBuildError", "build_site", "make_server", "serve_site"]
@@ -76,18 +77,6 @@ _MARKER_TEXT = "Built by caseload. This whole folder is replaced on every build.
 _ALLOWED_PLUGINS = frozenset({"search", "material/search"})
 _FORCED_OFF_EXTRA = ("analytics", "consent", "social", "alternate", "version")
 _LOGGER_NAME = "mkdocs"
-
-
-class SiteBuildError(Exception):
-    """The site could not be built; the previous site, if any, is unchanged.
-
-    ``str(error)`` is a single line. ``problems`` holds every warning or error
-    MkDocs reported, for callers that want to show them all.
-    """
-
-    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
-        super().__init__(_one_line(message))
-        self.problems = problems
 
 
 def build_site(

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from markupsafe import escape
 
-from generator.render import CLIENT_FOLDER, Page, render_pages, write_pages
+from generator.render import (
+    CLIENT_FOLDER,
+    ClientPages,
+    client_url,
+    render_pages,
+    write_pages,
+)
 from generator.report import Report
-from generator.site import build_site
+from generator.shell import Progress, no_progress
+from generator.site import AlikePages, build_site
 
 NAV = (
     ("Overview", "index.md"),
@@ -30,7 +36,6 @@ NAV = (
 )
 CHANGES_PAGE = ("Changes", "changes.md")
 
-Progress = Callable[[Iterator[Page]], Iterator[Page]]
 
 
 def source_date_epoch(as_of: date) -> int:
@@ -46,11 +51,18 @@ def site_title(report: Report) -> str:
 
 
 def render_docs(report: Report, workspace: Path, docs_dir: Path, *, redact: bool = False,
-                extra_pages: dict[str, str] | None = None,
+                extra_pages: dict[str, str] | None = None, clients: bool = True,
                 progress: Progress | None = None) -> list[str]:
-    """Write every Markdown page, chart and asset of the site into `docs_dir`."""
-    pages = render_pages(report, workspace, redact=redact, extra_pages=extra_pages)
-    return write_pages(progress(pages) if progress else pages, docs_dir)
+    """Write the Markdown pages, charts and assets of the site into `docs_dir`
+    (the client pages too, unless `clients` is false)."""
+    pages = list(render_pages(report, workspace, redact=redact, extra_pages=extra_pages,
+                              clients=clients))
+    written = []
+    with (progress or no_progress)("Rendering pages", len(pages)) as tick:
+        for page in pages:
+            written += write_pages(iter([page]), docs_dir)
+            tick(1)
+    return written
 
 
 def nav_for(pages: list[str]) -> list[dict[str, str]]:
@@ -68,15 +80,21 @@ def build(report: Report, workspace: Path, site_dir: Path, *, redact: bool = Fal
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     docs_dir = Path(tempfile.mkdtemp(prefix=".caseload-docs-", dir=site_dir.parent))
     try:
+        # Client pages are rendered only when the site build needs them (an
+        # unchanged one is not), except when the Markdown is kept for a snapshot.
         pages = render_docs(report, workspace, docs_dir, redact=redact,
-                            extra_pages=extra_pages, progress=progress)
+                            extra_pages=extra_pages, clients=docs_keep is not None,
+                            progress=progress)
+        clients = ClientPages.of(report, workspace, redact=redact)
+        pages += [str(client_url(stem)) for stem in clients.stems()]
         build_site(
             workspace / "mkdocs.yml", docs_dir, site_dir,
             # MkDocs themes print site_name without escaping it.
             site_name=str(escape(site_title(report))),
             nav=nav_for(pages),
             source_date_epoch=source_date_epoch(report.as_of),
-            alike_folder=CLIENT_FOLDER,
+            alike=AlikePages(CLIENT_FOLDER, {s: clients.key(s) for s in clients.stems()},
+                             clients.render, progress),
         )
         if docs_keep is not None:
             shutil.copytree(docs_dir, docs_keep)

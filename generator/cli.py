@@ -6,10 +6,11 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -20,9 +21,6 @@ from generator.load import DATE_PATTERN, WorkspaceInvalid, load_workspace
 from generator.model import Caseload
 from generator.report import Report, Scope, UnknownScope, build_report, report_json
 from generator.text import render_text
-
-if TYPE_CHECKING:
-    from generator.render import Page
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -187,13 +185,14 @@ def redact_option(function: F) -> F:
     )(function)
 
 
-def terminal_progress(pages: Iterator[Page]) -> Iterator[Page]:
-    """A progress bar while pages render, only when a person is watching."""
-    if not sys.stdout.isatty():
-        yield from pages
+@contextmanager
+def terminal_progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar while pages are made, only when a person is watching."""
+    if not sys.stdout.isatty() or total == 0:
+        yield lambda done: None
         return
-    with click.progressbar(pages, label="Rendering pages", show_pos=True) as bar:
-        yield from bar
+    with click.progressbar(length=total, label=label, show_pos=True) as bar:
+        yield bar.update
 
 
 @cli.command()

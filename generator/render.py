@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from generator import charts
+from generator import __version__, charts
 from generator.errors import TemplateProblem
 from generator.escape import block, inline
 from generator.load import ID_PATTERN
@@ -345,8 +346,13 @@ class Site:
 
 
 def render_pages(report: Report, workspace: Path | None, *, redact: bool = False,
-                 extra_pages: dict[str, str] | None = None) -> Iterator[Page]:
-    """Every page of the site as Markdown, plus its charts and assets."""
+                 extra_pages: dict[str, str] | None = None, clients: bool = True
+                 ) -> Iterator[Page]:
+    """Every page of the site as Markdown, plus its charts and assets.
+
+    With `clients` false, the client pages are left to `ClientPages`, which
+    renders them one by one when the site build asks for them.
+    """
     env = environment(workspace)
     site = Site(report, redact)
     try:
@@ -363,16 +369,73 @@ def render_pages(report: Report, workspace: Path | None, *, redact: bool = False
         for clinician_id in site.clinician_ids:
             yield Page(f"clinicians/{page_slug(clinician_id)}.md",
                        _render(env, "clinician.md.j2", site=site, clinician_id=clinician_id))
-        client_template = env.get_template("client.md.j2")
-        for evaluation in site.evaluations:
-            yield Page(str(client_url(evaluation.client.id)),
-                       client_template.render(site=site, e=evaluation))
+        if clients:
+            pages = ClientPages(site, env)
+            for stem in pages.stems():
+                yield Page(str(client_url(stem)), pages.render(stem))
     except jinja2.TemplateError as exc:
         raise TemplateProblem(_describe(exc)) from None
     for name, content in (extra_pages or {}).items():
         yield Page(name, content)
     yield from _chart_pages(site)
     yield from _assets(env, site)
+
+
+class ClientPages:
+    """The client pages, each rendered on demand, each with a key that changes
+    whenever anything the page shows could change (so an unchanged page need
+    not be rendered, nor built, again)."""
+
+    def __init__(self, site: Site, env: jinja2.Environment) -> None:
+        self.site, self.env = site, env
+        self.by_id = {e.client.id: e for e in site.evaluations}
+        self.template = env.get_template("client.md.j2")
+        self._site_key = _site_key(site, env)
+
+    @classmethod
+    def of(cls, report: Report, workspace: Path | None, *, redact: bool = False) -> ClientPages:
+        return cls(Site(report, redact), environment(workspace))
+
+    def stems(self) -> list[str]:
+        return list(self.by_id)
+
+    def key(self, stem: str) -> str:
+        evaluation = self.by_id[stem]
+        policy = evaluation.policy
+        digest = hashlib.sha256(self._site_key)
+        digest.update(repr((evaluation.client, sorted(policy.values.items()),
+                            sorted(policy.layers.items()), policy.payer_name)).encode("utf-8"))
+        return digest.hexdigest()
+
+    def render(self, stem: str) -> str:
+        try:
+            return self.template.render(site=self.site, e=self.by_id[stem])
+        except jinja2.TemplateError as exc:
+            raise TemplateProblem(_describe(exc)) from None
+
+
+def _site_key(site: Site, env: jinja2.Environment) -> bytes:
+    """What every client page depends on besides its own client: the code and
+    templates that draw it, the date, the options and the practice's names."""
+    digest = hashlib.sha256(__version__.encode())
+    for module in _PAGE_MODULES:
+        digest.update(Path(str(sys.modules[module].__file__)).read_bytes())
+    loader = env.loader
+    assert isinstance(loader, jinja2.FileSystemLoader)
+    for layer, folder in enumerate(loader.searchpath):  # the workspace's, then ours
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                name = f"{layer}/{path.relative_to(folder).as_posix()}"
+                digest.update(name.encode() + b"\0" + path.read_bytes())
+    caseload = site.caseload
+    digest.update(repr((site.as_of, site.redaction, site.report.scope, caseload.practice_name,
+                        sorted((caseload.clinicians or {}).items()),
+                        sorted((p.id, p.name) for p in caseload.payers.values()))).encode())
+    return digest.digest()
+
+
+_PAGE_MODULES = ("generator.render", "generator.escape", "generator.rules", "generator.policy",
+                 "generator.report", "generator.model")
 
 
 def _render(env: jinja2.Environment, name: str, **context: Any) -> str:

@@ -24,7 +24,8 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,8 +119,16 @@ class Settings:
     configs: dict[str, Any]
 
 
-def make_page(shell: Shell, converter: markdown.Markdown, source: Path, target: Path,
-              expected: dict[str, Any]) -> None:
+Tick = Callable[[int], None]
+Progress = Callable[[str, int], AbstractContextManager[Tick]]
+Job = tuple[str, Path, Path]  # page stem, its Markdown (written if missing), its HTML
+
+
+def make_page(shell: Shell, converter: markdown.Markdown, job: Job, expected: dict[str, Any],
+              render: Callable[[str], str]) -> None:
+    stem, source, target = job
+    if not source.exists():
+        source.write_text(render(stem), encoding="utf-8")
     body, meta = get_data(source.read_text(encoding="utf-8"))
     title = meta.pop("title", "")
     if meta != expected:
@@ -139,38 +148,46 @@ def converter_for(settings: Settings) -> markdown.Markdown:
 
 
 # A forked worker inherits the job from its parent instead of unpickling it.
-_JOB: tuple[Shell, Settings, list[tuple[Path, Path]], dict[str, Any]] | None = None
+_JOB: tuple[Shell, Settings, list[Job], dict[str, Any], Callable[[str], str]] | None = None
 
 
 def _make_slice(bounds: tuple[int, int]) -> int:
     assert _JOB is not None
-    shell, settings, pages, expected = _JOB
+    shell, settings, jobs, expected, render = _JOB
     converter = converter_for(settings)
-    for source, target in pages[bounds[0]:bounds[1]]:
-        make_page(shell, converter, source, target, expected)
+    for job in jobs[bounds[0]:bounds[1]]:
+        make_page(shell, converter, job, expected, render)
     return bounds[1] - bounds[0]
 
 
-def make_pages(shell: Shell, settings: Settings, pages: Sequence[tuple[Path, Path]],
-               expected: dict[str, Any]) -> None:
-    """Make every (Markdown source, HTML target) page, on every core when it pays.
+def make_pages(shell: Shell, settings: Settings, jobs: Sequence[Job], expected: dict[str, Any],
+               render: Callable[[str], str], progress: Progress | None = None) -> None:
+    """Make every page, on every core when it pays.
 
-    `expected` is the front matter every page must have besides its title.
+    `expected` is the front matter every page must have besides its title;
+    `render` gives the Markdown of a page whose source is not written yet.
     """
     global _JOB
-    workers = _workers(len(pages))
-    if workers <= 1:
-        converter = converter_for(settings)
-        for source, target in pages:
-            make_page(shell, converter, source, target, expected)
-        return
-    _JOB = (shell, settings, list(pages), expected)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for _ in pool.imap_unordered(_make_slice, _slices(len(pages), workers * 4)):
-                pass
-    finally:
-        _JOB = None
+    with (progress or no_progress)("Making client pages", len(jobs)) as tick:
+        workers = _workers(len(jobs))
+        if workers <= 1:
+            converter = converter_for(settings)
+            for job in jobs:
+                make_page(shell, converter, job, expected, render)
+                tick(1)
+            return
+        _JOB = (shell, settings, list(jobs), expected, render)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for done in pool.imap_unordered(_make_slice, _slices(len(jobs), workers * 8)):
+                    tick(done)
+        finally:
+            _JOB = None
+
+
+@contextmanager
+def no_progress(label: str, total: int) -> Iterator[Tick]:
+    yield lambda done: None
 
 
 def _workers(pages: int) -> int:

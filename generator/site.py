@@ -48,14 +48,14 @@ MkDocs keeps global state (logging handlers, ``os.environ``): call
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -79,6 +79,20 @@ _FORCED_OFF_EXTRA = ("analytics", "consent", "social", "alternate", "version")
 _LOGGER_NAME = "mkdocs"
 
 
+@dataclass(frozen=True)
+class AlikePages:
+    """Pages too many and too alike to draw one by one through the theme (see shell.py).
+
+    They all sit in `folder`, share their front matter (but the title) and their
+    section headings, stay out of the nav, and are linked to as .html pages.
+    """
+
+    folder: str
+    keys: Mapping[str, str]  # page stem -> a digest of everything the page shows
+    render: Callable[[str], str]  # page stem -> its Markdown, asked for only when needed
+    progress: shell.Progress | None = None
+
+
 def build_site(
     config_file: Path,
     docs_dir: Path,
@@ -87,43 +101,41 @@ def build_site(
     site_name: str,
     nav: list[dict[str, str]],
     source_date_epoch: int,
-    alike_folder: str | None = None,
+    alike: AlikePages | None = None,
 ) -> None:
     """Build ``docs_dir`` with ``config_file`` and atomically replace ``site_dir``.
 
     ``nav`` lists the top-level pages only (e.g. ``[{"Roster": "roster.md"}]``);
-    every other page is still built. The pages of ``alike_folder`` (all with the
-    same front matter but their title, none in the nav, linked to as .html) are
-    made around one shell page the engine builds (see shell.py), and those that
-    did not change since the previous build are taken from it as they are.
-    Raises :class:`SiteBuildError`.
+    every other page is still built. ``alike`` pages are made around one shell
+    page the engine builds, and those whose key is the same as in the previous
+    build are taken from it as they are. Raises :class:`SiteBuildError`.
     """
     config_file = Path(config_file).absolute()
     docs_dir, site_dir = Path(docs_dir).absolute(), Path(site_dir).absolute()
     overrides = {"docs_dir": str(docs_dir), "site_name": site_name, "nav": nav}
     try:
         _check_layout(config_file, docs_dir, site_dir)
-        _build_and_swap(config_file, overrides, site_dir, source_date_epoch,
-                        docs_dir / alike_folder if alike_folder else None)
+        _build_and_swap(config_file, overrides, site_dir, source_date_epoch, alike)
     except OSError as exc:
         raise SiteBuildError(f"site build failed: {exc}") from exc
 
 
 def _build_and_swap(
     config_file: Path, overrides: dict[str, Any], site_dir: Path, epoch: int,
-    alike: Path | None,
+    alike: AlikePages | None,
 ) -> None:
     staging = _make_private_dir(site_dir, "build")
     state: dict[str, Any] = {}
     try:
-        pages = sorted(alike.glob("*.md")) if alike is not None and alike.is_dir() else []
-        if pages:
+        if alike is not None and alike.keys:
             try:
                 state = _build_with_shell(config_file, overrides, staging, epoch, site_dir,
-                                          alike, pages)
+                                          alike)
             except shell.ShellMismatch:
                 shutil.rmtree(staging)
                 staging.mkdir(mode=0o700)
+                _write_sources(alike, Path(overrides["docs_dir"]) / alike.folder,
+                               sorted(alike.keys))
                 state = {}
         if not state:
             _run_mkdocs(config_file, {**overrides, "site_dir": str(staging)}, epoch)
@@ -134,37 +146,51 @@ def _build_and_swap(
 
 
 def _build_with_shell(config_file: Path, overrides: dict[str, Any], staging: Path, epoch: int,
-                      site_dir: Path, alike: Path, pages: list[Path]) -> dict[str, Any]:
-    """MkDocs builds everything but the alike pages, plus their shell; we make the rest."""
-    folder = alike.name
-    shell_source = alike / f"{shell.SHELL_STEM}.md"
-    expected = shell.front_matter(pages[0])
+                      site_dir: Path, alike: AlikePages) -> dict[str, Any]:
+    """The engine builds everything but the alike pages, plus their shell; we make the rest."""
+    folder = Path(overrides["docs_dir"]) / alike.folder
+    stems = sorted(alike.keys)
+    first = _write_sources(alike, folder, stems[:1])[0]
+    expected = shell.front_matter(first)
     expected.pop("title", None)
+    shell_source = folder / f"{shell.SHELL_STEM}.md"
     shell_text = shell.shell_markdown({**expected, "search": {"exclude": True}},
-                                      pages[0].read_text(encoding="utf-8"))
+                                      first.read_text(encoding="utf-8"))
     shell_source.write_text(shell_text, encoding="utf-8")
+    exclude = [f"/{alike.folder}/*.md", f"!/{alike.folder}/{shell.SHELL_STEM}.md"]
     try:
         config = _run_mkdocs(config_file, {**overrides, "site_dir": str(staging)}, epoch,
-                             exclude=[f"/{folder}/*.md", f"!/{folder}/{shell.SHELL_STEM}.md"])
+                             exclude=exclude)
     finally:
         shell_source.unlink()
-    built_shell = staging / folder / f"{shell.SHELL_STEM}.html"
+    built_shell = staging / alike.folder / f"{shell.SHELL_STEM}.html"
     settings = shell.Settings(tuple(config.markdown_extensions), dict(config.mdx_configs))
     frame = shell.Shell.parse(built_shell.read_text(encoding="utf-8"), settings, shell_text)
     built_shell.unlink()
     previous = _previous_state(site_dir)
     reusable = previous.get("shell") == frame.digest
-    keys, jobs = {}, []
-    for page in pages:
-        keys[page.stem] = hashlib.sha256(page.read_bytes()).hexdigest()
-        target = staging / folder / f"{page.stem}.html"
-        old = site_dir / folder / f"{page.stem}.html"
-        if reusable and previous["pages"].get(page.stem) == keys[page.stem] and old.is_file():
+    jobs = []
+    for stem in stems:
+        target = staging / alike.folder / f"{stem}.html"
+        old = site_dir / alike.folder / f"{stem}.html"
+        if reusable and previous["pages"].get(stem) == alike.keys[stem] and old.is_file():
             _link_or_copy(old, target)
         else:
-            jobs.append((page, target))
-    shell.make_pages(frame, settings, jobs, expected)
-    return {"shell": frame.digest, "pages": keys}
+            jobs.append((stem, folder / f"{stem}.md", target))
+    shell.make_pages(frame, settings, jobs, expected, alike.render, alike.progress)
+    return {"shell": frame.digest, "pages": dict(alike.keys)}
+
+
+def _write_sources(alike: AlikePages, folder: Path, stems: list[str]) -> list[Path]:
+    """The Markdown of these alike pages in the docs folder, rendered if not there yet."""
+    paths = []
+    for stem in stems:
+        path = folder / f"{stem}.md"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(alike.render(stem), encoding="utf-8")
+        paths.append(path)
+    return paths
 
 
 def _previous_state(site_dir: Path) -> dict[str, Any]:

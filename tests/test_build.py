@@ -116,3 +116,45 @@ def test_missing_mkdocs_yml_is_a_clear_error(tmp_path: Path) -> None:
     os.remove(workspace / "mkdocs.yml")
     code, err = build(workspace)
     assert code == 2 and "mkdocs.yml" in err and "Traceback" not in err
+
+
+def test_a_rebuild_renders_only_the_client_that_changed(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.render import ClientPages
+
+    workspace = copy_demo(tmp_path)
+    assert build(workspace)[0] == 0
+    before = tree(workspace / "site")
+    rendered: list[str] = []
+    real = ClientPages.render
+    monkeypatch.setattr(ClientPages, "render",
+                        lambda self, stem: (rendered.append(stem), real(self, stem))[1])
+    source = workspace / "content" / "lee" / "C-1001.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace("Castellanos", "Castell"),
+                      encoding="utf-8")
+    assert build(workspace)[0] == 0
+    assert rendered == ["C-1001"]
+    after = tree(workspace / "site")
+    changed = sorted(n for n in after if after[n] != before.get(n))
+    assert "clients/C-1001.html" in changed
+    assert not [n for n in changed if n.startswith("clients/") and n != "clients/C-1001.html"]
+    # The same site as a build from scratch would make:
+    fresh = copy_demo(tmp_path / "fresh")
+    shutil.copy(source, fresh / "content" / "lee" / "C-1001.yaml")
+    assert build(fresh)[0] == 0
+    assert tree(fresh / "site") == after
+
+
+def test_a_new_date_renders_every_client_again(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.render import ClientPages
+
+    workspace = copy_demo(tmp_path)
+    assert build(workspace)[0] == 0
+    rendered: list[str] = []
+    real = ClientPages.render
+    monkeypatch.setattr(ClientPages, "render",
+                        lambda self, stem: (rendered.append(stem), real(self, stem))[1])
+    result = CliRunner().invoke(cli, ["build", str(workspace), "--as-of", "2026-11-29"])
+    assert result.exit_code == 0
+    assert len(rendered) == 45

@@ -27,15 +27,22 @@ def interrupt(*args: object, **kwargs: object) -> None:
 
 
 def pages_then_explode(original):  # type: ignore[no-untyped-def]
+    written: list[str] = []
+
     def write_some(pages, docs_dir):  # type: ignore[no-untyped-def]
-        for number, page in enumerate(pages):
-            if number == 20:
+        for page in pages:
+            if len(written) == 10:
                 raise Injected("half way")
             target = docs_dir / page.path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(str(page.content), encoding="utf-8")
+            written.append(page.path)
         return []
     return write_some
+
+
+def client_pages_then_explode(*args: object, **kwargs: object) -> str:
+    raise Injected("while making client pages")
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +56,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 POINTS = {
     "while rendering pages": ("generator.build.write_pages", pages_then_explode(None)),
     "before MkDocs runs": ("generator.build.build_site", explode),
+    "while making client pages": ("generator.shell.make_page", client_pages_then_explode),
     "inside MkDocs": ("generator.site.mkdocs_build", explode),
     "while swapping the site in": ("generator.site._swap_in", explode),
     "Ctrl+C inside MkDocs": ("generator.site.mkdocs_build", interrupt),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -16,10 +17,18 @@ from tests.conftest import DEMO_AS_OF, ROOT
 from tests.test_build import tree
 
 
+def alike_pages(docs: Path) -> site.AlikePages:
+    """The client pages, keyed by their Markdown (the real build keys them by their inputs)."""
+    folder = docs / CLIENT_FOLDER
+    keys = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob("C-*.md")}
+    return site.AlikePages(CLIENT_FOLDER, keys,
+                           lambda stem: (folder / f"{stem}.md").read_text(encoding="utf-8"))
+
+
 def build(docs: Path, target: Path, pages: list[str], alike: str | None) -> None:
     site.build_site(ROOT / "mkdocs.yml", docs, target, site_name="Riverbend Counseling Collective",
                     nav=nav_for(pages), source_date_epoch=source_date_epoch(date(2026, 11, 28)),
-                    alike_folder=alike)
+                    alike=alike_pages(docs) if alike else None)
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +64,9 @@ def test_unchanged_pages_are_taken_from_the_previous_site(docs: tuple[Path, list
     made: list[str] = []
     real = shell.make_page
     monkeypatch.setattr(shell, "make_page",
-                        lambda frame, conv, source, out, expected: (made.append(source.stem),
-                                                                    real(frame, conv, source,
-                                                                         out, expected)))
+                        lambda frame, conv, job, expected, render: (made.append(job[0]),
+                                                                    real(frame, conv, job,
+                                                                         expected, render)))
     try:
         page.write_text(original.replace("Maya Castellanos", "Maya Renamed"), encoding="utf-8")
         build(folder, target, pages, alike=CLIENT_FOLDER)

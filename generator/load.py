@@ -33,6 +33,7 @@ from generator.model import (
     Source,
     TreatmentPlan,
 )
+from generator.parallel import map_slices
 from generator.policy import SECTIONS, SETTINGS_BY_KEY
 
 if TYPE_CHECKING:
@@ -655,6 +656,38 @@ def content_files(root: Path, errors: list[InputError]) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
+PARALLEL_FROM_FILES = 200
+
+
+def _load_content(root: Path, paths: list[Path], errors: list[InputError],
+                  cache: ParseCache | None) -> list[ClientRecord]:
+    """The clients of every content file, in file order: those whose bytes were seen
+    valid before from the cache, the others parsed on every core when there are many."""
+    slots: list[list[ClientRecord] | None] = [
+        _from_cache(root, path, cache) if cache else None for path in paths
+    ]
+    missing = [path for path, slot in zip(paths, slots, strict=True) if slot is None]
+
+    def load_slice(part: list[Path]) -> tuple[list[list[ClientRecord]], list[InputError]]:
+        found: list[InputError] = []
+        return [_load_content_file(root, path, found, cache) for path in part], found
+
+    parsed: list[list[ClientRecord]] = []
+    for part_records, part_errors in map_slices(load_slice, missing,
+                                                minimum=PARALLEL_FROM_FILES):
+        parsed.extend(part_records)
+        errors.extend(part_errors)
+    fresh = iter(parsed)
+    return [record for slot in slots for record in (slot if slot is not None else next(fresh))]
+
+
+def _from_cache(root: Path, path: Path, cache: ParseCache) -> list[ClientRecord] | None:
+    rel = path.relative_to(root).as_posix()
+    # Any problem with the file is reported when it is read again for parsing.
+    data = _read_bytes(root, path, _Doc(rel, [], budget=0))
+    return cache.get(cache.key(rel, data)) if data is not None else None
+
+
 def load_workspace(root: Path, cache: ParseCache | None = None) -> Caseload:
     """The validated caseload of the workspace at `root`, or WorkspaceInvalid.
 
@@ -674,9 +707,7 @@ def load_workspace(root: Path, cache: ParseCache | None = None) -> Caseload:
         )])
     practice_name, clinicians, practice_policy = _load_practice(root, errors)
     payers = _load_payers(root, errors)
-    records = []
-    for path in content_files(root, errors):
-        records.extend(_load_content_file(root, path, errors, cache))
+    records = _load_content(root, content_files(root, errors), errors, cache)
     clients = _cross_check(records, payers, clinicians, errors)
     if errors:
         raise WorkspaceInvalid(errors)

@@ -19,11 +19,7 @@ the same bytes.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 import re
-import sys
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -34,6 +30,8 @@ import markdown
 import yaml
 from markupsafe import escape
 from mkdocs.utils.meta import get_data
+
+from generator.parallel import map_slices
 
 # Not a valid client id (ids start with a letter or digit): cannot clash with a page.
 SHELL_STEM = "_caseload-shell"
@@ -147,19 +145,6 @@ def converter_for(settings: Settings) -> markdown.Markdown:
                              extension_configs=settings.configs)
 
 
-# A forked worker inherits the job from its parent instead of unpickling it.
-_JOB: tuple[Shell, Settings, list[Job], dict[str, Any], Callable[[str], str]] | None = None
-
-
-def _make_slice(bounds: tuple[int, int]) -> int:
-    assert _JOB is not None
-    shell, settings, jobs, expected, render = _JOB
-    converter = converter_for(settings)
-    for job in jobs[bounds[0]:bounds[1]]:
-        make_page(shell, converter, job, expected, render)
-    return bounds[1] - bounds[0]
-
-
 def make_pages(shell: Shell, settings: Settings, jobs: Sequence[Job], expected: dict[str, Any],
                render: Callable[[str], str], progress: Progress | None = None) -> None:
     """Make every page, on every core when it pays.
@@ -167,38 +152,16 @@ def make_pages(shell: Shell, settings: Settings, jobs: Sequence[Job], expected: 
     `expected` is the front matter every page must have besides its title;
     `render` gives the Markdown of a page whose source is not written yet.
     """
-    global _JOB
+    def make_slice(part: Sequence[Job]) -> int:
+        converter = converter_for(settings)
+        for job in part:
+            make_page(shell, converter, job, expected, render)
+        return len(part)
+
     with (progress or no_progress)("Making client pages", len(jobs)) as tick:
-        workers = _workers(len(jobs))
-        if workers <= 1:
-            converter = converter_for(settings)
-            for job in jobs:
-                make_page(shell, converter, job, expected, render)
-                tick(1)
-            return
-        _JOB = (shell, settings, list(jobs), expected, render)
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for done in pool.imap_unordered(_make_slice, _slices(len(jobs), workers * 8)):
-                    tick(done)
-        finally:
-            _JOB = None
+        map_slices(make_slice, jobs, minimum=PARALLEL_FROM, on_result=tick)
 
 
 @contextmanager
 def no_progress(label: str, total: int) -> Iterator[Tick]:
     yield lambda done: None
-
-
-def _workers(pages: int) -> int:
-    # fork is only safe while this process runs a single thread (`caseload serve`
-    # runs a watcher thread: there the pages are made in one process).
-    if pages < PARALLEL_FROM or sys.platform != "linux" or threading.active_count() > 1:
-        return 1
-    return min(os.cpu_count() or 1, 8)
-
-
-def _slices(total: int, count: int) -> Iterator[tuple[int, int]]:
-    size = max(1, -(-total // count))
-    for start in range(0, total, size):
-        yield start, min(start + size, total)

@@ -89,3 +89,27 @@ def test_unwritable_cache_still_checks(workspace: Path, monkeypatch: pytest.Monk
     (workspace / CACHE_DIR).write_text("not a folder", encoding="utf-8")  # mkdir must fail
     expected = check_json(workspace, monkeypatch, cached=False)
     assert check_json(workspace, monkeypatch, cached=True) == expected
+
+
+def test_parsing_on_several_cores_gives_the_same_caseload_and_errors(
+        workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import load
+
+    (workspace / "content" / "bad.yaml").write_text("id: C-9\nname: [\n", encoding="utf-8")
+    (workspace / "content" / "dup.yaml").write_text(
+        (workspace / "content" / "lee" / "C-1001.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8")
+    outcomes = []
+    for minimum in (10_000, 2):
+        monkeypatch.setattr(load, "PARALLEL_FROM_FILES", minimum)
+        with pytest.raises(load.WorkspaceInvalid) as caught:
+            load_workspace(workspace)
+        outcomes.append([str(e) for e in caught.value.errors])
+    assert outcomes[0] == outcomes[1]
+    assert len(outcomes[0]) == 2
+    (workspace / "content" / "bad.yaml").unlink()
+    (workspace / "content" / "dup.yaml").unlink()
+    serial = load_workspace(workspace)
+    monkeypatch.setattr(load, "PARALLEL_FROM_FILES", 2)
+    assert load_workspace(workspace) == serial
+    assert load_workspace(workspace, ParseCache(workspace)) == serial

@@ -1,0 +1,66 @@
+"""Work split over the machine's cores, when there is enough of it to pay.
+
+Workers are forked, so they share the parent's data instead of unpickling it;
+only each slice's result travels back. Results come back in order, so the
+output never depends on which worker finished first.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+MAX_WORKERS = 8
+
+# A forked worker finds its job here, as the parent left it.
+_JOB: tuple[Callable[[Sequence[Any]], Any], Sequence[Any]] | None = None
+
+
+def workers_for(items: int, minimum: int) -> int:
+    """How many processes to use for `items` pieces of work (1: stay in this one).
+
+    Forking is only safe while this process runs a single thread (`caseload
+    serve` runs a watcher thread: there everything stays in one process).
+    """
+    if items < minimum or sys.platform != "linux" or threading.active_count() > 1:
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+def map_slices(work: Callable[[Sequence[Any]], Any], items: Sequence[Any], *, minimum: int,
+               on_result: Callable[[Any], None] | None = None) -> list[Any]:
+    """`work(slice)` for consecutive slices of `items`, in order of the slices."""
+    global _JOB
+    workers = workers_for(len(items), minimum)
+    if workers == 1:
+        results = [work(items)]
+        if on_result:
+            on_result(results[0])
+        return results
+    _JOB = (work, items)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = []
+            for result in pool.imap(_run_slice, _slices(len(items), workers * 8)):
+                results.append(result)
+                if on_result:
+                    on_result(result)
+            return results
+    finally:
+        _JOB = None
+
+
+def _run_slice(bounds: tuple[int, int]) -> Any:
+    assert _JOB is not None
+    work, items = _JOB
+    return work(items[bounds[0]:bounds[1]])
+
+
+def _slices(total: int, count: int) -> Iterator[tuple[int, int]]:
+    size = max(1, -(-total // count))
+    for start in range(0, total, size):
+        yield start, min(start + size, total)

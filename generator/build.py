@@ -17,7 +17,6 @@ from markupsafe import escape
 from generator.render import (
     CLIENT_FOLDER,
     ClientPages,
-    client_url,
     render_pages,
     write_pages,
 )
@@ -86,7 +85,6 @@ def build(report: Report, workspace: Path, site_dir: Path, *, redact: bool = Fal
                             extra_pages=extra_pages, clients=docs_keep is not None,
                             progress=progress)
         clients = ClientPages.of(report, workspace, redact=redact)
-        pages += [str(client_url(stem)) for stem in clients.stems()]
         build_site(
             workspace / "mkdocs.yml", docs_dir, site_dir,
             # MkDocs themes print site_name without escaping it.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from datetime import UTC, date, datetime
+from importlib.resources import files
 from pathlib import Path
 
 from markupsafe import escape
@@ -64,6 +65,14 @@ def render_docs(report: Report, workspace: Path, docs_dir: Path, *, redact: bool
     return written
 
 
+def site_config_file(workspace: Path) -> Path:
+    """The workspace's mkdocs.yml, or, when it has none, the one `caseload init` writes."""
+    own = workspace / "mkdocs.yml"
+    if own.exists() or own.is_symlink():
+        return own
+    return Path(str(files("generator") / "example" / "mkdocs.yml"))
+
+
 def nav_for(pages: list[str]) -> list[dict[str, str]]:
     entries = [*NAV, CHANGES_PAGE] if CHANGES_PAGE[1] in pages else list(NAV)
     return [{title: path} for title, path in entries]
@@ -86,7 +95,7 @@ def build(report: Report, workspace: Path, site_dir: Path, *, redact: bool = Fal
                             progress=progress)
         clients = ClientPages.of(report, workspace, redact=redact)
         build_site(
-            workspace / "mkdocs.yml", docs_dir, site_dir,
+            site_config_file(workspace), docs_dir, site_dir,
             # MkDocs themes print site_name without escaping it.
             site_name=str(escape(site_title(report))),
             nav=nav_for(pages),

@@ -111,11 +111,13 @@ def test_payer_packet_holds_only_that_payer(tmp_path: Path) -> None:
     assert clients == [c["id"] for c in json.loads(result.stdout)["clients"]]
 
 
-def test_missing_mkdocs_yml_is_a_clear_error(tmp_path: Path) -> None:
+def test_without_mkdocs_yml_the_built_in_settings_are_used(tmp_path: Path) -> None:
     workspace = copy_demo(tmp_path)
     os.remove(workspace / "mkdocs.yml")
     code, err = build(workspace)
-    assert code == 2 and "mkdocs.yml" in err and "Traceback" not in err
+    assert code == 0, err
+    assert (workspace / "site" / "clients" / "C-1001.html").is_file()
+    assert not (workspace / "mkdocs.yml").exists()
 
 
 def test_a_rebuild_renders_only_the_client_that_changed(tmp_path: Path,

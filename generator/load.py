@@ -569,7 +569,7 @@ def _payer_document(doc: _Doc, root: Node | None, payer_id: str) -> Payer | None
 
 def _read_document(root: Path, path: Path, errors: list[InputError]) -> tuple[_Doc, Node | None]:
     doc = _Doc(path.relative_to(root).as_posix(), errors, budget=0)
-    data = _read_bytes(root, path, doc)
+    data = _read_bytes(root, path, doc, resolve=True)
     text = _decode(data, doc) if data is not None else None
     if text is None:
         raise _Invalid
@@ -585,11 +585,15 @@ def _parse(doc: _Doc, text: str) -> Node | None:
         raise _Invalid from None
 
 
-def _read_bytes(root: Path, path: Path, doc: _Doc) -> bytes | None:
+def _read_bytes(root: Path, path: Path, doc: _Doc, resolve: bool = False) -> bytes | None:
+    """The file's bytes, unless it leads outside the workspace or is too large.
+
+    Under content/, folders that are links are never walked into and content/
+    itself is checked once, so only a file that is a link can lead elsewhere;
+    the few policy files are always resolved (`resolve`).
+    """
     try:
-        # Folders that are links are never walked into (content_files), and content/
-        # itself is checked once, so only a file that is a link can lead elsewhere.
-        if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+        if (resolve or path.is_symlink()) and not path.resolve().is_relative_to(root.resolve()):
             doc.error(None, "file", "is a link to a place outside the workspace; not read")
             return None
         size = path.stat().st_size

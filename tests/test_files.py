@@ -49,3 +49,19 @@ def test_an_unreadable_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert [str(e) for e in caught.value.errors] == [
         "content/a.yaml:1: file: cannot be read (Permission denied)"
     ]
+
+
+def test_a_payers_folder_that_leads_outside_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "ws").mkdir()
+    root = workspace(tmp_path / "ws")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "aetna.yaml").write_text("name: Aetna\n", encoding="utf-8")
+    (root / "site_config").mkdir()
+    (root / "site_config" / "payers").symlink_to(outside)
+    with pytest.raises(WorkspaceInvalid) as caught:
+        load_workspace(root)
+    assert [str(e) for e in caught.value.errors] == [
+        "site_config/payers/aetna.yaml:1: file: is a link to a place outside the workspace; "
+        "not read"
+    ]

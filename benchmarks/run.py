@@ -1,0 +1,464 @@
+"""Time `caseload check` and `caseload build` against their baselines, at 100 to 10,000 clients.
+
+    python benchmarks/run.py                  # 100 and 1,000 clients
+    python benchmarks/run.py --large          # and 10,000
+    python benchmarks/run.py --sizes 300 --repeat 3 --json results.json
+
+For each size, a synthetic workspace is generated (benchmarks/generate.py) and
+every figure below is measured in a fresh child process, as a user runs it:
+
+* ``check cold``  ``python -m generator check WS --as-of 2026-11-28 --format json``
+  on a fresh copy of the workspace: no ``.caseload-cache/``, an empty
+  ``XDG_CACHE_HOME``, ``CASELOAD_NO_CACHE`` unset (the OS page cache is warm:
+  the files were just written);
+* ``check warm``  the same command again, nothing changed;
+* ``build cold``  ``python -m generator build WS --as-of 2026-11-28`` on another
+  fresh copy with an empty cache folder;
+* ``build warm``  the same, after one client's file changed (one session booked);
+
+and, in the same run, the baselines:
+
+* ``yaml.load``   ``yaml.load(text, Loader=yaml.CSafeLoader)`` of the same files
+  (every caseload file and every site_config file), in a child process;
+* ``json.loads``  ``json.loads`` of the same data, one JSON file per caseload file;
+* ``mkdocs build`` ``python -m mkdocs build`` of the Markdown that caseload
+  renders for the same report (rendered once, untimed, by
+  ``generator.build.render_docs``), with a configuration equivalent to the
+  one caseload builds with (``site.py``'s forced settings).
+
+Wall time is the child's, measured by a wrapper process around it; peak memory
+is the child's maximum resident set (``getrusage(RUSAGE_CHILDREN).ru_maxrss``
+in a wrapper that runs only that child). Interpreter start-up and imports count,
+for the commands and the baselines alike. With ``--repeat R`` each figure is
+the fastest of R runs (cold runs each get a fresh copy) and the largest peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO))
+
+from generate import AS_OF, change_one_client, generate_workspace  # noqa: E402
+
+PY = sys.executable
+DEFAULT_SIZES = (100, 1000)
+LARGE_SIZE = 10_000
+MIB = 1024 * 1024
+
+
+@dataclass
+class Sample:
+    wall: float  # seconds
+    peak: int  # bytes, maximum resident set size
+    cpu: float = 0.0  # seconds of CPU (user + system) of the child and its own children
+    others: float = 0.0  # share of the machine that other processes used meanwhile, 0..1
+    output: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Figure:
+    name: str
+    wall: float
+    peak: int
+    baseline: str | None  # the figure's baseline, by name
+    target: str  # what the issue asks for, for the eye
+    runs: list[float] = field(default_factory=list)
+    cpu: float = 0.0  # of the fastest run
+    others: float = 0.0  # of the fastest run
+
+
+# --- children -----------------------------------------------------------------------
+
+
+def _busy_cpu_seconds() -> float | None:
+    """CPU seconds the whole machine has spent busy since boot (Linux), including steal."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    guest = sum(fields[8:10]) if len(fields) > 9 else 0  # already counted in user and nice
+    return (sum(fields) - idle - guest) / os.sysconf("SC_CLK_TCK")
+
+
+def _child_measure(argv: Sequence[str]) -> int:
+    """Run one command; print its wall time, CPU time, peak RSS and how busy the rest was."""
+    capture, command = argv[0] == "capture", json.loads(argv[1])
+    busy_before = _busy_cpu_seconds()
+    start = time.perf_counter()
+    done = subprocess.run(command, stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, check=False)
+    wall = time.perf_counter() - start
+    busy_after = _busy_cpu_seconds()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime
+    others = 0.0
+    if busy_before is not None and busy_after is not None and wall > 0:
+        others = max(0.0, busy_after - busy_before - cpu) / (wall * (os.cpu_count() or 1))
+    output: dict[str, Any] = {}
+    if capture and done.stdout.strip():
+        output = json.loads(done.stdout.strip().splitlines()[-1])
+    print(json.dumps({"wall": wall, "peak": usage.ru_maxrss * 1024,  # ru_maxrss: KiB on Linux
+                      "cpu": cpu, "others": others, "rc": done.returncode,
+                      "stderr": done.stderr[-2000:], "output": output}))
+    return 0
+
+
+def _workspace_yaml_files(root: Path) -> list[Path]:
+    files = sorted((root / "content").rglob("*.yaml")) + sorted((root / "content").rglob("*.yml"))
+    return files + sorted((root / "site_config").rglob("*.yaml"))
+
+
+def _child_yaml(argv: Sequence[str]) -> int:
+    """Baseline: yaml.load(CSafeLoader) of every file caseload reads."""
+    import yaml
+
+    root = Path(argv[0])
+    start = time.perf_counter()
+    count = 0
+    for path in _workspace_yaml_files(root):
+        yaml.load(path.read_bytes().decode("utf-8-sig"), Loader=yaml.CSafeLoader)
+        count += 1
+    print(json.dumps({"files": count, "inner": time.perf_counter() - start}))
+    return 0
+
+
+def _child_json(argv: Sequence[str]) -> int:
+    """Baseline: json.loads of the same data, one document per caseload file."""
+    root = Path(argv[0])
+    start = time.perf_counter()
+    count = 0
+    for path in sorted(root.rglob("*.json")):
+        json.loads(path.read_bytes())
+        count += 1
+    print(json.dumps({"files": count, "inner": time.perf_counter() - start}))
+    return 0
+
+
+def _child_render(argv: Sequence[str]) -> int:
+    """Render the site's Markdown once and write an equivalent mkdocs.yml (untimed)."""
+    import yaml
+    from markupsafe import escape
+
+    from generator.build import nav_for, render_docs, site_title
+    from generator.load import load_workspace
+    from generator.report import build_report
+
+    workspace, docs_dir, config_file = (Path(a) for a in argv[:3])
+    as_of = date.fromisoformat(argv[3])
+    report = build_report(load_workspace(workspace), as_of)
+    pages = render_docs(report, workspace, docs_dir)
+    config = mkdocs_config(workspace / "mkdocs.yml", docs_dir,
+                           site_name=str(escape(site_title(report))), nav=nav_for(pages))
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
+                           encoding="utf-8")
+    print(json.dumps({"pages": len(pages)}))
+    return 0
+
+
+def mkdocs_config(source: Path, docs_dir: Path, *, site_name: str,
+                  nav: list[dict[str, str]]) -> dict[str, Any]:
+    """The workspace's mkdocs.yml with the settings `generator.site` forces, as plain YAML."""
+    import yaml
+
+    config: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    config.update(docs_dir=str(docs_dir.absolute()), site_name=site_name, nav=nav,
+                  use_directory_urls=False, strict=True,
+                  validation={"nav": {"omitted_files": "ignore"}})
+    for key in ("site_url", "repo_url", "repo_name", "edit_uri"):
+        config.pop(key, None)
+    theme = config.setdefault("theme", {"name": "material"})
+    theme["font"] = False
+    extra = config.setdefault("extra", {})
+    for key in ("analytics", "consent", "social", "alternate", "version"):
+        extra.pop(key, None)
+    extra.update(polyfills=[], generator=False)
+    return config
+
+
+CHILDREN = {"_measure": _child_measure, "_yaml": _child_yaml, "_json": _child_json,
+            "_render": _child_render}
+
+
+# --- the parent -----------------------------------------------------------------------
+
+
+def measure(command: list[str], *, env: dict[str, str] | None = None, capture: bool = False,
+            ok: tuple[int, ...] = (0,)) -> Sample:
+    """Wall time and peak memory of `command`, run by a wrapper that runs nothing else."""
+    wrapper = [PY, str(Path(__file__).resolve()), "_measure",
+               "capture" if capture else "discard", json.dumps(command)]
+    done = subprocess.run(wrapper, capture_output=True, text=True, env=env, check=True)
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    if data["rc"] not in ok:
+        raise RuntimeError(f"{' '.join(command)} exited {data['rc']}:\n{data['stderr']}")
+    return Sample(data["wall"], data["peak"], data["cpu"], data["others"], data["output"])
+
+
+def _env(cache_dir: Path | None = None, epoch: int | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("CASELOAD_NO_CACHE", None)  # measure caseload as users run it
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        env["XDG_CACHE_HOME"] = str(cache_dir)
+    if epoch is not None:
+        env["SOURCE_DATE_EPOCH"] = str(epoch)
+    return env
+
+
+def _best(name: str, samples: list[Sample], baseline: str | None, target: str) -> Figure:
+    fastest = min(samples, key=lambda s: s.wall)
+    return Figure(name, fastest.wall, max(s.peak for s in samples), baseline, target,
+                  [round(s.wall, 3) for s in samples], fastest.cpu, fastest.others)
+
+
+def _fresh_copy(master: Path, target: Path) -> Path:
+    if target.exists():
+        shutil.rmtree(target)
+    # Never carry a cache or a built site into a cold run.
+    shutil.copytree(master, target, symlinks=True,
+                    ignore=shutil.ignore_patterns(".caseload-cache", "site"))
+    return target
+
+
+def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
+             log: Any = sys.stderr) -> dict[str, Any]:
+    """Every figure for one workspace size."""
+    from generator.build import source_date_epoch
+
+    base = work / f"n{n}"
+    if base.exists():
+        shutil.rmtree(base)
+    base.mkdir(parents=True)
+    master, json_dir = base / "workspace", base / "json"
+    print(f"[{n}] generating {n} clients ...", file=log, flush=True)
+    files = generate_workspace(master, n, seed, json_dir=json_dir)
+    size = sum(f.stat().st_size for f in files)
+    findings_ok = (0, 1)  # 1: some findings are errors; 2 (invalid input) would be a bug
+
+    def check(ws: Path) -> list[str]:
+        return [PY, "-m", "generator", "check", str(ws), "--as-of", as_of, "--format", "json"]
+
+    def step(label: str) -> None:
+        print(f"[{n}] {label} ...", file=log, flush=True)
+
+    def done(label: str, samples: list[Sample]) -> list[Sample]:
+        walls = ", ".join(f"{s.wall:.2f} (others {100 * s.others:.0f} %)" for s in samples)
+        print(f"[{n}]   {label}: {walls} s", file=log, flush=True)
+        return samples
+
+    step("yaml.load / json.loads baselines")
+    yaml_runs = done("yaml.load", [measure([PY, __file__, "_yaml", str(master)], capture=True)
+                                   for _ in range(repeat)])
+    json_runs = done("json.loads", [measure([PY, __file__, "_json", str(json_dir)], capture=True)
+                                    for _ in range(repeat)])
+
+    step("check cold / warm")
+    cold: list[Sample] = []
+    warm: list[Sample] = []
+    for attempt in range(repeat):
+        ws = _fresh_copy(master, base / "check")
+        env = _env(base / f"cache-check-{attempt}")
+        cold.append(measure(check(ws), env=env, ok=findings_ok))
+    for _ in range(repeat):
+        warm.append(measure(check(ws), env=env, ok=findings_ok))
+    done("check cold", cold)
+    done("check warm", warm)
+
+    step("build cold / warm")
+    build_cold: list[Sample] = []
+    build_warm: list[Sample] = []
+    for attempt in range(repeat):
+        ws = _fresh_copy(master, base / "build")
+        env = _env(base / f"cache-build-{attempt}")
+        build_cmd = [PY, "-m", "generator", "build", str(ws), "--as-of", as_of]
+        build_cold.append(measure(build_cmd, env=env))
+    for _ in range(repeat):
+        change_one_client(ws, seed)
+        build_warm.append(measure(build_cmd, env=env))
+    done("build cold", build_cold)
+    done("build warm", build_warm)
+
+    step("mkdocs build baseline")
+    docs, config, site = base / "mkdocs-docs", base / "mkdocs-baseline.yml", base / "mkdocs-site"
+    subprocess.run([PY, __file__, "_render", str(master), str(docs), str(config), as_of],
+                   check=True, env=_env(), stdout=subprocess.DEVNULL)
+    epoch = source_date_epoch(date.fromisoformat(as_of))
+    mkdocs_runs = []
+    for _ in range(repeat):
+        if site.exists():
+            shutil.rmtree(site)
+        mkdocs_runs.append(measure([PY, "-m", "mkdocs", "build", "-q", "-f", str(config),
+                                    "-d", str(site)], env=_env(epoch=epoch)))
+    done("mkdocs build", mkdocs_runs)
+
+    figures = [
+        _best("check cold", cold, "yaml.load", "≤ 0.25x yaml.load"),
+        _best("check warm", warm, "json.loads", "≤ 3x json.loads"),
+        _best("build cold", build_cold, "mkdocs build", "≤ 1.1x mkdocs build"),
+        _best("build warm", build_warm, "build cold", "≤ 0.2x build cold"),
+        _best("yaml.load", yaml_runs, None, "baseline"),
+        _best("json.loads", json_runs, None, "baseline"),
+        _best("mkdocs build", mkdocs_runs, None, "baseline"),
+    ]
+    shutil.rmtree(base / "build", ignore_errors=True)  # the sites are large
+    shutil.rmtree(site, ignore_errors=True)
+    return {"clients": n, "files": len(files), "bytes": size,
+            "figures": [asdict(f) for f in figures],
+            "inner": {"yaml.load": min(s.output["inner"] for s in yaml_runs),
+                      "json.loads": min(s.output["inner"] for s in json_runs)}}
+
+
+def startup_floor(repeat: int) -> dict[str, float]:
+    """What every child pays before it does anything: the interpreter, and our imports."""
+    probes = {
+        "python -c pass": [PY, "-c", "pass"],
+        "import yaml": [PY, "-c", "import yaml"],
+        "caseload --version": [PY, "-m", "generator", "--version"],
+    }
+    return {name: min(measure(cmd, env=_env()).wall for _ in range(max(repeat, 3)))
+            for name, cmd in probes.items()}
+
+
+# --- the table ------------------------------------------------------------------------
+
+
+def _ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f}x" if base else "-"
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| clients | measurement | wall s | cpu s | peak MiB | baseline | x wall | x peak "
+        "| target | others |",
+        "| ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: |",
+    ]
+    for result in results:
+        by_name = {f["name"]: f for f in result["figures"]}
+        for figure in result["figures"]:
+            base = by_name.get(figure["baseline"] or "")
+            lines.append(
+                f"| {result['clients']:,} | {figure['name']} | {figure['wall']:.2f} "
+                f"| {figure['cpu']:.2f} | {figure['peak'] / MIB:.0f} | {figure['baseline'] or '-'} "
+                f"| {_ratio(figure['wall'], base['wall']) if base else '-'} "
+                f"| {_ratio(figure['peak'], base['peak']) if base else '-'} "
+                f"| {figure['target']} | {100 * figure['others']:.0f} % |")
+    return "\n".join(lines)
+
+
+def scaling_table(results: list[dict[str, Any]]) -> str:
+    """Per-client wall time at every size, and its drift from 1,000 clients."""
+    sizes = [r["clients"] for r in results]
+    reference = 1000 if 1000 in sizes else sizes[0]
+    header = "| measurement | " + " | ".join(f"ms/client @ {n:,}" for n in sizes)
+    header += f" | largest ÷ {reference:,} | peak MiB @ {sizes[-1]:,} |"
+    lines = [header, "| --- |" + " ---: |" * (len(sizes) + 2)]
+    names = [f["name"] for f in results[0]["figures"]]
+    for name in names:
+        per_client = []
+        for result in results:
+            figure = next(f for f in result["figures"] if f["name"] == name)
+            per_client.append(1000 * figure["wall"] / result["clients"])
+        last = next(f for f in results[-1]["figures"] if f["name"] == name)
+        drift = per_client[-1] / per_client[sizes.index(reference)]
+        shown = f"{drift:.2f}x" if sizes[-1] != reference else "-"
+        lines.append(f"| {name} | " + " | ".join(f"{v:.2f}" for v in per_client)
+                     + f" | {shown} | {last['peak'] / MIB:.0f} |")
+    return "\n".join(lines)
+
+
+def git_commit() -> str:
+    """HEAD, with a mark when generator/ has uncommitted changes."""
+    try:
+        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "generator",
+                                "templates"], capture_output=True, text=True,
+                               check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return f"{commit}{' + uncommitted changes' if dirty else ''}"
+
+
+def environment_line(started_load: float, started_commit: str) -> str:
+    import mkdocs
+    import yaml
+
+    commit = git_commit()
+    code = f"commit {commit}" if commit == started_commit else \
+        f"the code changed during the run: commit {started_commit} at start, {commit} at end"
+    return (f"Python {platform.python_version()}, PyYAML {yaml.__version__} "
+            f"(libyaml {'yes' if yaml.__with_libyaml__ else 'no'}), MkDocs {mkdocs.__version__}, "
+            f"{os.cpu_count()} CPUs, load average {started_load:.2f} at start / "
+            f"{os.getloadavg()[0]:.2f} at end, {code}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in CHILDREN:
+        return CHILDREN[argv[0]](argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--large", action="store_true", help=f"also {LARGE_SIZE:,} clients")
+    parser.add_argument("--sizes", help="comma-separated client counts (default 100,1000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per figure; the best counts")
+    parser.add_argument("--as-of", default=AS_OF.isoformat())
+    parser.add_argument("--work-dir", type=Path, help="where workspaces go (default: a temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the work dir")
+    parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else list(DEFAULT_SIZES)
+    if args.large and LARGE_SIZE not in sizes:
+        sizes.append(LARGE_SIZE)
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="caseload-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    started_load, started_commit = os.getloadavg()[0], git_commit()
+    started = time.perf_counter()
+    try:
+        floor = startup_floor(args.repeat)
+        results = [run_size(n, work, args.seed, args.repeat, args.as_of) for n in sizes]
+    finally:
+        if not args.keep and args.work_dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    env_line = environment_line(started_load, started_commit)
+    print(table(results))
+    print()
+    print(scaling_table(results))
+    print()
+    for result in results:
+        print(f"- {result['clients']:,} clients: {result['files']:,} files, "
+              f"{result['bytes'] / 1e6:.1f} MB of YAML; inside the baseline processes "
+              f"yaml.load took {result['inner']['yaml.load']:.2f} s and json.loads "
+              f"{result['inner']['json.loads']:.2f} s")
+    print("- start-up floor (every child pays it): " + ", ".join(
+        f"{name} {wall:.2f} s" for name, wall in floor.items()))
+    print(f"- {env_line}; the whole run took {time.perf_counter() - started:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps({"results": results, "startup": floor,
+                                         "environment": env_line}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -42,8 +42,17 @@ def _salt() -> bytes:
 
 
 class ParseCache:
+    """One file of entries, read once per run and written again when it changed.
+
+    It keeps the entries this run used or added, so entries for old versions of
+    a file fall out by themselves.
+    """
+
     def __init__(self, workspace: Path) -> None:
-        self.folder = workspace / CACHE_DIR / "parse"
+        self.folder = workspace / CACHE_DIR
+        self.path = self.folder / "parse.json"
+        self._stored: dict[str, Any] | None = None
+        self._kept: dict[str, Any] = {}
 
     def key(self, rel_path: str, data: bytes) -> str:
         digest = hashlib.sha256(_salt())
@@ -51,21 +60,39 @@ class ParseCache:
         digest.update(data)
         return digest.hexdigest()
 
+    def _entries(self) -> dict[str, Any]:
+        if self._stored is None:
+            try:
+                stored = json.loads(self.path.read_bytes())
+                self._stored = stored if isinstance(stored, dict) else {}
+            except (OSError, ValueError):
+                self._stored = {}
+        return self._stored
+
     def get(self, key: str) -> list[Any] | None:
-        try:
-            entry = json.loads((self.folder / f"{key}.json").read_bytes())
-            return [_record(item) for item in entry]
-        except (OSError, ValueError, TypeError, KeyError, IndexError):
+        entry = self._entries().get(key)
+        if entry is None:
             return None
+        try:
+            records = [_record(item) for item in entry]
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+            return None
+        self._kept[key] = entry
+        return records
 
     def put(self, key: str, records: list[Any]) -> None:
+        self._kept[key] = [_plain_record(r) for r in records]
+
+    def save(self) -> None:
+        """Write the entries of this run, if they differ from what is stored."""
+        if self._kept.keys() == self._entries().keys():
+            return
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump([_plain_record(r) for r in records], out, ensure_ascii=False,
-                          separators=(",", ":"))
-            os.replace(temp, self.folder / f"{key}.json")
+                json.dump(self._kept, out, ensure_ascii=False, separators=(",", ":"))
+            os.replace(temp, self.path)
         except OSError:
             # A cache that cannot be written only costs time next run.
             pass

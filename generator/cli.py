@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -110,8 +111,22 @@ def today() -> date:
 
 def make_report(workspace: Path, as_of: date | None, payer: str | None,
                 clinician: str | None) -> Report:
-    caseload = load(workspace)
-    return build_report(caseload, as_of or today(), Scope(payer, clinician))
+    with paused_gc():
+        caseload = load(workspace)
+        return build_report(caseload, as_of or today(), Scope(payer, clinician))
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Loading builds many small objects and no cycles: the cycle collector would only
+    walk them again and again (a third of a warm check at 10,000 clients)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class CaseloadGroup(click.Group):

@@ -620,29 +620,25 @@ def _decode(data: bytes, doc: _Doc) -> str | None:
 
 
 def _load_content_file(root: Path, path: Path, errors: list[InputError],
-                       cache: ParseCache | None) -> list[ClientRecord]:
-    """The clients of one file: from the cache when its bytes were seen valid before."""
+                       cache: ParseCache | None) -> tuple[list[ClientRecord], str | None]:
+    """The clients of one file, and (with a cache) its cache key when it was valid."""
     doc = _Doc(path.relative_to(root).as_posix(), errors, budget=0)
     data = _read_bytes(root, path, doc)
     if data is None:
-        return []
-    key = cache.key(doc.path, data) if cache else ""
-    if cache and (cached := cache.get(key)) is not None:
-        return cached
+        return [], None
     text = _decode(data, doc)
     if text is None:
-        return []
+        return [], None
     errors_before = len(errors)
     try:
         records = _content_document(doc, _parse(doc, text))
     except _Invalid:
-        return []
+        return [], None
     except _TooLarge:
         errors.append(_too_large(doc))
-        return []
-    if cache and len(errors) == errors_before:
-        cache.put(key, records)
-    return records
+        return [], None
+    valid = len(errors) == errors_before
+    return records, (cache.key(doc.path, data) if cache and valid else None)
 
 
 def content_files(root: Path, errors: list[InputError]) -> list[Path]:
@@ -672,15 +668,21 @@ def _load_content(root: Path, paths: list[Path], errors: list[InputError],
     ]
     missing = [path for path, slot in zip(paths, slots, strict=True) if slot is None]
 
-    def load_slice(part: list[Path]) -> tuple[list[list[ClientRecord]], list[InputError]]:
+    def load_slice(part: list[Path]) -> tuple[list[tuple[list[ClientRecord], str | None]],
+                                              list[InputError]]:
         found: list[InputError] = []
         return [_load_content_file(root, path, found, cache) for path in part], found
 
     parsed: list[list[ClientRecord]] = []
-    for part_records, part_errors in map_slices(load_slice, missing,
+    for part_results, part_errors in map_slices(load_slice, missing,
                                                 minimum=PARALLEL_FROM_FILES):
-        parsed.extend(part_records)
+        for records, key in part_results:
+            parsed.append(records)
+            if cache and key:
+                cache.put(key, records)  # here, not in a worker: the parent keeps the cache
         errors.extend(part_errors)
+    if cache:
+        cache.save()
     fresh = iter(parsed)
     return [record for slot in slots for record in (slot if slot is not None else next(fresh))]
 

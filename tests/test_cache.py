@@ -37,7 +37,7 @@ def test_output_is_identical_without_cache_cold_and_warm(
     plain = check_json(workspace, monkeypatch, cached=False)
     assert not (workspace / CACHE_DIR).exists()
     cold = check_json(workspace, monkeypatch, cached=True)
-    assert (workspace / CACHE_DIR / "parse").is_dir()
+    assert (workspace / CACHE_DIR / "parse.json").is_file()
     warm = check_json(workspace, monkeypatch, cached=True)
     assert plain == cold == warm
     assert load_workspace(workspace) == load_workspace(workspace, ParseCache(workspace))
@@ -72,14 +72,15 @@ def test_cross_file_checks_run_on_cached_clients(workspace: Path,
 
 def test_damaged_entries_are_ignored(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = check_json(workspace, monkeypatch, cached=True)
-    for entry in (workspace / CACHE_DIR / "parse").iterdir():
-        entry.write_text('[["garbage"]]', encoding="utf-8")
+    stored = workspace / CACHE_DIR / "parse.json"
+    entries = json.loads(stored.read_text(encoding="utf-8"))
+    stored.write_text(json.dumps({key: [["garbage"]] for key in entries}), encoding="utf-8")
     assert check_json(workspace, monkeypatch, cached=True) == expected
 
 
 def test_cache_is_private(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     check_json(workspace, monkeypatch, cached=True)
-    folder = workspace / CACHE_DIR / "parse"
+    folder = workspace / CACHE_DIR
     assert oct(folder.stat().st_mode & 0o777) == "0o700"
     assert {oct(p.stat().st_mode & 0o777) for p in folder.iterdir()} == {"0o600"}
 
@@ -113,3 +114,22 @@ def test_parsing_on_several_cores_gives_the_same_caseload_and_errors(
     monkeypatch.setattr(load, "PARALLEL_FROM_FILES", 2)
     assert load_workspace(workspace) == serial
     assert load_workspace(workspace, ParseCache(workspace)) == serial
+
+
+def test_a_torn_cache_file_is_ignored(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = check_json(workspace, monkeypatch, cached=True)
+    stored = workspace / CACHE_DIR / "parse.json"
+    stored.write_bytes(stored.read_bytes()[: 1000])
+    assert check_json(workspace, monkeypatch, cached=True) == expected
+    assert json.loads(stored.read_text(encoding="utf-8"))  # written whole again
+
+
+def test_entries_of_old_file_versions_fall_out(workspace: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    check_json(workspace, monkeypatch, cached=True)
+    stored = workspace / CACHE_DIR / "parse.json"
+    before = len(json.loads(stored.read_text(encoding="utf-8")))
+    path = workspace / "content" / "lee" / "C-1001.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    check_json(workspace, monkeypatch, cached=True)
+    assert len(json.loads(stored.read_text(encoding="utf-8"))) == before

@@ -8,7 +8,7 @@ For each size, a synthetic workspace is generated (benchmarks/generate.py) and
 every figure below is measured in a fresh child process, as a user runs it:
 
 * ``check cold``  ``python -m generator check WS --as-of 2026-11-28 --format json``
-  on a fresh copy of the workspace: no ``.caseload-cache/``, an empty
+  on a fresh copy of the workspace: no ``site/``, an empty
   ``XDG_CACHE_HOME``, ``CASELOAD_NO_CACHE`` unset (the OS page cache is warm:
   the files were just written);
 * ``check warm``  the same command again, nothing changed;

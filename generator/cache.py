@@ -6,7 +6,9 @@ JSON, under a key made of the file's path, its bytes and the code that reads
 them. A changed file, a changed loader or a different caseload version simply
 misses; there is nothing to invalidate. Entries are written atomically (temp
 file, then rename), so concurrent runs never see half an entry, and any entry
-that cannot be read is ignored. The folder is private to its owner: it holds
+that cannot be read is ignored. It lives in the user's cache folder, never in
+the workspace, and is written only after input that is valid throughout. The
+folder is private to its owner: it holds
 health information. JSON rather than pickle, so that a planted cache file can
 at worst be wrong data, which the key makes unreachable, never code.
 """
@@ -25,7 +27,13 @@ from typing import Any
 from generator import __version__
 from generator.model import Client, Contact, Discharge, Session, Source, TreatmentPlan
 
-CACHE_DIR = ".caseload-cache"
+
+def cache_folder(workspace: Path) -> Path:
+    """Where a workspace's cache lives: in the user's cache folder, never in the
+    workspace (a check writes nothing there), one folder per workspace path."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    name = hashlib.sha256(str(workspace.resolve()).encode("utf-8")).hexdigest()[:24]
+    return base / "caseload" / name
 _FORMAT = b"caseload-parse-cache-1"
 
 
@@ -49,7 +57,7 @@ class ParseCache:
     """
 
     def __init__(self, workspace: Path) -> None:
-        self.folder = workspace / CACHE_DIR
+        self.folder = cache_folder(workspace)
         self.path = self.folder / "parse.json"
         self._stored: dict[str, Any] | None = None
         self._kept: dict[str, Any] = {}
@@ -88,7 +96,8 @@ class ParseCache:
         if self._kept.keys() == self._entries().keys():
             return
         try:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.folder.mkdir(mode=0o700, exist_ok=True)
             handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump(self._kept, out, ensure_ascii=False, separators=(",", ":"))

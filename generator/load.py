@@ -681,8 +681,6 @@ def _load_content(root: Path, paths: list[Path], errors: list[InputError],
             if cache and key:
                 cache.put(key, records)  # here, not in a worker: the parent keeps the cache
         errors.extend(part_errors)
-    if cache:
-        cache.save()
     fresh = iter(parsed)
     return [record for slot in slots for record in (slot if slot is not None else next(fresh))]
 
@@ -716,7 +714,9 @@ def load_workspace(root: Path, cache: ParseCache | None = None) -> Caseload:
     records = _load_content(root, content_files(root, errors), errors, cache)
     clients = _cross_check(records, payers, clinicians, errors)
     if errors:
-        raise WorkspaceInvalid(errors)
+        raise WorkspaceInvalid(errors)  # and changes nothing, not even the cache
+    if cache:
+        cache.save()
     return Caseload(
         practice_name=practice_name or "Caseload report",
         clinicians=clinicians,

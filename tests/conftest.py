@@ -26,3 +26,12 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 def demo() -> Path:
     """The repository itself: a workspace holding the demo practice."""
     return ROOT
+
+
+@pytest.fixture(autouse=True)
+def private_cache_home(tmp_path_factory: pytest.TempPathFactory,
+                       monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own user cache folder, so none sees another's cache."""
+    home = tmp_path_factory.mktemp("cache-home")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home

@@ -27,9 +27,8 @@ def copy_demo(target: Path) -> Path:
 
 
 def temporary_leftovers(workspace: Path) -> list[str]:
-    """Hidden folders other than the parse cache: staging or temporary ones."""
-    return sorted(p.name for p in workspace.iterdir()
-                  if p.name.startswith(".") and p.name != ".caseload-cache")
+    """Hidden folders: staging or temporary ones."""
+    return sorted(p.name for p in workspace.iterdir() if p.name.startswith("."))
 
 
 def build(workspace: Path, *args: str) -> tuple[int, str]:

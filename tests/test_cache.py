@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cache import CACHE_DIR, ParseCache
+from generator.cache import ParseCache, cache_folder
 from generator.cli import cli
 from generator.load import load_workspace
 from tests.conftest import DEMO_AS_OF
@@ -35,9 +35,9 @@ def workspace(tmp_path: Path) -> Path:
 def test_output_is_identical_without_cache_cold_and_warm(
         workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     plain = check_json(workspace, monkeypatch, cached=False)
-    assert not (workspace / CACHE_DIR).exists()
+    assert not cache_folder(workspace).exists()
     cold = check_json(workspace, monkeypatch, cached=True)
-    assert (workspace / CACHE_DIR / "parse.json").is_file()
+    assert (cache_folder(workspace) / "parse.json").is_file()
     warm = check_json(workspace, monkeypatch, cached=True)
     assert plain == cold == warm
     assert load_workspace(workspace) == load_workspace(workspace, ParseCache(workspace))
@@ -72,7 +72,7 @@ def test_cross_file_checks_run_on_cached_clients(workspace: Path,
 
 def test_damaged_entries_are_ignored(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = check_json(workspace, monkeypatch, cached=True)
-    stored = workspace / CACHE_DIR / "parse.json"
+    stored = cache_folder(workspace) / "parse.json"
     entries = json.loads(stored.read_text(encoding="utf-8"))
     stored.write_text(json.dumps({key: [["garbage"]] for key in entries}), encoding="utf-8")
     assert check_json(workspace, monkeypatch, cached=True) == expected
@@ -80,14 +80,16 @@ def test_damaged_entries_are_ignored(workspace: Path, monkeypatch: pytest.Monkey
 
 def test_cache_is_private(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     check_json(workspace, monkeypatch, cached=True)
-    folder = workspace / CACHE_DIR
+    folder = cache_folder(workspace)
     assert oct(folder.stat().st_mode & 0o777) == "0o700"
     assert {oct(p.stat().st_mode & 0o777) for p in folder.iterdir()} == {"0o600"}
 
 
 def test_unwritable_cache_still_checks(workspace: Path, monkeypatch: pytest.MonkeyPatch
                                        ) -> None:
-    (workspace / CACHE_DIR).write_text("not a folder", encoding="utf-8")  # mkdir must fail
+    folder = cache_folder(workspace)
+    folder.parent.mkdir(parents=True)
+    folder.write_text("not a folder", encoding="utf-8")  # mkdir must fail
     expected = check_json(workspace, monkeypatch, cached=False)
     assert check_json(workspace, monkeypatch, cached=True) == expected
 
@@ -118,7 +120,7 @@ def test_parsing_on_several_cores_gives_the_same_caseload_and_errors(
 
 def test_a_torn_cache_file_is_ignored(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = check_json(workspace, monkeypatch, cached=True)
-    stored = workspace / CACHE_DIR / "parse.json"
+    stored = cache_folder(workspace) / "parse.json"
     stored.write_bytes(stored.read_bytes()[: 1000])
     assert check_json(workspace, monkeypatch, cached=True) == expected
     assert json.loads(stored.read_text(encoding="utf-8"))  # written whole again
@@ -127,9 +129,24 @@ def test_a_torn_cache_file_is_ignored(workspace: Path, monkeypatch: pytest.Monke
 def test_entries_of_old_file_versions_fall_out(workspace: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     check_json(workspace, monkeypatch, cached=True)
-    stored = workspace / CACHE_DIR / "parse.json"
+    stored = cache_folder(workspace) / "parse.json"
     before = len(json.loads(stored.read_text(encoding="utf-8")))
     path = workspace / "content" / "lee" / "C-1001.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
     check_json(workspace, monkeypatch, cached=True)
     assert len(json.loads(stored.read_text(encoding="utf-8"))) == before
+
+
+def test_check_writes_nothing_into_the_workspace(workspace: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    before = sorted(p.relative_to(workspace) for p in workspace.rglob("*"))
+    check_json(workspace, monkeypatch, cached=True)
+    check_json(workspace, monkeypatch, cached=True)
+    assert sorted(p.relative_to(workspace) for p in workspace.rglob("*")) == before
+
+
+def test_invalid_input_leaves_no_cache(workspace: Path) -> None:
+    (workspace / "content" / "bad.yaml").write_text("id: C-9\nname: X\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(workspace)])
+    assert result.exit_code == 2
+    assert not cache_folder(workspace).exists()

@@ -239,8 +239,7 @@ def test_default_out_is_the_workspace_and_replaces_atomically(tmp_path: Path) ->
     assert "caseload.ics (2 events" in err
     assert Calendar.from_ical(target.read_bytes())
     assert stat.S_IMODE(target.stat().st_mode) == 0o600  # client information: owner only
-    assert sorted(p.name for p in workspace.iterdir()) == [".caseload-cache", "caseload.ics",
-                                                          "content"]
+    assert sorted(p.name for p in workspace.iterdir()) == ["caseload.ics", "content"]
 
 
 @pytest.mark.parametrize("args", [

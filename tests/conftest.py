@@ -35,3 +35,17 @@ def private_cache_home(tmp_path_factory: pytest.TempPathFactory,
     home = tmp_path_factory.mktemp("cache-home")
     monkeypatch.setenv("XDG_CACHE_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo practice's site, built once for every test that only reads it."""
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+
+    site = tmp_path_factory.mktemp("demo-site") / "site"
+    result = CliRunner().invoke(cli, ["build", str(ROOT), "--as-of", DEMO_AS_OF,
+                                      "--site-dir", str(site)])
+    assert result.exit_code == 0, result.stderr
+    return site

@@ -13,10 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from generator.cli import cli
-from tests.conftest import DEMO_AS_OF, ROOT
+from tests.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -44,12 +42,8 @@ pytestmark = pytest.mark.skipif(missing is not None, reason=missing or "")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    site = tmp_path_factory.mktemp("browser") / "site"
-    result = CliRunner().invoke(cli, ["build", str(ROOT), "--as-of", DEMO_AS_OF,
-                                      "--site-dir", str(site)])
-    assert result.exit_code == 0, result.stderr
-    return site
+def site(demo_site: Path) -> Path:
+    return demo_site
 
 
 @pytest.fixture(scope="module")

@@ -108,15 +108,6 @@ def test_watch_state_of_an_empty_folder_is_empty(tmp_path: Path) -> None:
 # --- the server -----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    site = tmp_path_factory.mktemp("serve") / "site"
-    result = CliRunner().invoke(cli, ["build", str(ROOT), "--as-of", DEMO_AS_OF,
-                                      "--site-dir", str(site)])
-    assert result.exit_code == 0, result.stderr
-    return site
-
-
 def test_server_serves_the_built_demo_site(demo_site: Path) -> None:
     with make_server(demo_site, "127.0.0.1", 0) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)

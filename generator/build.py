@@ -19,7 +19,7 @@ from generator.render import (
     CLIENT_FOLDER,
     ClientPages,
     render_pages,
-    write_pages,
+    write_page,
 )
 from generator.report import Report
 from generator.shell import Progress, no_progress
@@ -57,12 +57,11 @@ def render_docs(report: Report, workspace: Path, docs_dir: Path, *, redact: bool
     (the client pages too, unless `clients` is false)."""
     pages = list(render_pages(report, workspace, redact=redact, extra_pages=extra_pages,
                               clients=clients))
-    written = []
     with (progress or no_progress)("Rendering pages", len(pages)) as tick:
         for page in pages:
-            written += write_pages(iter([page]), docs_dir)
+            write_page(page, docs_dir)
             tick(1)
-    return written
+    return [page.path for page in pages]
 
 
 def site_config_file(workspace: Path) -> Path:

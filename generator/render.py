@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -390,7 +391,6 @@ class ClientPages:
         self.site, self.env = site, env
         self.by_id = {e.client.id: e for e in site.evaluations}
         self.template = env.get_template("client.md.j2")
-        self._site_key = _site_key(site, env)
 
     @classmethod
     def of(cls, report: Report, workspace: Path | None, *, redact: bool = False) -> ClientPages:
@@ -398,6 +398,11 @@ class ClientPages:
 
     def stems(self) -> list[str]:
         return list(self.by_id)
+
+    @cached_property
+    def _site_key(self) -> bytes:
+        # Read templates and code only when a key is asked for, not to render.
+        return _site_key(self.site, self.env)
 
     def key(self, stem: str) -> str:
         evaluation = self.by_id[stem]
@@ -514,14 +519,10 @@ def client_index_script(site: Site) -> str:
     return f"window.CASELOAD_CLIENTS = {data};\n"
 
 
-def write_pages(pages: Iterator[Page], docs_dir: Path) -> list[str]:
-    written = []
-    for page in pages:
-        target = docs_dir / page.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(page.content, bytes):
-            target.write_bytes(page.content)
-        else:
-            target.write_text(page.content, encoding="utf-8")
-        written.append(page.path)
-    return written
+def write_page(page: Page, docs_dir: Path) -> None:
+    target = docs_dir / page.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(page.content, bytes):
+        target.write_bytes(page.content)
+    else:
+        target.write_text(page.content, encoding="utf-8")

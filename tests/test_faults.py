@@ -29,15 +29,13 @@ def interrupt(*args: object, **kwargs: object) -> None:
 def pages_then_explode(original):  # type: ignore[no-untyped-def]
     written: list[str] = []
 
-    def write_some(pages, docs_dir):  # type: ignore[no-untyped-def]
-        for page in pages:
-            if len(written) == 10:
-                raise Injected("half way")
-            target = docs_dir / page.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(str(page.content), encoding="utf-8")
-            written.append(page.path)
-        return []
+    def write_some(page, docs_dir):  # type: ignore[no-untyped-def]
+        if len(written) == 10:
+            raise Injected("half way")
+        target = docs_dir / page.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(str(page.content), encoding="utf-8")
+        written.append(page.path)
     return write_some
 
 
@@ -54,7 +52,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 POINTS = {
-    "while rendering pages": ("generator.build.write_pages", pages_then_explode(None)),
+    "while rendering pages": ("generator.build.write_page", pages_then_explode(None)),
     "before MkDocs runs": ("generator.build.build_site", explode),
     "while making client pages": ("generator.shell.make_page", client_pages_then_explode),
     "inside MkDocs": ("generator.site.mkdocs_build", explode),
@@ -91,4 +89,4 @@ def test_internal_error_is_one_line_and_exit_2(workspace: Path,
 def test_module_names_used_above_exist() -> None:
     # The injection points are real names, so the tests above cannot pass vacuously.
     assert callable(site.mkdocs_build) and callable(site._swap_in)
-    assert callable(render.write_pages)
+    assert callable(render.write_page)

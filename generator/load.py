@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import json
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from generator import yamlnodes
+from generator import fastload, yamlnodes
 from generator.model import (
     CONTACT_METHODS,
     DISCHARGE_REASONS,
@@ -35,14 +35,21 @@ from generator.model import (
 )
 from generator.parallel import map_slices
 from generator.policy import SECTIONS, SETTINGS_BY_KEY
+from generator.schema import (
+    CLIENT_KEYS,
+    CONTACT_KEYS,
+    DATE_PATTERN,
+    DISCHARGE_KEYS,
+    ID_PATTERN,
+    INT_PATTERN,
+    NULLS,
+    PLAN_KEYS,
+    SESSION_KEYS,
+)
 
 if TYPE_CHECKING:
     from generator.cache import ParseCache
 
-ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
-INT_PATTERN = re.compile(r"[+-]?[0-9]+")
-NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_EXTRA_DEPTH = 64
 MAX_INT_DIGITS = 9
@@ -51,14 +58,6 @@ CONTENT_DIR = "content"
 PRACTICE_FILE = "site_config/practice.yaml"
 PAYERS_DIR = "site_config/payers"
 
-CLIENT_KEYS = (
-    "id", "name", "intake_date", "payer", "clinician",
-    "sessions", "treatment_plans", "contacts", "discharge",
-)
-SESSION_KEYS = ("date", "status", "note")
-PLAN_KEYS = ("date", "goals", "note")
-CONTACT_KEYS = ("date", "method", "outcome", "note")
-DISCHARGE_KEYS = ("date", "planned_on", "reason", "summary", "client_participated")
 POLICY_FILE_KEYS = ("name", *SECTIONS)
 
 T = TypeVar("T")
@@ -408,7 +407,11 @@ def _discharge(doc: _Doc, node: Node, where: str) -> Discharge:
 
 @dataclass(frozen=True, slots=True)
 class ClientRecord:
-    """A valid client, with the lines that later, cross-file checks point at."""
+    """A valid client, with the lines that later, cross-file checks point at.
+
+    The fast path does not find those lines (they are 0): when a cross-file
+    check needs them, the file is read again exactly (`_ExactLines`).
+    """
 
     client: Client
     where: str
@@ -620,8 +623,13 @@ def _decode(data: bytes, doc: _Doc) -> str | None:
 
 
 def _load_content_file(root: Path, path: Path, errors: list[InputError],
-                       cache: ParseCache | None) -> tuple[list[ClientRecord], str | None]:
-    """The clients of one file, and (with a cache) its cache key when it was valid."""
+                       cache: ParseCache | None, fast: bool = False
+                       ) -> tuple[list[ClientRecord], str | None]:
+    """The clients of one file, and (with a cache) its cache key when it was valid.
+
+    With `fast`, a plainly valid file is read by `fastload`; anything else, and
+    every file with a problem, is read the exact way, which reports it.
+    """
     doc = _Doc(path.relative_to(root).as_posix(), errors, budget=0)
     data = _read_bytes(root, path, doc)
     if data is None:
@@ -629,6 +637,10 @@ def _load_content_file(root: Path, path: Path, errors: list[InputError],
     text = _decode(data, doc)
     if text is None:
         return [], None
+    key = cache.key(doc.path, data) if cache else None
+    accepted = fastload.read_clients(data, text, doc.path) if fast else None
+    if accepted is not None:
+        return [ClientRecord(client, where, 0, 0, 0, 0) for client, where in accepted], key
     errors_before = len(errors)
     try:
         records = _content_document(doc, _parse(doc, text))
@@ -638,7 +650,7 @@ def _load_content_file(root: Path, path: Path, errors: list[InputError],
         errors.append(_too_large(doc))
         return [], None
     valid = len(errors) == errors_before
-    return records, (cache.key(doc.path, data) if cache and valid else None)
+    return records, (key if valid else None)
 
 
 def content_files(root: Path, errors: list[InputError]) -> list[Path]:
@@ -663,26 +675,54 @@ def _load_content(root: Path, paths: list[Path], errors: list[InputError],
                   cache: ParseCache | None) -> list[ClientRecord]:
     """The clients of every content file, in file order: those whose bytes were seen
     valid before from the cache, the others parsed on every core when there are many."""
+    cached = cache is not None and not cache.empty()  # a cold run reads every file once
     slots: list[list[ClientRecord] | None] = [
-        _from_cache(root, path, cache) if cache else None for path in paths
+        _from_cache(root, path, cache) if cache and cached else None for path in paths
     ]
     missing = [path for path, slot in zip(paths, slots, strict=True) if slot is None]
+    fast = fastload.available()
 
-    def load_slice(part: list[Path]) -> tuple[list[tuple[list[ClientRecord], str | None]],
-                                              list[InputError]]:
+    def load_slice(part: list[Path]) -> _ReadFiles:
         found: list[InputError] = []
-        return [_load_content_file(root, path, found, cache) for path in part], found
+        return _ReadFiles([_load_content_file(root, path, found, cache, fast) for path in part],
+                          found)
 
     parsed: list[list[ClientRecord]] = []
-    for part_results, part_errors in map_slices(load_slice, missing,
-                                                minimum=PARALLEL_FROM_FILES):
-        for records, key in part_results:
+    for part in map_slices(load_slice, missing, minimum=PARALLEL_FROM_FILES):
+        for records, key in part.files:
             parsed.append(records)
             if cache and key:
                 cache.put(key, records)  # here, not in a worker: the parent keeps the cache
-        errors.extend(part_errors)
+        errors.extend(part.errors)
     fresh = iter(parsed)
     return [record for slot in slots for record in (slot if slot is not None else next(fresh))]
+
+
+@dataclass
+class _ReadFiles:
+    """What one slice of the content files gave: each file's records and cache key
+    (None unless the file was valid), and the errors found.
+
+    A worker sends it to the parent pickled, and frozen dataclasses pickle slowly
+    (several Python calls per session), so it travels as one JSON text in the
+    parse cache's format, and the parent rebuilds it as a warm run rebuilds
+    cached clients.
+    """
+
+    files: list[tuple[list[ClientRecord], str | None]]
+    errors: list[InputError]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        from generator.cache import plain_records
+
+        files = [[plain_records(records), key] for records, key in self.files]
+        return (_ReadFiles.from_json, (json.dumps(files, ensure_ascii=False), self.errors))
+
+    @classmethod
+    def from_json(cls, text: str, errors: list[InputError]) -> _ReadFiles:
+        from generator.cache import records_from_plain
+
+        return cls([(records_from_plain(plain), key) for plain, key in json.loads(text)], errors)
 
 
 def _from_cache(root: Path, path: Path, cache: ParseCache) -> list[ClientRecord] | None:
@@ -712,7 +752,7 @@ def load_workspace(root: Path, cache: ParseCache | None = None) -> Caseload:
     practice_name, clinicians, practice_policy = _load_practice(root, errors)
     payers = _load_payers(root, errors)
     records = _load_content(root, content_files(root, errors), errors, cache)
-    clients = _cross_check(records, payers, clinicians, errors)
+    clients = _cross_check(records, payers, clinicians, errors, _ExactLines(root))
     if errors:
         raise WorkspaceInvalid(errors)  # and changes nothing, not even the cache
     if cache:
@@ -777,43 +817,67 @@ def _load_payers(root: Path, errors: list[InputError]) -> dict[str, Payer]:
 
 
 def _cross_check(records: list[ClientRecord], payers: dict[str, Payer],
-                 clinicians: dict[str, str] | None, errors: list[InputError]) -> list[Client]:
+                 clinicians: dict[str, str] | None, errors: list[InputError],
+                 exact: Callable[[ClientRecord], ClientRecord]) -> list[Client]:
     """Checks that need more than one node: unique ids, known payers and clinicians."""
     clients = []
     first_by_id: dict[str, ClientRecord] = {}
     for record in records:
         client = record.client
-        path = client.source.path
-        ok = True
         first = first_by_id.setdefault(client.id.lower(), record)
-        if first is not record:
+        duplicate = first is not record
+        unknown_payer = client.payer is not None and client.payer not in payers
+        unknown_clinician = clinicians is not None and client.clinician is not None \
+            and client.clinician not in clinicians
+        discharged_on = client.discharge.date if client.discharge else None
+        discharged_early = discharged_on is not None and discharged_on < client.intake_date
+        if not (duplicate or unknown_payer or unknown_clinician or discharged_early):
+            clients.append(client)
+            continue
+        record = exact(record)
+        path = client.source.path
+        if duplicate:
+            first = exact(first)
             errors.append(InputError(
                 path, record.id_line, _join(record.where, "id"),
                 f"duplicate id '{client.id}' (also used at "
                 f"{first.client.source.path}:{first.id_line})"))
-            ok = False
-        if client.payer is not None and client.payer not in payers:
+        if unknown_payer:
             errors.append(InputError(
                 path, record.payer_line, _join(record.where, "payer"),
-                f"no policy file for payer '{_short(client.payer)}' in {PAYERS_DIR}/"
-                f"{suggest(client.payer, payers)}"))
-            ok = False
-        if clinicians is not None and client.clinician is not None \
-                and client.clinician not in clinicians:
+                f"no policy file for payer '{_short(client.payer or '')}' in {PAYERS_DIR}/"
+                f"{suggest(client.payer or '', payers)}"))
+        if unknown_clinician:
             errors.append(InputError(
                 path, record.clinician_line, _join(record.where, "clinician"),
-                f"'{_short(client.clinician)}' is not in the practice's clinicians"
-                f"{suggest(client.clinician, clinicians)}"))
-            ok = False
-        discharge = client.discharge
-        if discharge and discharge.date and discharge.date < client.intake_date:
+                f"'{_short(client.clinician or '')}' is not in the practice's clinicians"
+                f"{suggest(client.clinician or '', clinicians or {})}"))
+        if discharged_early:
             errors.append(InputError(
                 path, record.discharge_date_line, _join(record.where, "discharge.date"),
-                f"discharge date {discharge.date} is before the intake date {client.intake_date}"))
-            ok = False
-        if ok:
-            clients.append(client)
+                f"discharge date {discharged_on} is before the intake date {client.intake_date}"))
     return clients
+
+
+class _ExactLines:
+    """A record as the exact path reads it, lines and all, for an error message.
+
+    Records from the fast path (or from the cache of one) carry no lines; the few
+    that an error is about are read again, once per file.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: dict[str, dict[str, ClientRecord]] = {}
+
+    def __call__(self, record: ClientRecord) -> ClientRecord:
+        if record.id_line:
+            return record
+        path = record.client.source.path
+        if path not in self.files:
+            found, _ = _load_content_file(self.root, self.root / path, [], None)
+            self.files[path] = {exact.where: exact for exact in found}
+        return self.files[path].get(record.where, record)
 
 
 def _too_large(doc: _Doc) -> InputError:

@@ -57,6 +57,11 @@ _NOT_PRINTABLE = re.compile(
 )
 
 
+def has_unprintable(text: str) -> bool:
+    """Whether `text` holds a character YAML does not allow (compose reports where)."""
+    return _NOT_PRINTABLE.search(text) is not None
+
+
 def _refuse_control_characters(text: str) -> None:
     # Checked here, on characters, because libyaml reports the position in bytes.
     match = _NOT_PRINTABLE.search(text)

@@ -1,0 +1,448 @@
+"""A fast reader for content files that are plainly valid; it accepts or declines.
+
+Most files in a caseload are ordinary YAML: block or flow collections, plain or
+quoted text, no anchors, tags or directives, every field valid. rapidyaml (a C++
+parser) reads those about thirty times faster than libyaml through PyYAML, and its
+JSON emitter plus `json.loads` turn them into plain Python data at C speed.
+
+This module never reports an error. Whatever it does not fully understand, and
+whatever is not valid, it *declines* (returns None), and `load.py` reads the file
+the exact way, which owns every message and every line number. So the fast path
+can only ever be a shortcut to the result the exact path would give; the
+differential tests in tests/test_fastload.py pin that, on the demo, on generated
+workspaces and on fuzzed text.
+
+The checks below mirror `load.py`'s schema, but only in the accepting direction:
+each one either lets a value through exactly as the exact path would read it, or
+declines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from generator import yamlnodes
+from generator.model import (
+    CONTACT_METHODS,
+    DISCHARGE_REASONS,
+    SESSION_STATUSES,
+    Client,
+    Contact,
+    Discharge,
+    Session,
+    Source,
+    TreatmentPlan,
+)
+from generator.schema import (
+    CLIENT_KEYS,
+    CONTACT_KEYS,
+    DATE_PATTERN,
+    DISCHARGE_KEYS,
+    ID_PATTERN,
+    NULLS,
+    PLAN_KEYS,
+    SESSION_KEYS,
+)
+
+try:
+    import ryml
+except ImportError:  # no wheel for this platform: every file takes the exact path
+    ryml = None
+
+# Set to 1 to read every file the exact way (to rule the fast path out when
+# something looks wrong).
+DISABLE_VARIABLE = "CASELOAD_NO_FAST_YAML"
+
+
+class _Decline(Exception):
+    """The exact path must read this file."""
+
+
+def available() -> bool:
+    return ryml is not None and not os.environ.get(DISABLE_VARIABLE)
+
+
+def read_clients(data: bytes, text: str, path: str) -> list[tuple[Client, str]] | None:
+    """The clients of one content file, each with where it sits in the file
+    ("" or "clients[N]"), or None: then read the file the exact way.
+
+    `data` is the file's bytes and `text` the same, decoded; `path` is the
+    file's path relative to the workspace, as a client's source names it.
+    """
+    if ryml is None or not _plain_enough(data) or not _printable(data, text):
+        return None
+    buffer = bytearray(data)
+    try:
+        with _silenced_stderr():
+            tree = ryml.parse_in_place(buffer)
+            emitted = ryml.emit_json(tree)
+        document = json.loads(emitted, parse_int=str, parse_float=_decline_float,
+                              parse_constant=_decline_float, object_pairs_hook=_unique_keys)
+        return _content_document(document, tree, _LineFinder(data, buffer), path)
+    except (_Decline, ryml.ExceptionBasic, ValueError, TypeError, RecursionError, OSError):
+        return None
+
+
+# --- what the fast path leaves alone ----------------------------------------------
+
+# What the fast path leaves to the exact one, because PyYAML and rapidyaml read
+# it differently or PyYAML refuses it where rapidyaml does not:
+# * anchors, aliases, tags, block scalars, directives, explicit keys and reserved
+#   indicators where a token may start; a colon that starts a token (`[:]`);
+# * a closing bracket where a value starts (`name: }`), or followed by more
+#   than a comma, another bracket or a comment (`- {a: 1}  - {b: 2}`); the same
+#   after a quote and a space (`- "a"  - b`);
+# * document markers, tabs, carriage returns, a byte order mark, and YAML 1.1's
+#   extra line breaks (NEL, LS, PS), which PyYAML folds and rapidyaml does not.
+# Text that merely looks like one of these is declined too: the exact path is
+# always right, only slower. The fuzz tests in tests/test_fastload.py found the
+# cases that are not obvious.
+#
+# Python's regular expressions are slow at "this class of byte, then that one",
+# so every byte is first translated to its class, and the pairs are found with
+# plain substring search.
+_SPACE, _OPENER, _INDICATOR, _CLOSER, _QUOTE, _COLON, _REFUSED, _OTHER = (
+    bytes([c]) for c in b"WPICQKX.")
+
+
+def _byte_classes() -> bytes:
+    table = bytearray(_OTHER * 256)
+    for byte in b" \n":
+        table[byte] = _SPACE[0]
+    for byte in b"[{,":
+        table[byte] = _OPENER[0]
+    for byte in b"&*!|>%@`?":
+        table[byte] = _INDICATOR[0]
+    for byte in b"]}":
+        table[byte] = _CLOSER[0]
+    for byte in b"\"'":
+        table[byte] = _QUOTE[0]
+    table[ord(":")] = _COLON[0]
+    for byte in b"\t\r":
+        table[byte] = _REFUSED[0]
+    return bytes(table)
+
+
+_CLASSES = _byte_classes()
+_UNUSUAL_PAIRS = (_SPACE + _INDICATOR, _OPENER + _INDICATOR, _SPACE + _CLOSER,
+                  _SPACE + _COLON, _OPENER + _COLON)
+_AFTER_CLOSER = re.compile(rb"[\]}] *[^ ,\]}#\n:]")
+_AFTER_QUOTE = re.compile(rb"[\"'] +[^ ,\]}#\n:]")
+_DOCUMENT_MARKERS = (b"\n---", b"\n...")
+_EXTRA_LINE_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+_BYTE_ORDER_MARKS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# ASCII that YAML allows: what is left after deleting it must be nothing.
+_PRINTABLE_ASCII = bytes([9, 10, 13, *range(0x20, 0x7F)])
+
+
+def _plain_enough(data: bytes) -> bool:
+    if not data or data.startswith((*_BYTE_ORDER_MARKS, b"---", b"...")):
+        return False
+    classes = _SPACE + data.translate(_CLASSES)  # the file starts a line, as after a space
+    if _REFUSED in classes or any(pair in classes for pair in _UNUSUAL_PAIRS):
+        return False
+    if any(marker in data for marker in _DOCUMENT_MARKERS):
+        return False
+    if _CLOSER in classes and _AFTER_CLOSER.search(data):
+        return False
+    if _QUOTE in classes and _AFTER_QUOTE.search(data):
+        return False
+    return data.isascii() or not any(brk in data for brk in _EXTRA_LINE_BREAKS)
+
+
+def _printable(data: bytes, text: str) -> bool:
+    if data.isascii():
+        return not data.translate(None, _PRINTABLE_ASCII)
+    return not yamlnodes.has_unprintable(text)
+
+
+@contextlib.contextmanager
+def _silenced_stderr() -> Iterator[None]:
+    # rapidyaml prints its own diagnostics to the C stderr before raising; the
+    # exact path reports the problem properly, so keep them off the terminal.
+    saved = os.dup(2)
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 2)
+        finally:
+            os.close(devnull)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _decline_float(text: str) -> Any:
+    # rapidyaml's JSON writes some numbers differently from how they were typed
+    # ("1." becomes 1.0); the schema keeps text as typed, so leave them alone.
+    raise _Decline
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        raise _Decline
+    return mapping
+
+
+class _PyBuffer(ctypes.Structure):
+    # CPython's Py_buffer: the one portable way to ask a read-only view where its
+    # bytes are (ctypes' from_buffer wants a writable one).
+    _fields_ = [
+        ("buf", ctypes.c_void_p), ("obj", ctypes.py_object), ("len", ctypes.c_ssize_t),
+        ("itemsize", ctypes.c_ssize_t), ("readonly", ctypes.c_int), ("ndim", ctypes.c_int),
+        ("format", ctypes.c_char_p), ("shape", ctypes.c_void_p), ("strides", ctypes.c_void_p),
+        ("suboffsets", ctypes.c_void_p), ("internal", ctypes.c_void_p),
+    ]
+
+
+_get_buffer = ctypes.pythonapi.PyObject_GetBuffer
+_get_buffer.argtypes = (ctypes.py_object, ctypes.POINTER(_PyBuffer), ctypes.c_int)
+_get_buffer.restype = ctypes.c_int
+_release_buffer = ctypes.pythonapi.PyBuffer_Release
+_release_buffer.argtypes = (ctypes.POINTER(_PyBuffer),)
+_release_buffer.restype = None
+
+
+def _address(view: Any) -> int:
+    """Where the first byte of a buffer (a bytearray, a memoryview) is in memory."""
+    buffer = _PyBuffer()
+    if _get_buffer(view, ctypes.byref(buffer), 0) != 0:
+        raise _Decline
+    try:
+        return buffer.buf or 0
+    finally:
+        _release_buffer(ctypes.byref(buffer))
+
+
+class _LineFinder:
+    """Line numbers of keys, from where rapidyaml's views point into the buffer.
+
+    Keys are asked for in document order, so counting resumes where it stopped
+    instead of starting again for every client of a long file.
+    """
+
+    def __init__(self, data: bytes, buffer: bytearray) -> None:
+        self.data = data
+        self.base = _address(buffer)
+        self.offset = 0
+        self.line = 1
+
+    def of_key(self, view: memoryview) -> int:
+        offset = _address(view) - self.base
+        if not self.offset <= offset < len(self.data):
+            raise _Decline
+        self.line += self.data.count(b"\n", self.offset, offset)
+        self.offset = offset
+        return self.line
+
+
+# --- the caseload schema, accepting only --------------------------------------------
+
+
+def _content_document(document: Any, tree: Any, lines: _LineFinder,
+                      path: str) -> list[tuple[Client, str]]:
+    if type(document) is not dict or not document:
+        raise _Decline
+    root = tree.root_id()
+    if "clients" not in document:
+        return [(_client(document, _mapping_line(tree, root, lines), path), "")]
+    items = document["clients"]
+    if len(document) != 1 or type(items) is not list or not items:
+        raise _Decline
+    records = []
+    node = tree.first_child(tree.first_child(root))
+    for index, item in enumerate(items):
+        records.append((_client(item, _mapping_line(tree, node, lines), path), f"clients[{index}]"))
+        node = tree.next_sibling(node)
+    return records
+
+
+def _mapping_line(tree: Any, node: int, lines: _LineFinder) -> int:
+    # The exact path dates a block mapping from its first key; a flow mapping
+    # from its brace, which may sit on an earlier line: leave those alone.
+    if not tree.is_map(node) or tree.is_flow(node) or tree.num_children(node) == 0:
+        raise _Decline
+    return lines.of_key(tree.key(tree.first_child(node)))
+
+
+_CLIENT_KEYS = frozenset(CLIENT_KEYS)
+_SESSION_KEYS = frozenset(SESSION_KEYS)
+_PLAN_KEYS = frozenset(PLAN_KEYS)
+_CONTACT_KEYS = frozenset(CONTACT_KEYS)
+_DISCHARGE_KEYS = frozenset(DISCHARGE_KEYS)
+_STATUSES = frozenset(SESSION_STATUSES)
+_METHODS = frozenset(CONTACT_METHODS)
+_REASONS = frozenset(DISCHARGE_REASONS)
+_MAX_DATES_REMEMBERED = 100_000
+_dates: dict[str, date] = {}
+
+
+def _client(mapping: Any, line: int, path: str) -> Client:
+    extras = _extras(mapping, _CLIENT_KEYS)
+    get = mapping.get
+    return Client(
+        id=_client_id(get("id")),
+        name=_required_text(get("name")),
+        intake_date=_date(get("intake_date")),
+        source=Source(path, line),
+        payer=_optional_required_text(get("payer")),
+        clinician=_optional_required_text(get("clinician")),
+        sessions=tuple(map(_session, _items(get("sessions")))),
+        treatment_plans=tuple(map(_plan, _items(get("treatment_plans")))),
+        contacts=tuple(map(_contact, _items(get("contacts")))),
+        discharge=_discharge(get("discharge")),
+        extras=extras,
+    )
+
+
+def _extras(mapping: Any, allowed: frozenset[str]) -> dict[str, Any]:
+    """The mapping's `x_` values, once its keys are known to be allowed."""
+    if type(mapping) is not dict:
+        raise _Decline
+    keys = mapping.keys()
+    if keys <= allowed:
+        return {}
+    extras = {}
+    for key in mapping:  # in the order written, as the exact path keeps them
+        if key not in allowed:
+            if not key.startswith("x_"):
+                raise _Decline
+            extras[key] = _plain(mapping[key])
+    return extras
+
+
+def _plain(value: Any) -> Any:
+    if type(value) is list:
+        return [_plain(item) for item in value]
+    if type(value) is dict:
+        return {key: _plain(item) for key, item in value.items()}
+    return _text(value)
+
+
+def _scalar(value: Any) -> str:
+    """The text as typed: JSON's true and false come only from a plain `true`/`false`."""
+    if type(value) is str:
+        return value
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    raise _Decline  # null, a list or a mapping: the exact path decides
+
+
+def _text(value: Any) -> str | None:
+    if value is None:  # JSON null: a plain `null` or nothing at all, never quoted
+        return None
+    if value in NULLS:  # "~", "Null", "": null when plain, text when quoted; JSON can't tell
+        raise _Decline
+    return value if value.__class__ is str else _scalar(value)
+
+
+def _required_text(value: Any) -> str:
+    text = _text(value)
+    if text is None or not text.strip():
+        raise _Decline
+    return text
+
+
+def _optional_required_text(value: Any) -> str | None:
+    return None if value is None else _required_text(value)
+
+
+def _client_id(value: Any) -> str:
+    text = _required_text(value)
+    if not ID_PATTERN.fullmatch(text):
+        raise _Decline
+    return text
+
+
+def _date(value: Any) -> date:
+    day = _dates.get(value)  # a list or a mapping is unhashable: TypeError declines
+    if day is not None:
+        return day
+    text = _required_text(value)
+    if not DATE_PATTERN.fullmatch(text):
+        raise _Decline
+    day = date.fromisoformat(text)  # ValueError (e.g. 2026-02-30) declines
+    if len(_dates) < _MAX_DATES_REMEMBERED:
+        _dates[text] = day
+    return day
+
+
+def _optional_date(value: Any) -> date | None:
+    return None if value is None else _date(value)
+
+
+def _choice(value: Any, choices: frozenset[str]) -> str:
+    # Only text is ever among the choices (and true, 1, never equals text).
+    if value not in choices:
+        raise _Decline
+    return value
+
+
+def _items(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if type(value) is not list:
+        raise _Decline
+    return value
+
+
+def _session(mapping: Any) -> Session:
+    if mapping.__class__ is not dict or not mapping.keys() <= _SESSION_KEYS:
+        _extras(mapping, _SESSION_KEYS)
+    return Session(_date(mapping.get("date")), _choice(mapping.get("status"), _STATUSES),
+                   _text(mapping.get("note")))
+
+
+def _plan(mapping: Any) -> TreatmentPlan:
+    _extras(mapping, _PLAN_KEYS)
+    return TreatmentPlan(_date(mapping.get("date")), _goals(mapping.get("goals")),
+                         _text(mapping.get("note")))
+
+
+def _goals(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if type(value) is list:
+        return tuple(goal for goal in map(_text, value) if goal is not None)
+    goal = _text(value)
+    return () if goal is None else (goal,)
+
+
+def _contact(mapping: Any) -> Contact:
+    _extras(mapping, _CONTACT_KEYS)
+    return Contact(_date(mapping.get("date")), _choice(mapping.get("method"), _METHODS),
+                   _text(mapping.get("outcome")), _text(mapping.get("note")))
+
+
+def _discharge(mapping: Any) -> Discharge | None:
+    if mapping is None:
+        return None
+    _extras(mapping, _DISCHARGE_KEYS)
+    reason = mapping.get("reason")
+    return Discharge(
+        date=_optional_date(mapping.get("date")),
+        planned_on=_optional_date(mapping.get("planned_on")),
+        reason=None if reason is None else _choice(reason, _REASONS),
+        summary=_text(mapping.get("summary")),
+        client_participated=_participated(mapping.get("client_participated")),
+    )
+
+
+def _participated(value: Any) -> bool:
+    if value is None:
+        return False
+    text = _scalar(value).lower()
+    if text not in ("true", "false"):
+        raise _Decline
+    return text == "true"

@@ -1,0 +1,458 @@
+"""Differential tests for generator.fastload: it may only shortcut to the exact result.
+
+For any text, either the fast path declines, or the exact path (PyYAML nodes and
+load.py's schema) reads the file without a single error and gives the same clients
+at the same places. Checked on the demo, on a generated workspace, on a table of
+YAML's corner cases and on fuzzed text; and the common forms must be accepted, or
+the fast path would be dead weight. For a longer fuzz run:
+
+    CASELOAD_FUZZ_EXAMPLES=5000 CASELOAD_FUZZ_RANDOM=1 python -m pytest tests/test_fastload.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.generate import generate_workspace
+from generator import fastload, load
+from generator.load import ClientRecord, WorkspaceInvalid, load_workspace
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = int(os.environ.get("CASELOAD_FUZZ_EXAMPLES", "60"))
+FUZZ = settings(max_examples=EXAMPLES * 3, deadline=None,
+                derandomize=not os.environ.get("CASELOAD_FUZZ_RANDOM"),
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
+
+pytestmark = pytest.mark.skipif(fastload.ryml is None, reason="rapidyaml is not installed")
+
+
+@pytest.fixture(autouse=True)
+def fast_path_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(fastload.DISABLE_VARIABLE, raising=False)
+
+
+def read_both(root: Path, path: Path) -> tuple[list[ClientRecord] | None, list[ClientRecord],
+                                               list[load.InputError]]:
+    """(the fast path's records or None when it declined, the exact records, their errors)."""
+    fast_errors: list[load.InputError] = []
+    fast, _ = load._load_content_file(root, path, fast_errors, None, fast=True)
+    accepted = fast if fast and all(r.id_line == 0 for r in fast) else None
+    exact_errors: list[load.InputError] = []
+    exact, _ = load._load_content_file(root, path, exact_errors, None, fast=False)
+    if accepted is None:
+        assert fast_errors == exact_errors
+    else:
+        assert not fast_errors
+    return accepted, exact, exact_errors
+
+
+def agrees(root: Path, path: Path) -> bool:
+    """Whether the fast path accepted the file; fails if it accepted and disagrees."""
+    accepted, exact, errors = read_both(root, path)
+    if accepted is None:
+        return False
+    assert not errors, f"the fast path accepted an invalid file: {errors}"
+    assert [(r.client, r.where) for r in accepted] == [(r.client, r.where) for r in exact]
+    return True
+
+
+def write_content(root: Path, data: str | bytes, name: str = "c.yaml") -> Path:
+    path = root / "content" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+# --- real workspaces -----------------------------------------------------------------
+
+
+def test_demo_files_agree_and_are_nearly_all_accepted() -> None:
+    files = load.content_files(REPO, [])
+    accepted = [agrees(REPO, path) for path in files]
+    assert sum(accepted) >= len(files) - 2, "the demo's ordinary files should take the fast path"
+
+
+def test_generated_workspace_agrees_file_by_file(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    generate_workspace(root, 150, seed=3)
+    files = load.content_files(root, [])
+    assert all(agrees(root, path) for path in files)
+
+
+def test_whole_workspace_is_the_same_with_and_without_the_fast_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "ws"
+    generate_workspace(root, 60, seed=5)
+    fast = load_workspace(root)
+    monkeypatch.setenv(fastload.DISABLE_VARIABLE, "1")
+    assert load_workspace(root) == fast
+
+
+# --- corner cases --------------------------------------------------------------------
+
+CLIENT = "id: C-1\nname: Jordan Avery\nintake_date: 2026-01-05\n"
+
+# (text after CLIENT's three lines, whether the fast path must accept it)
+CASES: dict[str, tuple[str, bool | None]] = {
+    "plain": ("payer: aetna\nclinician: lee\n", True),
+    "comment first": ("# a comment\npayer: aetna # trailing\n", True),
+    "block sessions": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
+                       "    note: Reviewed goals - sleep, work.\n", True),
+    "flow sessions": ("sessions:\n  - {date: 2026-02-01, status: no_show}\n"
+                      "  - {date: '2026-02-08', status: \"attended\"}\n", True),
+    "sequence at key indent": ("sessions:\n- date: 2026-02-01\n  status: attended\n", True),
+    "quoted texts": ("payer: 'aetna'\nsessions:\n  - date: 2026-02-01\n    status: attended\n"
+                     "    note: \"She said: fine, \\u00e9\\\\\"\n", True),
+    "escaped quotes": ("payer: \"She said \\\"fine\\\" \\u00e9\"\n", None),
+    "multi-line plain": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
+                         "    note: one\n      two\n\n      three\n", True),
+    "multi-line double quoted": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
+                                 "    note: \"one\n      two \\\n      three\"\n", None),
+    "goals text and list": ("treatment_plans:\n  - date: 2026-01-10\n    goals: Sleep better\n"
+                            "  - date: 2026-04-10\n    goals:\n      - Walk\n      -\n"
+                            "      - ~\n", None),
+    "discharge": ("discharge:\n  date: 2026-06-01\n  reason: goals_met\n  summary: Done.\n"
+                  "  client_participated: TRUE\n", True),
+    "extras": ("x_ref: 0012\nx_list: [1, -0, true, no, ~, 'null', 2026-01-05]\n"
+               "x_map: {a: {b: [c]}}\n", None),
+    "extras float": ("x_fee: 1.\nx_rate: 1.50\nx_big: 1e999\n", None),
+    "extras empty": ("x_a:\nx_b: ''\nx_c: \"\"\n", None),
+    "null forms": ("payer: ~\nclinician: null\n", None),
+    "quoted null forms": ("payer: '~'\nclinician: \"null\"\n", None),
+    "numbers as text": ("payer: 12\nclinician: -0\nx_cpt: 90837\n", True),
+    "numbers typed otherwise": ("payer: 1e3\nclinician: 0x1F\nx_a: +5\n", None),
+    "booleans as text": ("payer: true\nclinician: No\n", True),
+    "key with spaces": ("\"x_a b\": 1\n", None),
+    "unicode": ("payer: caf\u00e9\nclinician: \U0001F600\n", True),
+    "nbsp": ("payer: a\u00a0b\n", None),
+    "nel line break": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
+                       "    note: one\u0085two\n", None),
+    "line separator": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
+                       "    note: \"one\u2028two\"\n", None),
+    "tab in text": ("payer: a\tb\n", None),
+    "crlf": ("payer: aetna\r\nclinician: lee\r\n", None),
+    "anchor and alias": ("payer: &p aetna\nclinician: *p\n", None),
+    "merge key": ("x_a: {b: 1}\n<<: {payer: aetna}\n", None),
+    "tag": ("payer: !!str aetna\n", None),
+    "literal block": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
+                      "    note: |\n      one\n       two\n", None),
+    "folded block": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
+                     "    note: >-\n      one\n      two\n\n      three\n", None),
+    "document markers": ("---\npayer: aetna\n...\n", None),
+    "two documents": ("payer: aetna\n---\nid: C-2\n", None),
+    "directive": ("%YAML 1.1\n---\npayer: aetna\n", None),
+    "duplicate key": ("payer: aetna\npayer: cigna\n", None),
+    "duplicate extra key inside": ("x_a: {b: 1, b: 2}\n", None),
+    "unknown key": ("payr: aetna\n", None),
+    "bad date": ("sessions:\n  - {date: 2026-02-30, status: attended}\n", None),
+    "bad status": ("sessions:\n  - {date: 2026-02-01, status: Attended}\n", None),
+    "empty note": ("sessions:\n  - date: 2026-02-01\n    status: attended\n    note:\n", None),
+    "sessions null": ("sessions:\ncontacts: ~\n", None),
+    "sessions not a list": ("sessions: attended\n", None),
+    "deep extras": ("x_a: " + "[" * 70 + "]" * 70 + "\n", None),
+    "flow client": ("", None),  # replaced below
+    "bad indentation": ("payer: aetna\n clinician: lee\n", None),
+    "colon in plain": ("payer: a:b\nclinician: lee # x: y\n", True),
+    "hash without space": ("payer: a#b\n", True),
+    "question mark inside": ("payer: why?\n", True),
+    "reserved at start": ("payer: '@home'\nclinician: \"`x\"\n", None),
+    "text after a flow mapping": ("sessions:\n  - {date: 2026-02-01, status: attended}  - {}\n",
+                                  None),
+    "flow mappings in a flow list": ("sessions: [{date: 2026-02-01, status: attended} ,\n"
+                                     "  {date: 2026-02-08, status: attended}] # ok\n", None),
+    "text after a quoted item": ("x_a:\n  - \"one\"      - two\n", None),
+    "quotes inside plain text": ("payer: Client's own\nclinician: say \"hi\" there\n", None),
+    "colon starting a token": ("x_a: [:]\nx_b: {a: 1, : 2}\nx_c: a : b\n", None),
+    "ellipsis in text": ("payer: wait...\nclinician: -- lee --\n", True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_corner_case_agrees(tmp_path: Path, name: str) -> None:
+    extra, must_accept = CASES[name]
+    text = "{id: C-1, name: Jordan, intake_date: 2026-01-05}\n" if name == "flow client" \
+        else CLIENT + extra
+    accepted = agrees(tmp_path, write_content(tmp_path, text))
+    if must_accept:
+        assert accepted, "the fast path should read this ordinary file"
+
+
+@pytest.mark.parametrize("text", [
+    "clients:\n  - id: C-1\n    name: A\n    intake_date: 2026-01-05\n"
+    "  # a comment between clients\n\n  - id: C-2\n    name: B\n    intake_date: 2026-01-06\n",
+    "# header\n\nclients:\n- id: C-1\n  name: A\n  intake_date: 2026-01-05\n"
+    "- name: B\n  id: C-2\n  intake_date: 2026-01-06\n",
+    "clients:\n  - {id: C-1, name: A, intake_date: 2026-01-05}\n",
+    "clients: []\n",
+    "clients:\n",
+    "x_note: hi\nclients:\n  - id: C-1\n    name: A\n    intake_date: 2026-01-05\n",
+    "\n\n\n# only the client below\n\nid: C-1\nname: A\nintake_date: 2026-01-05\n",
+    "",
+    "# nothing\n",
+    "- id: C-1\n",
+    "just text\n",
+    "%x\nid: C-1\nname: A\nintake_date: 2026-01-05\n",
+    "&a id: C-1\nname: A\nintake_date: 2026-01-05\n",
+    "}id: C-1\nname: A\nintake_date: 2026-01-05\n",
+])
+def test_documents_agree(tmp_path: Path, text: str) -> None:
+    agrees(tmp_path, write_content(tmp_path, text))
+
+
+def test_a_client_list_is_accepted_with_each_clients_own_line(tmp_path: Path) -> None:
+    text = ("# header\nclients:\n  - id: C-1\n    name: A\n    intake_date: 2026-01-05\n"
+            "\n  - name: B\n    id: C-2\n    intake_date: 2026-01-06\n")
+    path = write_content(tmp_path, text)
+    assert agrees(tmp_path, path)
+    accepted, _, _ = read_both(tmp_path, path)
+    assert accepted is not None
+    assert [(r.client.source.line, r.where) for r in accepted] == [(3, "clients[0]"),
+                                                                    (7, "clients[1]")]
+
+
+@pytest.mark.parametrize("data", [
+    b"\xef\xbb\xbfid: C-1\nname: A\nintake_date: 2026-01-05\n",
+    "id: C-1\nname: A\nintake_date: 2026-01-05\n".encode("utf-16"),
+    b"id: C-1\nname: \xff\nintake_date: 2026-01-05\n",
+    b"id: C-1\nname: A\x07\nintake_date: 2026-01-05\n",
+    b"id: C-1\nname: \"A\\x07\"\nintake_date: 2026-01-05\n",
+    b"id: C-1\nname: A\x7f\nintake_date: 2026-01-05\n",
+])
+def test_encodings_and_control_characters_agree(tmp_path: Path, data: bytes) -> None:
+    agrees(tmp_path, write_content(tmp_path, data))
+
+
+# --- errors found across files still point at the exact lines ------------------------
+
+
+def test_cross_file_errors_name_the_same_lines_with_and_without_the_fast_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "site_config" / "payers").mkdir(parents=True)
+    (tmp_path / "site_config" / "payers" / "aetna.yaml").write_text("name: Aetna\n")
+    (tmp_path / "site_config" / "practice.yaml").write_text(
+        "name: P\nclinicians:\n  lee: Dr Lee\n")
+    write_content(tmp_path, "# first\n\nid: C-1\nname: A\nintake_date: 2026-01-05\n", "a.yaml")
+    write_content(tmp_path, textwrap.dedent("""\
+        clients:
+          - id: C-2
+            name: B
+            intake_date: 2026-01-05
+          - name: C
+            intake_date: 2026-03-05
+            id: c-1
+            payer:
+              aetnna
+            clinician: leee
+            discharge:
+              reason: goals_met
+              date: 2026-01-01
+        """), "b.yaml")
+    assert all(agrees(tmp_path, path) for path in load.content_files(tmp_path, []))
+    with pytest.raises(WorkspaceInvalid) as fast:
+        load_workspace(tmp_path)
+    monkeypatch.setenv(fastload.DISABLE_VARIABLE, "1")
+    with pytest.raises(WorkspaceInvalid) as exact:
+        load_workspace(tmp_path)
+    assert fast.value.errors == exact.value.errors
+    assert [(e.line, e.where) for e in exact.value.errors] == [
+        (7, "clients[1].id"), (9, "clients[1].payer"), (10, "clients[1].clinician"),
+        (13, "clients[1].discharge.date"),
+    ]
+    assert "also used at content/a.yaml:3" in exact.value.errors[0].what
+
+
+def test_rapidyaml_diagnostics_never_reach_the_terminal(tmp_path: Path) -> None:
+    # rapidyaml prints its own message to stderr before raising; the user must
+    # only see ours, one line per problem.
+    (tmp_path / "content").mkdir()
+    write_content(tmp_path, CLIENT + "payer: a: b\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "check", str(tmp_path), "--as-of", "2026-11-28"],
+        capture_output=True, text=True, cwd=REPO, check=False,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("content/c.yaml:4: YAML: ")
+    assert lines[-1].startswith("caseload: ")
+    assert len(lines) == 2, result.stderr
+
+
+def test_without_rapidyaml_every_file_is_read_exactly(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "ws"
+    generate_workspace(root, 20, seed=2)
+    fast = load_workspace(root)
+    monkeypatch.setattr(fastload, "ryml", None)
+    assert not fastload.available()
+    assert load_workspace(root) == fast
+
+
+# --- fuzzing -------------------------------------------------------------------------
+
+ALPHABET = st.sampled_from([*"abXY09 -:#,[]{}&*!|>'\"%@`?~\\.\t\n\r",
+                            "\u00e9", "\U0001F600", "\u2028", "\x85", "\u00a0", "\ufeff"])
+WORDS = st.sampled_from(["", "null", "~", "Null", "NULL", "true", "True", "no", "0012", "1e3",
+                         "1.", "-0", "+5", ".5", "0x1F", "2026-01-05", "2026-02-30",
+                         "attended", "no_show", "phone", "goals_met", "C-7", "x: y", "- a"])
+# Mostly ordinary text, so that many documents are valid and the fast path's
+# accepting side is exercised, not only its declining one.
+ORDINARY = st.text(st.sampled_from([*"abcXYZ019 .,-'", "\u00e9"]), min_size=1, max_size=12)
+TRICKY = st.one_of(WORDS, st.text(ALPHABET, max_size=10))
+TEXTS = st.one_of(ORDINARY, TRICKY)
+
+
+def texts(tricky: int) -> st.SearchStrategy[str]:
+    """Text that is tricky about once in 40 values (tricky=1), or more often."""
+    return st.one_of(*[ORDINARY] * 40, *[TRICKY] * tricky)
+
+
+@st.composite
+def scalars(draw: st.DrawFn, value: st.SearchStrategy[str] = TEXTS) -> str:
+    text = draw(value)
+    style = draw(st.sampled_from(["plain", "plain", "single", "double", "json"]))
+    if style == "plain":
+        return text
+    if style == "single":
+        return "'" + text.replace("'", "''") + "'"
+    if style == "double":
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return json.dumps(text, ensure_ascii=draw(st.booleans()))
+
+
+def dates() -> st.SearchStrategy[str]:
+    return scalars(st.sampled_from(["2026-01-05", "2026-02-01", "2025-12-31"] * 8
+                                   + ["2026-02-30", "26-1-5", "null"]))
+
+
+@st.composite
+def mappings(draw: st.DrawFn, fields: dict[str, st.SearchStrategy[str]],
+             required: tuple[str, ...] = ("date",)) -> list[tuple[str, str]]:
+    keys = [key for key in required if draw(st.integers(0, 9))]  # now and then one is missing
+    keys += draw(st.lists(st.sampled_from(sorted(set(fields) - set(required))), unique=True))
+    keys = draw(st.permutations(keys)) if keys else ["date"]
+    pairs = [(key, draw(fields[key])) for key in keys]
+    if draw(st.integers(0, 4)) == 0:
+        pairs.append((draw(st.sampled_from(["x_a", "x_b", "note", "bogus"])), draw(scalars())))
+    return pairs
+
+
+def block(pairs: list[tuple[str, str]], indent: str, first: str) -> str:
+    lines = []
+    for i, (key, value) in enumerate(pairs):
+        lines.append(f"{first if i == 0 else indent}{key}: {value}".rstrip(" "))
+    return "\n".join(lines)
+
+
+def flow(pairs: list[tuple[str, str]]) -> str:
+    return "{" + ", ".join(f"{key}: {value}" for key, value in pairs) + "}"
+
+
+@st.composite
+def item_lists(draw: st.DrawFn, fields: dict[str, st.SearchStrategy[str]], indent: str,
+               required: tuple[str, ...]) -> str:
+    """A list of mappings, as the value after `key:`: block, flow items or one flow list."""
+    items = draw(st.lists(mappings(fields, required), max_size=3))
+    style = draw(st.sampled_from(["block", "flow items", "flow list", "null"]))
+    if style == "null" or not items:
+        return draw(st.sampled_from(["", " []", " ~"]))
+    if style == "flow list":
+        return " [" + ", ".join(map(flow, items)) + "]"
+    if style == "flow items":
+        return "".join(f"\n{indent}  - {flow(item)}" for item in items)
+    return "".join("\n" + block(item, indent + "    ", indent + "  - ") for item in items)
+
+
+@st.composite
+def extras(draw: st.DrawFn) -> str:
+    value = draw(st.recursive(scalars(), lambda inner: st.one_of(
+        st.lists(inner, max_size=3).map(lambda xs: "[" + ", ".join(xs) + "]"),
+        st.lists(st.tuples(st.sampled_from(["a", "b", "x y"]), inner), max_size=2)
+        .map(lambda kv: "{" + ", ".join(f"{k}: {v}" for k, v in kv) + "}"),
+    ), max_leaves=5))
+    return value
+
+
+@st.composite
+def clients(draw: st.DrawFn, indent: str = "", first: str = "", tricky: int = 1) -> str:
+    text_value = scalars(texts(tricky))
+    ids = st.sampled_from(["C-1", "C-2", "C-3"] * 5 + ["c 1", "007", "~"])
+    pairs = [("id", draw(scalars(ids))),
+             ("name", draw(text_value)), ("intake_date", draw(dates()))]
+    pairs += draw(st.lists(st.tuples(st.sampled_from(["payer", "clinician", "x_ref", "x_more"]),
+                                     st.one_of(text_value, extras())),
+                           max_size=3, unique_by=lambda p: p[0]))
+    status = scalars(st.sampled_from(["attended", "no_show", "cancelled"] * 3 + ["Attended", ""]))
+    lists = {
+        "sessions": {"date": dates(), "status": status, "note": text_value},
+        "treatment_plans": {"date": dates(), "note": text_value,
+                            "goals": st.one_of(text_value, st.lists(text_value, max_size=3)
+                                               .map(lambda g: "[" + ", ".join(g) + "]"))},
+        "contacts": {"date": dates(), "note": text_value, "outcome": text_value,
+                     "method": scalars(st.sampled_from(["phone", "letter", "fax"]))},
+    }
+    for key in draw(st.lists(st.sampled_from(sorted(lists)), unique=True)):
+        required = ("date", "method") if key == "contacts" else \
+            ("date", "status") if key == "sessions" else ("date",)
+        pairs.append((key, "\x00" + draw(item_lists(lists[key], indent, required))))
+    if draw(st.booleans()):
+        discharge = draw(mappings(required=(), fields={
+            "date": dates(), "planned_on": dates(), "summary": text_value,
+            "reason": scalars(st.sampled_from(["goals_met", "other", "moved"])),
+            "client_participated": scalars(st.sampled_from(["true", "False", "yes", "~"]))}))
+        pairs.append(("discharge", " " + flow(discharge)))
+    pairs = list(draw(st.permutations(pairs)))
+    lines = []
+    for i, (key, value) in enumerate(pairs):
+        lead = first if i == 0 else indent
+        if value.startswith("\x00"):  # a list, already laid out after the key
+            lines.append(f"{lead}{key}:{value[1:]}")
+        elif value.startswith(" {"):
+            lines.append(f"{lead}{key}:{value}")
+        else:
+            lines.append(f"{lead}{key}: {value}".rstrip(" "))
+    return "\n".join(lines)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> str:
+    tricky = draw(st.sampled_from([0, 1, 10]))
+    if draw(st.booleans()):
+        text = draw(clients(tricky=tricky)) + "\n"
+    else:
+        items = draw(st.lists(clients("    ", "  - ", tricky), min_size=1, max_size=3))
+        text = "clients:\n" + "\n".join(items) + "\n"
+    if draw(st.booleans()):
+        text = "# a comment\n" + text
+    return text
+
+
+@FUZZ
+@given(text=documents())
+def test_fuzzed_documents_agree(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    root = tmp_path_factory.mktemp("fast")
+    event("accepted" if agrees(root, write_content(root, text)) else "declined")
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_demo_files_agree(tmp_path_factory: pytest.TempPathFactory, data: Any) -> None:
+    files = load.content_files(REPO, [])
+    text = data.draw(st.sampled_from(files)).read_text(encoding="utf-8")
+    for _ in range(data.draw(st.integers(1, 3))):
+        at = data.draw(st.integers(0, len(text)))
+        cut = data.draw(st.integers(0, 2))
+        text = text[:at] + data.draw(st.text(ALPHABET, max_size=2)) + text[at + cut:]
+    root = tmp_path_factory.mktemp("mutated")
+    agrees(root, write_content(root, text))

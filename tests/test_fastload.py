@@ -20,12 +20,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.generate import generate_workspace
 from generator import fastload, load
+from generator.cli import cli
 from generator.load import ClientRecord, WorkspaceInvalid, load_workspace
+from tests.conftest import DEMO_AS_OF
+from tests.test_build import copy_demo
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = int(os.environ.get("CASELOAD_FUZZ_EXAMPLES", "60"))
@@ -97,6 +101,21 @@ def test_whole_workspace_is_the_same_with_and_without_the_fast_path(
     fast = load_workspace(root)
     monkeypatch.setenv(fastload.DISABLE_VARIABLE, "1")
     assert load_workspace(root) == fast
+
+
+def test_check_output_is_identical_with_and_without_the_fast_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workspace = copy_demo(tmp_path)
+    monkeypatch.setenv("CASELOAD_NO_CACHE", "1")
+    outputs = []
+    for exact in (False, True):
+        if exact:
+            monkeypatch.setenv(fastload.DISABLE_VARIABLE, "1")
+        result = CliRunner().invoke(cli, ["check", str(workspace), "--as-of", DEMO_AS_OF,
+                                          "--format", "json"])
+        assert result.exit_code == 1, result.stderr
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
 
 
 # --- corner cases --------------------------------------------------------------------

@@ -132,7 +132,8 @@ CASES: dict[str, tuple[str, bool | None]] = {
                       "  - {date: '2026-02-08', status: \"attended\"}\n", True),
     "sequence at key indent": ("sessions:\n- date: 2026-02-01\n  status: attended\n", True),
     "quoted texts": ("payer: 'aetna'\nsessions:\n  - date: 2026-02-01\n    status: attended\n"
-                     "    note: \"She said: fine, \\u00e9\\\\\"\n", True),
+                     "    note: \"She said: fine, \u00e9\"\n", True),
+    "escapes": ("payer: \"caf\\u00e9 \\x41\\\\ \\/\"\nclinician: \"\\ud83d\\ude00\"\n", None),
     "escaped quotes": ("payer: \"She said \\\"fine\\\" \\u00e9\"\n", None),
     "multi-line plain": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
                          "    note: one\n      two\n\n      three\n", True),

@@ -3,6 +3,7 @@
     python benchmarks/run.py                  # 100 and 1,000 clients
     python benchmarks/run.py --large          # and 10,000
     python benchmarks/run.py --sizes 300 --repeat 3 --json results.json
+    python benchmarks/run.py --large --browser  # and open each built site in Chromium
 
 For each size, a synthetic workspace is generated (benchmarks/generate.py) and
 every figure below is measured in a fresh child process, as a user runs it:
@@ -31,6 +32,10 @@ is the child's maximum resident set (``getrusage(RUSAGE_CHILDREN).ru_maxrss``
 in a wrapper that runs only that child). Interpreter start-up and imports count,
 for the commands and the baselines alike. With ``--repeat R`` each figure is
 the fastest of R runs (cold runs each get a fresh copy) and the largest peak.
+
+With ``--browser``, each size's built site is also opened in Chromium from
+file:// by benchmarks/browser.py (page load times and the client finder), and
+its table is printed after the others.
 """
 
 from __future__ import annotations
@@ -243,7 +248,7 @@ def _fresh_copy(master: Path, target: Path) -> Path:
 
 
 def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
-             log: Any = sys.stderr) -> dict[str, Any]:
+             log: Any = sys.stderr, browser: bool = False) -> dict[str, Any]:
     """Every figure for one workspace size."""
     from generator.build import source_date_epoch
 
@@ -300,6 +305,16 @@ def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
     done("build cold", build_cold)
     done("build warm", build_warm)
 
+    pages: dict[str, Any] = {}
+    if browser:
+        # Imported here: playwright and Chromium are needed for --browser only.
+        from browser import measure_site
+
+        step("browser: the built site from file://")
+        # Never fewer than 3: one page load varies far more than one build does.
+        measured, notes = measure_site(ws / "site", max(repeat, 3), log=log)
+        pages = {"pages": [asdict(m) for m in measured], "notes": notes}
+
     step("mkdocs build baseline")
     docs, config, site = base / "mkdocs-docs", base / "mkdocs-baseline.yml", base / "mkdocs-site"
     subprocess.run([PY, __file__, "_render", str(master), str(docs), str(config), as_of],
@@ -325,7 +340,7 @@ def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
     shutil.rmtree(base / "build", ignore_errors=True)  # the sites are large
     shutil.rmtree(site, ignore_errors=True)
     return {"clients": n, "files": len(files), "bytes": size,
-            "figures": [asdict(f) for f in figures],
+            "figures": [asdict(f) for f in figures], "browser": pages,
             "inner": {"yaml.load": min(s.output["inner"] for s in yaml_runs),
                       "json.loads": min(s.output["inner"] for s in json_runs)}}
 
@@ -427,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, help="where workspaces go (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the work dir")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument("--browser", action="store_true",
+                        help="also time each built site's pages in Chromium (browser.py)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else list(DEFAULT_SIZES)
     if args.large and LARGE_SIZE not in sizes:
@@ -437,7 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         floor = startup_floor(args.repeat)
-        results = [run_size(n, work, args.seed, args.repeat, args.as_of) for n in sizes]
+        results = [run_size(n, work, args.seed, args.repeat, args.as_of, browser=args.browser)
+                   for n in sizes]
     finally:
         if not args.keep and args.work_dir is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -454,6 +472,16 @@ def main(argv: list[str] | None = None) -> int:
     print("- start-up floor (every child pays it): " + ", ".join(
         f"{name} {wall:.2f} s" for name, wall in floor.items()))
     print(f"- {env_line}; the whole run took {time.perf_counter() - started:.0f} s")
+    if args.browser:
+        from browser import Measurement
+        from browser import table as browser_table
+
+        print()
+        print(browser_table([Measurement(**m) for r in results for m in r["browser"]["pages"]]))
+        print()
+        for result in results:
+            for note in result["browser"]["notes"]:
+                print(f"- {result['clients']:,} clients: {note}")
     if args.json:
         args.json.write_text(json.dumps({"results": results, "startup": floor,
                                          "environment": env_line}, indent=2) + "\n")

@@ -4,22 +4,26 @@ The site's long lists (roster pages of 500 rows, the action list, payer,
 clinician and discharged pages) are HTML tables in their Markdown, which
 Markdown passes through as they are. Passing through is not free: MkDocs reads
 every tag of a page's raw HTML looking for anchors, then Markdown reads it all
-again to find where the block ends; at 10,000 clients that is most of a build
-after a one-client change. So before the engine converts a page, each such
-table is swapped for a one-word paragraph, and in the HTML the engine makes
-that paragraph is swapped back for the table. That is what Markdown itself
-does with the block: it puts a placeholder paragraph where the block was and,
-at the end, the block as it was written where that paragraph came out.
+again to find where the block ends; at 10,000 clients that was most of a build
+after a one-client change. So before the engine converts a page, the rows of
+each such table are swapped for one word, and in the HTML the engine makes,
+that emptied table is swapped back for the whole one. Markdown treats the
+emptied table exactly as the whole one (the same tags at the same places), and
+copies the rows of a raw HTML block as they are written: so the HTML is the
+same, byte for byte.
 
-Only tables that Markdown certainly passes through unchanged are cut: a
-``<table>`` that opens a line after a blank line and ends at the first
-``</table>`` line before a blank line or the end, with nothing inside that
-Markdown's HTML parser would write back otherwise or look into (comments,
-scripts, styles, a bare ``&``, tabs, blank lines, ``id``/``name``/``markdown``
-attributes, another table). If the one-word paragraphs do not come back exactly
-once each (an extension that treats the page otherwise), :meth:`Cut.restore`
-raises :class:`Mismatch` and the caller converts the page the ordinary way.
-``tests/test_passthrough.py`` pins that both ways give the same HTML.
+Only tables that Markdown certainly passes through unchanged are emptied: a
+``<table>`` line after a blank line, ending at the first ``</table>`` line
+before a blank line or the end, with nothing inside that Markdown's HTML parser
+would write back otherwise or look into (comments, scripts, styles, a stray
+``<`` or ``&``, tabs, blank lines, code fences, ``id``/``name``/``markdown``
+attributes, another table), on a page whose HTML outside such tables is plain
+and closed (so that each table starts a raw block of its own). The word is
+bold Markdown, so it comes back as it was only from a raw HTML block: if any
+emptied table does not come back exactly once as it went in,
+:meth:`Cut.restore` raises :class:`Mismatch` and the caller converts the page
+the ordinary way. ``tests/test_passthrough.py`` pins that both ways give the
+same HTML.
 
 Nothing here is specific to one engine: it needs Markdown before conversion
 and the HTML after.
@@ -35,21 +39,33 @@ from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.postprocessors import AndSubstitutePostprocessor, RawHtmlPostprocessor
 from markdown.preprocessors import HtmlBlockPreprocessor, NormalizeWhitespace
 
-_TOKEN = "CASELOADTABLE9C4E"
+_WORD = "CASELOADTABLE9C4E"
 _OPEN = "\n\n<table>\n"
 _CLOSE = "\n</table>"
-# What Markdown's HTML parser would not give back as it was written, or would
-# look into: any of these inside a table leaves it to Markdown.
-_UNSAFE = re.compile(
-    r"[\t\r\x00\x02\x03]"  # tabs are expanded, \r normalised, \x02/\x03 are Markdown's own
-    r"|\n[ ]*\n"  # a blank line
-    r"|\n(?:```|~~~)"  # a code fence (MkDocs always has them)
-    r"|<[!?]|<(?![a-z/])|</(?![a-z])"  # comments, declarations, a bare '<'
-    r"|</?(?:script|style|textarea|title|table)\b"  # raw-text elements, tables inside
-    r"|[\s\"'](?:id|name|markdown)\s*="  # anchors MkDocs records; Markdown inside HTML
-    r"|&(?!#[0-9]{1,7};|#x[0-9a-f]{1,6};|[a-z][a-z0-9]{0,31};)",  # '&' outside a reference
+_VOID = ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+         "source", "track", "wbr")
+# What Markdown's HTML parser would not copy as it is written, or would look
+# into: any of these inside a table (lower-cased) leaves it to Markdown. Each
+# pattern starts with one rare character, which keeps the search fast.
+_UNSAFE_TEXT = ("\t", "\r", "\x00", "\x02", "\x03",  # expanded, normalised, Markdown's own
+                "\n```", "\n~~~")  # code fences (MkDocs always has them)
+_UNSAFE = (
+    re.compile(r"\n[ ]*\n"),  # a blank line
+    re.compile(r"<(?:(?![a-z][^<>]*>|/[a-z][a-z0-9]*>)"  # comments, a '<' that opens no tag
+               r"|/?(?:script|style|textarea|title|table)\b"  # raw-text elements, tables
+               r"|/(?:" + "|".join(_VOID) + r")\b)"),  # closing what never opens
+    # Anchors MkDocs records and Markdown inside HTML; spaced-out attributes.
+    re.compile(r"=(?:(?<=\s=)|(?<=[\s\"']id=)|(?<=[\s\"']name=)|(?<=[\s\"']markdown=))"),
+    re.compile(r"&(?!#[0-9]{1,7};|#x[0-9a-f]{1,6};|[a-z][a-z0-9]{0,31};)"),  # a stray '&'
+)
+# A tag, whole, as the HTML parser reads it: what the HTML outside the tables must be made of.
+_TAG = re.compile(
+    r"<(/?)([a-z][a-z0-9]*)"
+    r"((?:\s+[a-z_:][-a-z0-9_:.]*(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'=<>`]+))?)*)"
+    r"\s*(/?)>",
     re.IGNORECASE,
 )
+_RAW_TEXT = ("script", "style", "textarea", "title")
 
 # Markdown's own, and fenced code, which cannot reach into a table (see _UNSAFE).
 _PLAIN_PREPROCESSORS = frozenset({NormalizeWhitespace, FencedBlockPreprocessor,
@@ -58,7 +74,7 @@ _PLAIN_POSTPROCESSORS = frozenset({RawHtmlPostprocessor, AndSubstitutePostproces
 
 
 class Mismatch(Exception):
-    """A cut table's paragraph did not come back as expected: convert the page as it is."""
+    """An emptied table did not come back as it went in: convert the page as it is."""
 
 
 def applies_to(converter: markdown.Markdown) -> bool:
@@ -74,7 +90,7 @@ def applies_to(converter: markdown.Markdown) -> bool:
 
 @dataclass(frozen=True)
 class Cut:
-    """A page's Markdown with its long tables swapped out, and those tables."""
+    """A page's Markdown with its long tables emptied, and those tables."""
 
     markdown: str
     tables: tuple[str, ...]
@@ -83,23 +99,21 @@ class Cut:
         """The HTML Markdown makes of the whole page, from the HTML it made of the cut one."""
         if not self.tables:
             return html
-        if html.count(_TOKEN) != len(self.tables):
-            raise Mismatch("a cut table's paragraph came back other than once")
-        ends_with_table = html.endswith(_paragraph(len(self.tables) - 1))
+        if html.count(_WORD) != len(self.tables):
+            raise Mismatch("an emptied table came back other than once")
         for number, table in enumerate(self.tables):
-            paragraph = _paragraph(number)
-            if html.count(paragraph) != 1:
-                raise Mismatch("a cut table's paragraph came back changed")
-            # Markdown ends a passed-through block with a newline, then strips the page.
-            html = html.replace(paragraph, table + "\n")
-        return html[:-1] if ends_with_table else html
+            emptied = _emptied(number)
+            if html.count(emptied) != 1:
+                raise Mismatch("an emptied table came back changed")
+            html = html.replace(emptied, table)
+        return html
 
 
 def cut(text: str) -> Cut:
-    """Swap every table Markdown would pass through untouched for a one-word paragraph."""
-    if _TOKEN in text:  # a page that quotes our word keeps its tables
+    """Empty every table Markdown would pass through untouched, if the page allows it."""
+    if _WORD in text:  # a page that quotes our word keeps its tables
         return Cut(text, ())
-    parts: list[str] = []
+    outside: list[str] = []
     tables: list[str] = []
     done = 0
     start = text.find(_OPEN)
@@ -109,14 +123,16 @@ def cut(text: str) -> Cut:
         if end is None:
             start = text.find(_OPEN, start + 1)
             continue
-        parts += [text[done:begin], _word(len(tables))]
+        outside.append(text[done:begin])
         tables.append(text[begin:end])
         done = end
         start = text.find(_OPEN, done)
-    if not tables:
+    outside.append(text[done:])
+    if not tables or not _plain_and_closed(outside):
         return Cut(text, ())
-    parts.append(text[done:])
-    return Cut("".join(parts), tuple(tables))
+    parts = [part for number, table in enumerate(tables)
+             for part in (outside[number], _emptied(number))]
+    return Cut("".join([*parts, outside[-1]]), tuple(tables))
 
 
 def _table_end(text: str, begin: int) -> int | None:
@@ -129,14 +145,37 @@ def _table_end(text: str, begin: int) -> int | None:
     at_the_end = follows in ("", "\n") and end + len(follows) == len(text)
     if follows != "\n\n" and not at_the_end:
         return None  # more on the closing line, or right under it
-    if _UNSAFE.search(text, begin + len("<table>"), close + 1):
+    inside = text[begin + len("<table>"):close + 1].lower()
+    if any(piece in inside for piece in _UNSAFE_TEXT) \
+            or any(pattern.search(inside) for pattern in _UNSAFE):
         return None
     return end
 
 
-def _word(number: int) -> str:
-    return f"{_TOKEN}{number}X"
+def _plain_and_closed(pieces: list[str]) -> bool:
+    """True when the HTML in these pieces is whole tags only, every element closed
+    before the next piece: then no raw block is open where a table starts, and
+    Markdown's HTML parser reaches each table as it would reach it alone."""
+    for piece in pieces:
+        open_tags: list[str] = []
+        at = piece.find("<")
+        while at != -1:
+            tag = _TAG.match(piece, at)
+            if tag is None:
+                return False
+            closing, name, self_closing = tag[1], tag[2].lower(), tag[4]
+            if closing:
+                if tag[3] or not open_tags or open_tags.pop() != name:
+                    return False
+            elif name in _RAW_TEXT and piece.find(f"</{name}>", tag.end()) != tag.end():
+                return False  # its content is not HTML: only an empty one is plain
+            elif name not in _VOID and not self_closing:
+                open_tags.append(name)
+            at = piece.find("<", tag.end())
+        if open_tags:
+            return False
+    return True
 
 
-def _paragraph(number: int) -> str:
-    return f"<p>{_word(number)}</p>"
+def _emptied(number: int) -> str:
+    return f"<table>\n**{_WORD} {number}**\n</table>"

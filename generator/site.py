@@ -35,13 +35,13 @@ Decisions (MkDocs 1.6 + Material for MkDocs 9.x):
   ``search: {exclude: true}`` front matter; pages missing from ``nav`` are never
   reported (``validation.nav.omitted_files`` is forced to ``ignore``).
 
-* Long tables. Pages the engine builds keep their long HTML tables (roster,
-  action list, payers, clinicians) out of MkDocs' Markdown: a plugin of ours
-  swaps each for a one-word paragraph before conversion and back after, which
-  is what Markdown itself does with a raw HTML block, without reading every
-  tag of it twice (see passthrough.py). It runs before any other plugin reads
-  the HTML, so the theme and the search index see the very same page. Should a
-  table not come back as expected, MkDocs builds again without the swap.
+* Long tables. Pages the engine builds keep the rows of their long HTML tables
+  (roster, action list, payers, clinicians) out of MkDocs' Markdown, which
+  would otherwise read every tag of them twice only to copy them as they are:
+  a plugin of ours empties each table before conversion and puts the rows back
+  in the HTML after (see passthrough.py). It runs before any other plugin
+  reads the HTML, so the theme and the search index see the very same page.
+  Should a table not come back as it went in, MkDocs builds again without it.
 
 * Atomicity. MkDocs builds into a fresh ``0o700`` sibling of ``site_dir``; only
   a complete, warning-free build is swapped in (old renamed away, new renamed
@@ -257,7 +257,7 @@ def _run_mkdocs(config_file: Path, overrides: dict[str, Any], epoch: int,
     try:
         return _run_mkdocs_once(config_file, overrides, epoch, exclude, cut_tables=True)
     except passthrough.Mismatch:
-        # The site's Markdown did not give a table's paragraph back: no swapping.
+        # The site's Markdown did not give an emptied table back as it was.
         return _run_mkdocs_once(config_file, overrides, epoch, exclude, cut_tables=False)
 
 

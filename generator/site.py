@@ -35,6 +35,14 @@ Decisions (MkDocs 1.6 + Material for MkDocs 9.x):
   ``search: {exclude: true}`` front matter; pages missing from ``nav`` are never
   reported (``validation.nav.omitted_files`` is forced to ``ignore``).
 
+* Long tables. Pages the engine builds keep the rows of their long HTML tables
+  (roster, action list, payers, clinicians) out of MkDocs' Markdown, which
+  would otherwise read every tag of them twice only to copy them as they are:
+  a plugin of ours empties each table before conversion and puts the rows back
+  in the HTML after (see passthrough.py). It runs before any other plugin
+  reads the HTML, so the theme and the search index see the very same page.
+  Should a table not come back as it went in, MkDocs builds again without it.
+
 * Atomicity. MkDocs builds into a fresh ``0o700`` sibling of ``site_dir``; only
   a complete, warning-free build is swapped in (old renamed away, new renamed
   in, old deleted). On failure the previous site is untouched and the staging
@@ -65,8 +73,10 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import config_options, load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.pages import Page
 
-from generator import shell
+from generator import passthrough, shell
 from generator.errors import SiteBuildError
 from generator.private import make_private
 
@@ -77,6 +87,7 @@ _MARKER_TEXT = "Built by caseload. This whole folder is replaced on every build.
 _ALLOWED_PLUGINS = frozenset({"search", "material/search"})
 _FORCED_OFF_EXTRA = ("analytics", "consent", "social", "alternate", "version")
 _LOGGER_NAME = "mkdocs"
+_TABLES_PLUGIN = "caseload/passthrough-tables"
 
 
 @dataclass(frozen=True)
@@ -164,7 +175,7 @@ def _build_with_shell(config_file: Path, overrides: dict[str, Any], staging: Pat
     finally:
         shell_source.unlink()
     built_shell = staging / alike.folder / f"{shell.SHELL_STEM}.html"
-    settings = shell.Settings(tuple(config.markdown_extensions), dict(config.mdx_configs))
+    settings = _markdown_settings(config)
     frame = shell.Shell.parse(built_shell.read_text(encoding="utf-8"), settings, shell_text)
     built_shell.unlink()
     previous = _previous_state(site_dir)
@@ -243,20 +254,55 @@ class _SiteRequestHandler(SimpleHTTPRequestHandler):
 
 def _run_mkdocs(config_file: Path, overrides: dict[str, Any], epoch: int,
                 exclude: list[str] | None = None) -> MkDocsConfig:
+    try:
+        return _run_mkdocs_once(config_file, overrides, epoch, exclude, cut_tables=True)
+    except passthrough.Mismatch:
+        # The site's Markdown did not give an emptied table back as it was.
+        return _run_mkdocs_once(config_file, overrides, epoch, exclude, cut_tables=False)
+
+
+def _run_mkdocs_once(config_file: Path, overrides: dict[str, Any], epoch: int,
+                     exclude: list[str] | None, *, cut_tables: bool) -> MkDocsConfig:
     with _source_date_epoch(epoch), _collect_mkdocs_log() as problems:
         try:
             config = _load_config(config_file, overrides)
             _enforce_privacy(config)
             if exclude:
                 config.exclude_docs = _with_exclusions(config.exclude_docs, exclude)
+            if cut_tables and passthrough.applies_to(
+                    shell.converter_for(_markdown_settings(config))):
+                # Added after the plugin check: ours is the only other plugin.
+                config.plugins[_TABLES_PLUGIN] = _PassThroughTables()
             _run_build(config)
-        except SiteBuildError:
+        except (SiteBuildError, passthrough.Mismatch):
             raise
         except Exception as exc:  # mkdocs' Abort is an Exception too
             raise _build_error(exc, problems) from exc
     if problems:  # strict mode should have caught these; be safe
         raise SiteBuildError(_summary(problems), tuple(problems))
     return config
+
+
+def _markdown_settings(config: MkDocsConfig) -> shell.Settings:
+    return shell.Settings(tuple(config.markdown_extensions), dict(config.mdx_configs))
+
+
+class _PassThroughTables(BasePlugin):
+    """Long HTML tables around MkDocs' Markdown rather than through it (passthrough.py)."""
+
+    def __init__(self) -> None:
+        self.cuts: dict[str, tuple[str, passthrough.Cut]] = {}
+
+    @event_priority(-100)  # last: after anything else that changes the Markdown
+    def on_page_markdown(self, markdown: str, /, *, page: Page, **_: Any) -> str:
+        cut = passthrough.cut(markdown)
+        self.cuts[page.file.src_uri] = (markdown, cut)
+        return cut.markdown
+
+    @event_priority(100)  # first: before anything else reads the HTML
+    def on_page_content(self, html: str, /, *, page: Page, **_: Any) -> str:
+        page.markdown, cut = self.cuts.pop(page.file.src_uri)
+        return cut.restore(html)
 
 
 def _with_exclusions(current: Any, patterns: list[str]) -> Any:

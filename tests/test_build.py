@@ -122,6 +122,7 @@ def test_without_mkdocs_yml_the_built_in_settings_are_used(tmp_path: Path) -> No
 
 def test_a_rebuild_renders_only_the_client_that_changed(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import passthrough
     from generator.render import ClientPages
 
     workspace = copy_demo(tmp_path)
@@ -131,6 +132,12 @@ def test_a_rebuild_renders_only_the_client_that_changed(tmp_path: Path,
     real = ClientPages.render
     monkeypatch.setattr(ClientPages, "render",
                         lambda self, stem: (rendered.append(stem), real(self, stem))[1])
+    restored: list[str] = []  # tables with the client in them that went around the engine
+    real_restore = passthrough.Cut.restore
+    monkeypatch.setattr(passthrough.Cut, "restore",
+                        lambda self, html: (restored.extend(t for t in self.tables
+                                                            if "C-1001" in t),
+                                            real_restore(self, html))[1])
     source = workspace / "content" / "lee" / "C-1001.yaml"
     source.write_text(source.read_text(encoding="utf-8").replace("Castellanos", "Castell"),
                       encoding="utf-8")
@@ -139,6 +146,7 @@ def test_a_rebuild_renders_only_the_client_that_changed(tmp_path: Path,
     after = tree(workspace / "site")
     changed = sorted(n for n in after if after[n] != before.get(n))
     assert "clients/C-1001.html" in changed
+    assert "roster.html" in changed and restored  # the client's row, in a table put back
     assert not [n for n in changed if n.startswith("clients/") and n != "clients/C-1001.html"]
     # The same site as a build from scratch would make:
     fresh = copy_demo(tmp_path / "fresh")

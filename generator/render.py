@@ -50,9 +50,13 @@ STATUS_LABELS = {
     "discharge_planned": "Discharge planned",
     "discharged": "Discharged",
 }
-ROSTER_PAGE_SIZE = 500
+# Long lists (roster, action groups, discharged clients, a payer's or a clinician's
+# clients) are cut into pages of this many rows, so that every page opens in well
+# under a second at any caseload size (benchmarks/browser.py measures it): at 500
+# rows the theme's table handling alone took most of a second.
+ROSTER_PAGE_SIZE = 250
 # The action list shows this many items of a group; the rest are one click away,
-# on pages of ROSTER_PAGE_SIZE, so that every page loads fast at any caseload size.
+# on pages of ROSTER_PAGE_SIZE.
 ACTION_PREVIEW = 100
 ASSETS = ("caseload.css", "caseload.js")
 
@@ -360,16 +364,21 @@ def render_pages(report: Report, workspace: Path | None, *, redact: bool = False
         yield Page("index.md", _render(env, "overview.md.j2", site=site))
         yield from _action_pages(env, site)
         yield from _roster_pages(env, site)
-        yield Page("discharged.md", _render(env, "discharged.md.j2", site=site))
+        yield from _paged(env, "discharged.md.j2", "discharged.md", "discharged",
+                          site.discharged(), site=site)
         yield Page("payers.md", _render(env, "payers.md.j2", site=site))
         yield Page("clinicians.md", _render(env, "clinicians.md.j2", site=site))
         yield Page("rules.md", _render(env, "rules.md.j2", site=site))
         for payer_id in site.payer_ids:
-            yield Page(f"payers/{safe_id(payer_id)}.md",
-                       _render(env, "payer.md.j2", site=site, payer_id=payer_id))
+            # A dot never occurs in an id, so "x.page-2" is no other payer's page.
+            slug = safe_id(payer_id)
+            yield from _paged(env, "payer.md.j2", f"payers/{slug}.md", f"{slug}.page",
+                              site.clients_of_payer(payer_id), site=site, payer_id=payer_id)
         for clinician_id in site.clinician_ids:
-            yield Page(f"clinicians/{page_slug(clinician_id)}.md",
-                       _render(env, "clinician.md.j2", site=site, clinician_id=clinician_id))
+            slug = page_slug(clinician_id)
+            yield from _paged(env, "clinician.md.j2", f"clinicians/{slug}.md", f"{slug}.page",
+                              site.clients_of_clinician(clinician_id), site=site,
+                              clinician_id=clinician_id)
         if clients:
             pages = ClientPages(site, env)
             for stem in pages.stems():
@@ -460,6 +469,17 @@ def _pages_of(items: list[Any], first: str, prefix: str) -> list[tuple[str, list
     # Names are ours (fixed words and numbers), marked safe so templates can link them.
     names = [Markup(first)] + [Markup(f"{prefix}-{n}.md") for n in range(2, len(chunks) + 1)]
     return list(zip(names, chunks or [[]], strict=False))
+
+
+def _paged(env: jinja2.Environment, template: str, path: str, prefix: str, rows: list[Any],
+           **context: Any) -> Iterator[Page]:
+    """`template` once per page of `rows`: at `path`, then `prefix`-2.md, … beside it."""
+    folder, _, first = path.rpartition("/")
+    pages = _pages_of(rows, first, prefix)
+    names = [name for name, _ in pages]
+    for number, (name, chunk) in enumerate(pages, start=1):
+        yield Page(f"{folder}/{name}" if folder else str(name),
+                   _render(env, template, rows=chunk, page=number, pages=names, **context))
 
 
 def _roster_pages(env: jinja2.Environment, site: Site) -> Iterator[Page]:

@@ -57,18 +57,39 @@ def test_long_lists_are_split_into_pages(tmp_path, monkeypatch) -> None:  # type
     (tmp_path / "content").mkdir()
     for n in range(9):  # nine clients with no plan and no session: PLAN-MISSING and INACTIVE
         (tmp_path / "content" / f"c{n}.yaml").write_text(
-            f"id: C-{n}\nname: Client {n}\nintake_date: 2026-01-01\n", encoding="utf-8")
+            f"id: C-{n}\nname: Client {n}\nintake_date: 2026-01-01\n"
+            "payer: acme\nclinician: lee\n", encoding="utf-8")
+    for n in range(9, 14):  # and five discharged
+        (tmp_path / "content" / f"c{n}.yaml").write_text(
+            f"id: C-{n}\nname: Client {n}\nintake_date: 2026-01-01\n"
+            "payer: acme\nclinician: lee\ndischarge: {date: 2026-02-01, reason: other}\n",
+            encoding="utf-8")
+    (tmp_path / "site_config" / "payers").mkdir(parents=True)
+    (tmp_path / "site_config" / "payers" / "acme.yaml").write_text("name: Acme\n")
     (tmp_path / "mkdocs.yml").write_text(
         (Path(__file__).parents[1] / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
     result = CliRunner().invoke(cli, ["build", str(tmp_path), "--as-of", "2026-11-28"])
     assert result.exit_code == 0, result.stderr
     site = tmp_path / "site"
     assert sorted(p.name for p in site.glob("roster*.html")) == [
-        "roster-2.html", "roster-3.html", "roster.html"]
+        "roster-2.html", "roster-3.html", "roster-4.html", "roster.html"]
     assert sorted(p.name for p in site.glob("actions-reach-out*.html")) == [
         "actions-reach-out-2.html", "actions-reach-out-3.html", "actions-reach-out.html"]
     actions = (site / "actions.html").read_text(encoding="utf-8")
-    assert actions.count('href="clients/') == 6  # three previews in each of two groups
+    assert actions.count('href="clients/') == 9  # three previews in each of three groups
     assert 'href="actions-reach-out.html"' in actions
     roster = (site / "roster.html").read_text(encoding="utf-8")
     assert 'href="roster-2.html"' in roster and 'href="roster-3.html"' in roster
+    # Every long list, not only the roster: 14 clients of one payer and one clinician
+    # on four pages each, five discharged on two.
+    assert sorted(p.name for p in site.glob("discharged*.html")) == [
+        "discharged-2.html", "discharged.html"]
+    for folder, stem in (("payers", "acme"), ("clinicians", "lee")):
+        pages = sorted(p.name for p in (site / folder).glob(f"{stem}*.html"))
+        assert pages == [f"{stem}.html"] + [f"{stem}.page-{n}.html" for n in (2, 3, 4)]
+        first = (site / folder / f"{stem}.html").read_text(encoding="utf-8")
+        assert first.count('href="../clients/') == 4
+        assert f'href="{stem}.page-4.html"' in first
+        assert "14 clients" in first  # the count is the whole list's
+        last = (site / folder / f"{stem}.page-4.html").read_text(encoding="utf-8")
+        assert "page 4 of 4" in last and last.count('href="../clients/') == 2

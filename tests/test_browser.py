@@ -124,6 +124,18 @@ def test_roster_to_client_page_and_finder_from_file(site: Path, page: tuple, upd
     assert any(url.endswith("clients.js") for url in requests)
 
 
+def test_finder_on_the_overview_opens_the_client(site: Path, page: tuple) -> None:
+    tab, requests = page
+    tab.goto((site / "index.html").as_uri())
+    tab.locator("#cl-finder-input").fill("C-1034")
+    result = tab.locator("#cl-finder-results a")
+    assert result.count() == 1
+    result.first.click()
+    tab.wait_for_url("**/clients/C-1034.html")
+    assert heading(tab) == "C-1034: Tobias Wren"
+    assert [url for url in requests if not url.startswith("file://")] == []
+
+
 def test_finder_says_when_nothing_matches(site: Path, page: tuple) -> None:
     tab, _ = page
     tab.goto((site / "roster.html").as_uri())

@@ -19,13 +19,28 @@ import hashlib
 import json
 import os
 import tempfile
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import fields
 from datetime import date
 from functools import cache
+from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from generator import __version__
-from generator.model import Client, Contact, Discharge, Session, Source, TreatmentPlan
+from generator.model import (
+    CONTACT_METHODS,
+    SESSION_STATUSES,
+    Client,
+    Contact,
+    Discharge,
+    Session,
+    Source,
+    TreatmentPlan,
+)
+
+T = TypeVar("T")
 
 
 def cache_folder(workspace: Path) -> Path:
@@ -34,7 +49,7 @@ def cache_folder(workspace: Path) -> Path:
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     name = hashlib.sha256(str(workspace.resolve()).encode("utf-8")).hexdigest()[:24]
     return base / "caseload" / name
-_FORMAT = b"caseload-parse-cache-1"
+_FORMAT = b"caseload-parse-cache-2"
 
 
 @cache
@@ -61,6 +76,7 @@ class ParseCache:
         self.path = self.folder / "parse.json"
         self._stored: dict[str, Any] | None = None
         self._kept: dict[str, Any] = {}
+        self._added = False
 
     def key(self, rel_path: str, data: bytes) -> str:
         digest = hashlib.sha256(_salt())
@@ -94,10 +110,15 @@ class ParseCache:
 
     def put(self, key: str, records: list[Any]) -> None:
         self._kept[key] = plain_records(records)
+        self._added = True
 
     def save(self) -> None:
-        """Write the entries of this run, if they differ from what is stored."""
-        if self._kept.keys() == self._entries().keys():
+        """Write the entries of this run, if they differ from what is stored.
+
+        A damaged entry was parsed again and put under its old key: the keys alone
+        would not show that the file must be written again to repair it.
+        """
+        if not self._added and self._kept.keys() == self._entries().keys():
             return
         try:
             self.folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -132,36 +153,104 @@ def records_from_plain(plain: list[Any]) -> list[Any]:
     return [_record(item) for item in plain]
 
 
+# A warm check rebuilds every session of the caseload from this file, so the
+# lists are stored column by column and rebuilt with `map`, which runs in C, rather
+# than item by item in Python; a status or method is one letter, so every session
+# shares the same few status strings instead of a fresh copy each from the JSON.
+_STATUS_LETTERS = {status: chr(ord("a") + i) for i, status in enumerate(SESSION_STATUSES)}
+_METHOD_LETTERS = {method: chr(ord("a") + i) for i, method in enumerate(CONTACT_METHODS)}
+_STATUS_OF_LETTER = {letter: status for status, letter in _STATUS_LETTERS.items()}
+_METHOD_OF_LETTER = {letter: method for method, letter in _METHOD_LETTERS.items()}
+
+
 def _plain_record(record: Any) -> list[Any]:
     c: Client = record.client
     d = c.discharge
+    sessions, plans, contacts = c.sessions, c.treatment_plans, c.contacts
     return [
         record.where, record.id_line, record.payer_line, record.clinician_line,
         record.discharge_date_line,
         c.id, c.name, _day(c.intake_date), c.source.path, c.source.line, c.payer, c.clinician,
-        [[_day(s.date), s.status, s.note] for s in c.sessions],
-        [[_day(p.date), list(p.goals), p.note] for p in c.treatment_plans],
-        [[_day(k.date), k.method, k.outcome, k.note] for k in c.contacts],
+        [s.date.toordinal() for s in sessions],
+        "".join(_STATUS_LETTERS[s.status] for s in sessions),
+        [s.note for s in sessions],
+        [p.date.toordinal() for p in plans], [list(p.goals) for p in plans],
+        [p.note for p in plans],
+        [k.date.toordinal() for k in contacts],
+        "".join(_METHOD_LETTERS[k.method] for k in contacts),
+        [k.outcome for k in contacts], [k.note for k in contacts],
         None if d is None else [_day(d.date), _day(d.planned_on), d.reason, d.summary,
                                 d.client_participated],
         c.extras,
     ]
 
 
+# The slot descriptor of every field, by class: what `_instances` sets them with.
+_SLOTS = {cls: {f.name: getattr(cls, f.name) for f in fields(cls)}
+          for cls in (Session, TreatmentPlan, Contact)}
+
+
+def _same_length(*columns: Any) -> int:
+    """The columns' common length; an entry whose columns disagree is damaged."""
+    lengths = set(map(len, columns))
+    if len(lengths) != 1:
+        raise ValueError("columns of different lengths")
+    return lengths.pop()
+
+
+def _instances(cls: type[T], count: int, **columns: Iterable[Any]) -> tuple[T, ...]:
+    """`count` instances of the frozen, slotted dataclass `cls`, field by field.
+
+    Exactly what its generated `__init__` does, but in C: that `__init__` sets each
+    field through `object.__setattr__` in Python, which for the 400,000 sessions of
+    a 10,000-client caseload was the largest single cost of a warm check. Every
+    field gets a value (all are named, and the callers check the columns'
+    lengths), and the model classes have no `__post_init__` that this would skip.
+    """
+    slots = _SLOTS[cls]
+    if columns.keys() != slots.keys():
+        raise TypeError(f"{cls.__name__} needs exactly the fields {list(slots)}")
+    if not count:
+        return ()
+    objects = tuple(map(object.__new__, repeat(cls, count)))
+    for name, values in columns.items():
+        deque(map(slots[name].__set__, objects, values), maxlen=0)
+    return objects
+
+
+def _sessions(days: list[int], statuses: str, notes: list[str | None]
+              ) -> tuple[Session, ...]:
+    return _instances(Session, _same_length(days, statuses, notes),
+                      date=map(date.fromordinal, days),
+                      status=map(_STATUS_OF_LETTER.__getitem__, statuses), note=notes)
+
+
+def _plans(days: list[int], goals: list[list[str]], notes: list[str | None]
+           ) -> tuple[TreatmentPlan, ...]:
+    return _instances(TreatmentPlan, _same_length(days, goals, notes),
+                      date=map(date.fromordinal, days), goals=map(tuple, goals), note=notes)
+
+
+def _contacts(days: list[int], methods: str, outcomes: list[str | None],
+              notes: list[str | None]) -> tuple[Contact, ...]:
+    return _instances(Contact, _same_length(days, methods, outcomes, notes),
+                      date=map(date.fromordinal, days),
+                      method=map(_METHOD_OF_LETTER.__getitem__, methods),
+                      outcome=outcomes, note=notes)
+
+
 def _record(item: list[Any]) -> Any:
     from generator.load import ClientRecord
 
     (where, id_line, payer_line, clinician_line, discharge_line, client_id, name, intake,
-     path, line, payer, clinician, sessions, plans, contacts, discharge, extras) = item
+     path, line, payer, clinician, session_days, statuses, session_notes, plan_days, goals,
+     plan_notes, contact_days, methods, outcomes, contact_notes, discharge, extras) = item
     client = Client(
         id=client_id, name=name, intake_date=date.fromordinal(intake),
         source=Source(path, line), payer=payer, clinician=clinician,
-        sessions=tuple(Session(date.fromordinal(d), status, note)
-                       for d, status, note in sessions),
-        treatment_plans=tuple(TreatmentPlan(date.fromordinal(d), tuple(goals), note)
-                              for d, goals, note in plans),
-        contacts=tuple(Contact(date.fromordinal(d), method, outcome, note)
-                       for d, method, outcome, note in contacts),
+        sessions=_sessions(session_days, statuses, session_notes),
+        treatment_plans=_plans(plan_days, goals, plan_notes),
+        contacts=_contacts(contact_days, methods, outcomes, contact_notes),
         discharge=None if discharge is None else Discharge(
             _date(discharge[0]), _date(discharge[1]), discharge[2], discharge[3],
             bool(discharge[4])),

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from generator.cache import ParseCache, cache_folder
 from generator.cli import cli
 from generator.load import load_workspace
+from generator.model import CONTACT_METHODS, SESSION_STATUSES, Contact, Session, TreatmentPlan
 from tests.conftest import DEMO_AS_OF
 from tests.test_build import copy_demo
 
@@ -150,3 +151,76 @@ def test_invalid_input_leaves_no_cache(workspace: Path) -> None:
     result = CliRunner().invoke(cli, ["check", str(workspace)])
     assert result.exit_code == 2
     assert not cache_folder(workspace).exists()
+
+
+EVERY_KIND_OF_CLIENT = """\
+clients:
+  - id: C-1
+    name: Every Status
+    intake_date: 2025-01-06
+    payer: summit-health
+    clinician: lee
+    sessions:
+      - {date: 2025-01-06, status: attended, note: First session}
+      - {date: 2025-01-13, status: no_show}
+      - {date: 2025-01-20, status: late_cancel, note: ''}
+      - {date: 2025-01-27, status: cancelled}
+      - {date: 2026-12-01, status: scheduled}
+    treatment_plans:
+      - {date: 2025-01-20, goals: One goal as text}
+      - {date: 2025-04-20, goals: [First, Second], note: Reviewed}
+      - {date: 2025-07-20}
+    contacts:
+      - {date: 2025-02-01, method: phone}
+      - {date: 2025-02-02, method: email, outcome: No reply}
+      - {date: 2025-02-03, method: text, note: Sent reminder}
+      - {date: 2025-02-04, method: letter}
+      - {date: 2025-02-05, method: portal}
+      - {date: 2025-02-06, method: in_person}
+      - {date: 2025-02-07, method: other, outcome: Reached, note: Agreed to return}
+    discharge: {date: 2025-03-01, reason: nonattendance, client_participated: false}
+    x_referral_source: {from: GP, on: [2025-01-01]}
+  - id: C-2
+    name: Nothing Yet
+    intake_date: 2026-11-20
+    discharge: {planned_on: 2026-12-20, summary: '  '}
+"""
+
+
+def test_every_kind_of_value_comes_back_the_same(workspace: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    (workspace / "content" / "every.yaml").write_text(EVERY_KIND_OF_CLIENT, encoding="utf-8")
+    fresh = load_workspace(workspace)
+    assert load_workspace(workspace, ParseCache(workspace)) == fresh  # cold: fills the cache
+    warm = ParseCache(workspace)
+    assert load_workspace(workspace, warm) == fresh  # warm: rebuilt from it
+    assert all(warm.get(key) is not None for key in warm._entries())  # every entry served
+    rebuilt = {c.id: c for c in load_workspace(workspace, ParseCache(workspace)).clients}
+    assert {s.status for s in rebuilt["C-1"].sessions} == set(SESSION_STATUSES)
+    assert {k.method for k in rebuilt["C-1"].contacts} == set(CONTACT_METHODS)
+
+
+def test_model_classes_have_no_post_init() -> None:
+    # The cache rebuilds them field by field, as their __init__ would, without calling it.
+    for cls in (Session, TreatmentPlan, Contact):
+        assert not hasattr(cls, "__post_init__"), cls
+
+
+@pytest.mark.parametrize("damage", ["short column", "unknown status", "wrong shape"])
+def test_entries_with_damaged_columns_are_ignored(workspace: Path, damage: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = check_json(workspace, monkeypatch, cached=True)
+    stored = cache_folder(workspace) / "parse.json"
+    entries = json.loads(stored.read_text(encoding="utf-8"))
+    for records in entries.values():
+        for record in records:
+            statuses = record[13]  # the session statuses, one letter each
+            if damage == "short column":
+                record[13] = statuses[:-1]
+            elif damage == "unknown status":
+                record[13] = "z" * len(statuses)
+            else:
+                record[12] = {"not": "a list"}
+    stored.write_text(json.dumps(entries), encoding="utf-8")
+    assert check_json(workspace, monkeypatch, cached=True) == expected
+    assert ParseCache(workspace).get(next(iter(entries))) is not None  # repaired

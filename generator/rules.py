@@ -127,11 +127,18 @@ def on_caseload(client: Client, as_of: date) -> bool:
 
 
 def is_no_show(session: Session, policy: EffectivePolicy) -> bool:
-    if session.status == "no_show":
-        return True
-    return session.status == "late_cancel" and bool(
-        policy["attendance.late_cancel_counts_as_no_show"]
-    )
+    return session.status in no_show_statuses(policy)
+
+
+def no_show_statuses(policy: EffectivePolicy) -> frozenset[str]:
+    """The statuses that count as a no-show under `policy`."""
+    if policy["attendance.late_cancel_counts_as_no_show"]:
+        return _NO_SHOW_OR_LATE_CANCEL
+    return _NO_SHOW
+
+
+_NO_SHOW = frozenset({"no_show"})
+_NO_SHOW_OR_LATE_CANCEL = frozenset({"no_show", "late_cancel"})
 
 
 def evaluate(client: Client, policy: EffectivePolicy, as_of: date) -> Evaluation:
@@ -185,15 +192,7 @@ class _Facts:
 
     @classmethod
     def of(cls, client: Client, policy: EffectivePolicy, as_of: date) -> _Facts:
-        sessions = client.sessions
-        recorded = tuple(s for s in sessions if s.date <= as_of and s.status != "scheduled")
-        upcoming = tuple(
-            s for s in sessions
-            if (s.date > as_of and s.status != "cancelled")
-            or (s.date == as_of and s.status == "scheduled")
-        )
-        unresolved = tuple(s for s in sessions if s.date < as_of and s.status == "scheduled")
-        attended = [s.date for s in recorded if s.status == "attended"]
+        recorded, upcoming, unresolved = _sort_sessions(client.sessions, as_of)
         plans = [p.date for p in client.treatment_plans if p.date <= as_of]
         plan_date = max(plans, default=None)
         if plan_date is not None:
@@ -205,18 +204,18 @@ class _Facts:
         planned_day = None
         if discharge and not discharged:
             planned_day = discharge.planned_on or discharge.date
-        window = policy["attendance.no_show_window_days"]
-        no_shows_in_window = sum(
-            1 for s in recorded if is_no_show(s, policy) and 0 <= days(s.date, as_of) < window
-        )
+        first_day = _window_start(as_of, policy["attendance.no_show_window_days"])
+        no_show = no_show_statuses(policy)
         return cls(
             client=client, policy=policy, as_of=as_of,
             recorded=recorded, upcoming=upcoming, unresolved=unresolved,
-            last_session=max(attended, default=None),
+            last_session=max((s.date for s in recorded if s.status == "attended"),
+                             default=None),
             next_appointment=min((s.date for s in upcoming), default=None),
             plan_date=plan_date, plan_due=plan_due,
             discharged=discharged, planned_day=planned_day,
-            no_shows_in_window=no_shows_in_window,
+            no_shows_in_window=sum(1 for s in recorded
+                                   if s.status in no_show and s.date >= first_day),
         )
 
     @property
@@ -230,6 +229,40 @@ class _Facts:
             return False
         since = self.last_session or self.client.intake_date
         return days(since, self.as_of) > self.policy["attendance.inactive_after_days"]
+
+
+def _window_start(as_of: date, window: int) -> date:
+    """The first day of a `window` ending on `as_of` (day 0): recorded sessions are
+    never after `as_of`, so "less than `window` days ago" is "on or after this day"."""
+    try:
+        return as_of - timedelta(days=window - 1)
+    except OverflowError:
+        return date.min  # a window longer than the calendar: every day is in it
+
+
+def _sort_sessions(sessions: tuple[Session, ...], as_of: date
+                   ) -> tuple[tuple[Session, ...], tuple[Session, ...], tuple[Session, ...]]:
+    """Recorded, upcoming and unresolved sessions, each in file order, in one pass.
+
+    Recorded: on or before the as-of date and not `scheduled`. Upcoming: after it
+    and not `cancelled`, or on it and `scheduled`. Unresolved: before it and still
+    `scheduled`.
+    """
+    recorded: list[Session] = []
+    upcoming: list[Session] = []
+    unresolved: list[Session] = []
+    for session in sessions:
+        day, scheduled = session.date, session.status == "scheduled"
+        if day > as_of:
+            if session.status != "cancelled":
+                upcoming.append(session)
+        elif not scheduled:
+            recorded.append(session)
+        elif day == as_of:
+            upcoming.append(session)
+        else:
+            unresolved.append(session)
+    return tuple(recorded), tuple(upcoming), tuple(unresolved)
 
 
 def _plural(count: int, word: str) -> str:
@@ -341,15 +374,21 @@ def _latest_no_show_streak(f: _Facts) -> tuple[Session, ...]:
     limit = f.policy["attendance.consecutive_no_show_limit"]
     if limit <= 0:
         return ()
-    # On one day, a session that is not a no-show counts as the later one.
-    ordered = sorted(
-        (s for s in f.recorded if s.status != "cancelled"),
-        key=lambda s: (s.date, not is_no_show(s, f.policy)),
-    )
-    latest = tuple(ordered[-limit:])
-    if len(latest) == limit and all(is_no_show(s, f.policy) for s in latest):
-        return latest
-    return ()
+    # Cancelled sessions are skipped, and on one day a session that is not a no-show
+    # counts as the later one: so the no-shows in a row at the end are those after
+    # the last day of any other session, and only those few need sorting.
+    no_show = no_show_statuses(f.policy)
+    last_other = max((s.date for s in f.recorded
+                      if s.status != "cancelled" and s.status not in no_show), default=None)
+    tail = [s for s in f.recorded
+            if s.status in no_show and (last_other is None or s.date > last_other)]
+    if len(tail) < limit:
+        return ()
+    return tuple(sorted(tail, key=_session_date)[-limit:])
+
+
+def _session_date(session: Session) -> date:
+    return session.date
 
 
 def _session_unresolved(f: _Facts) -> Finding | None:

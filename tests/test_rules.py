@@ -18,8 +18,19 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from generator.model import Client, Contact, Discharge, Payer, Session, Source, TreatmentPlan
+from generator.model import (
+    SESSION_STATUSES,
+    Client,
+    Contact,
+    Discharge,
+    Payer,
+    Session,
+    Source,
+    TreatmentPlan,
+)
 from generator.policy import EffectivePolicy, merge
 from generator.rules import Evaluation, evaluate
 
@@ -1408,3 +1419,60 @@ def test_message_names_dates_and_numbers(code, trigger):
 def test_due_dates_of_deadline_findings(trigger, code, due):
     result, _ = trigger()
     assert finding(result, code).due == due
+
+
+# --- the attendance facts against the contract's literal definitions -----------------
+# The engine sorts the sessions in one pass and finds the no-show streak without
+# sorting them all; on any sessions, in any order, with ties on one day, it must
+# agree with the definitions read word for word.
+
+
+def _is_no_show(session: Session, late_cancel_counts: bool) -> bool:
+    return session.status == "no_show" or (session.status == "late_cancel" and late_cancel_counts)
+
+
+def _contract_streak(recorded: list[Session], limit: int, late_cancel_counts: bool
+                     ) -> list[Session]:
+    if limit <= 0:
+        return []
+    ordered = sorted((s for s in recorded if s.status != "cancelled"),
+                     key=lambda s: (s.date, not _is_no_show(s, late_cancel_counts)))
+    latest = ordered[-limit:]
+    if len(latest) == limit and all(_is_no_show(s, late_cancel_counts) for s in latest):
+        return latest
+    return []
+
+
+ANY_SESSION = st.builds(sess, st.integers(-12, 12).map(ago), st.sampled_from(SESSION_STATUSES))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(sessions=st.lists(ANY_SESSION, max_size=14), limit=st.integers(0, 4),
+       late_cancel_counts=st.booleans(), window=st.sampled_from([1, 2, 5, 10, 10**7]))
+def test_attendance_facts_match_the_definitions(sessions, limit, late_cancel_counts, window):
+    client = make_client(sessions=tuple(sessions))
+    result = run(client, practice={"attendance.consecutive_no_show_limit": limit,
+                                   "attendance.late_cancel_counts_as_no_show": late_cancel_counts,
+                                   "attendance.no_show_window_days": window,
+                                   "attendance.no_show_limit": 999})
+    recorded = [s for s in sessions if s.date <= A and s.status != "scheduled"]
+    upcoming = [s for s in sessions if (s.date > A and s.status != "cancelled")
+                or (s.date == A and s.status == "scheduled")]
+    assert list(result.recorded) == recorded
+    assert result.next_appointment == min((s.date for s in upcoming), default=None)
+    assert result.last_session == max((s.date for s in recorded if s.status == "attended"),
+                                      default=None)
+    assert result.no_shows_in_window == sum(
+        1 for s in recorded
+        if _is_no_show(s, late_cancel_counts) and 0 <= (A - s.date).days < window)
+    streak = _contract_streak(recorded, limit, late_cancel_counts)
+    unresolved = [s for s in sessions if s.date < A and s.status == "scheduled"]
+    if unresolved:
+        assert finding(result, "SESSION-UNRESOLVED").due == min(s.date for s in unresolved)
+    else:
+        assert "SESSION-UNRESOLVED" not in codes(result)
+    if streak:
+        dates = ", ".join(str(s.date) for s in streak)
+        assert f"in a row were no-shows ({dates})" in finding(result, "NO-SHOW-PATTERN").message
+    else:
+        assert "NO-SHOW-PATTERN" not in codes(result)

@@ -20,11 +20,11 @@ import json
 import os
 import tempfile
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from datetime import date
 from functools import cache
-from itertools import repeat
+from itertools import accumulate, repeat
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -77,6 +77,7 @@ class ParseCache:
         self._stored: dict[str, Any] | None = None
         self._kept: dict[str, Any] = {}
         self._added = False
+        self._days = _Days()
 
     def key(self, rel_path: str, data: bytes) -> str:
         digest = hashlib.sha256(_salt())
@@ -102,7 +103,7 @@ class ParseCache:
         if entry is None:
             return None
         try:
-            records = records_from_plain(entry)
+            records = records_from_plain(entry, self._days)
         except (ValueError, TypeError, KeyError, IndexError, OverflowError):
             return None
         self._kept[key] = entry
@@ -139,8 +140,26 @@ def _day(value: date | None) -> int | None:
     return value.toordinal() if value else None
 
 
-def _date(value: int | None) -> date | None:
-    return date.fromordinal(value) if value is not None else None
+def _steps(days: Iterable[date]) -> list[int]:
+    """A column of days as steps: the first day's ordinal, then each day minus the one
+    before. Mostly 7 or 14: short in the JSON, and small ints the parser never allocates."""
+    ordinals = [day.toordinal() for day in days]
+    return [b - a for a, b in zip([0, *ordinals], ordinals, strict=False)]
+
+
+class _Days(dict[int, date]):
+    """Date objects by ordinal, each made once: the 400,000 sessions of a large
+    caseload fall on a few thousand days, and they can share them."""
+
+    def __missing__(self, ordinal: int) -> date:
+        day = self[ordinal] = date.fromordinal(ordinal)
+        return day
+
+    def column(self, steps: list[int]) -> Iterator[date]:
+        return map(self.__getitem__, accumulate(steps))
+
+    def optional(self, ordinal: int | None) -> date | None:
+        return self[ordinal] if ordinal is not None else None
 
 
 def plain_records(records: list[Any]) -> list[Any]:
@@ -148,9 +167,11 @@ def plain_records(records: list[Any]) -> list[Any]:
     return [_plain_record(record) for record in records]
 
 
-def records_from_plain(plain: list[Any]) -> list[Any]:
-    """The ClientRecords back from `plain_records`' data."""
-    return [_record(item) for item in plain]
+def records_from_plain(plain: list[Any], days: _Days | None = None) -> list[Any]:
+    """The ClientRecords back from `plain_records`' data (sharing the date objects in
+    `days` with every other file read through it)."""
+    days = _Days() if days is None else days
+    return [_record(item, days) for item in plain]
 
 
 # A warm check rebuilds every session of the caseload from this file, so the
@@ -171,12 +192,12 @@ def _plain_record(record: Any) -> list[Any]:
         record.where, record.id_line, record.payer_line, record.clinician_line,
         record.discharge_date_line,
         c.id, c.name, _day(c.intake_date), c.source.path, c.source.line, c.payer, c.clinician,
-        [s.date.toordinal() for s in sessions],
+        _steps(s.date for s in sessions),
         "".join(_STATUS_LETTERS[s.status] for s in sessions),
         [s.note for s in sessions],
-        [p.date.toordinal() for p in plans], [list(p.goals) for p in plans],
+        _steps(p.date for p in plans), [list(p.goals) for p in plans],
         [p.note for p in plans],
-        [k.date.toordinal() for k in contacts],
+        _steps(k.date for k in contacts),
         "".join(_METHOD_LETTERS[k.method] for k in contacts),
         [k.outcome for k in contacts], [k.note for k in contacts],
         None if d is None else [_day(d.date), _day(d.planned_on), d.reason, d.summary,
@@ -218,42 +239,42 @@ def _instances(cls: type[T], count: int, **columns: Iterable[Any]) -> tuple[T, .
     return objects
 
 
-def _sessions(days: list[int], statuses: str, notes: list[str | None]
+def _sessions(days: _Days, steps: list[int], statuses: str, notes: list[str | None]
               ) -> tuple[Session, ...]:
-    return _instances(Session, _same_length(days, statuses, notes),
-                      date=map(date.fromordinal, days),
+    return _instances(Session, _same_length(steps, statuses, notes),
+                      date=days.column(steps),
                       status=map(_STATUS_OF_LETTER.__getitem__, statuses), note=notes)
 
 
-def _plans(days: list[int], goals: list[list[str]], notes: list[str | None]
+def _plans(days: _Days, steps: list[int], goals: list[list[str]], notes: list[str | None]
            ) -> tuple[TreatmentPlan, ...]:
-    return _instances(TreatmentPlan, _same_length(days, goals, notes),
-                      date=map(date.fromordinal, days), goals=map(tuple, goals), note=notes)
+    return _instances(TreatmentPlan, _same_length(steps, goals, notes),
+                      date=days.column(steps), goals=map(tuple, goals), note=notes)
 
 
-def _contacts(days: list[int], methods: str, outcomes: list[str | None],
+def _contacts(days: _Days, steps: list[int], methods: str, outcomes: list[str | None],
               notes: list[str | None]) -> tuple[Contact, ...]:
-    return _instances(Contact, _same_length(days, methods, outcomes, notes),
-                      date=map(date.fromordinal, days),
+    return _instances(Contact, _same_length(steps, methods, outcomes, notes),
+                      date=days.column(steps),
                       method=map(_METHOD_OF_LETTER.__getitem__, methods),
                       outcome=outcomes, note=notes)
 
 
-def _record(item: list[Any]) -> Any:
+def _record(item: list[Any], days: _Days) -> Any:
     from generator.load import ClientRecord
 
     (where, id_line, payer_line, clinician_line, discharge_line, client_id, name, intake,
-     path, line, payer, clinician, session_days, statuses, session_notes, plan_days, goals,
-     plan_notes, contact_days, methods, outcomes, contact_notes, discharge, extras) = item
+     path, line, payer, clinician, session_steps, statuses, session_notes, plan_steps, goals,
+     plan_notes, contact_steps, methods, outcomes, contact_notes, discharge, extras) = item
     client = Client(
-        id=client_id, name=name, intake_date=date.fromordinal(intake),
+        id=client_id, name=name, intake_date=days[intake],
         source=Source(path, line), payer=payer, clinician=clinician,
-        sessions=_sessions(session_days, statuses, session_notes),
-        treatment_plans=_plans(plan_days, goals, plan_notes),
-        contacts=_contacts(contact_days, methods, outcomes, contact_notes),
+        sessions=_sessions(days, session_steps, statuses, session_notes),
+        treatment_plans=_plans(days, plan_steps, goals, plan_notes),
+        contacts=_contacts(days, contact_steps, methods, outcomes, contact_notes),
         discharge=None if discharge is None else Discharge(
-            _date(discharge[0]), _date(discharge[1]), discharge[2], discharge[3],
-            bool(discharge[4])),
+            days.optional(discharge[0]), days.optional(discharge[1]), discharge[2],
+            discharge[3], bool(discharge[4])),
         extras=extras,
     )
     return ClientRecord(client, where, id_line, payer_line, clinician_line, discharge_line)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import cli
+from generator.cli import cli, paused_gc
 from tests.conftest import DEMO_AS_OF, ROOT
 
 CLIENT_KEYS = [
@@ -176,3 +177,31 @@ def test_every_command_has_help(command: str) -> None:
 def test_every_command_is_documented_in_the_readme(command: str) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"caseload {command}" in readme
+
+
+def test_loading_pauses_the_collector_then_freezes_what_it_loaded() -> None:
+    assert gc.isenabled()
+    try:
+        with paused_gc():
+            assert not gc.isenabled()
+            assert gc.get_freeze_count() == 0
+            loaded = [[n] for n in range(1000)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= len(loaded)
+        with paused_gc():
+            # A second load (serve rebuilds) hands the first one back to the collector.
+            assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_a_disabled_collector_stays_disabled() -> None:
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()

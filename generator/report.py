@@ -13,7 +13,7 @@ from typing import Any
 
 from generator.load import suggest
 from generator.model import Caseload
-from generator.policy import policy_for
+from generator.policy import policy_for_payer
 from generator.rules import (
     ACTION_GROUPS,
     SEVERITIES,
@@ -95,8 +95,11 @@ def _action_order(item: ActionItem) -> tuple[int, date, str]:
 
 def build_report(caseload: Caseload, as_of: date, scope: Scope = Scope()) -> Report:
     _check_scope(caseload, scope)
+    # A policy depends only on the payer: merge the layers once per payer, not per client.
+    policies = {payer: policy_for_payer(caseload, payer)
+                for payer in {client.payer for client in caseload.clients}}
     evaluations = tuple(
-        evaluate(client, policy_for(caseload, client), as_of)
+        evaluate(client, policies[client.payer], as_of)
         for client in caseload.clients
         if on_caseload(client, as_of)
         and (scope.payer is None or client.payer == scope.payer)

@@ -720,9 +720,11 @@ class _ReadFiles:
 
     @classmethod
     def from_json(cls, text: str, errors: list[InputError]) -> _ReadFiles:
-        from generator.cache import records_from_plain
+        from generator.cache import records_of_files
 
-        return cls([(records_from_plain(plain), key) for plain, key in json.loads(text)], errors)
+        files = json.loads(text)
+        records = records_of_files([plain for plain, _ in files])
+        return cls([(found, key) for found, (_, key) in zip(records, files, strict=True)], errors)
 
 
 def _from_cache(root: Path, path: Path, cache: ParseCache) -> list[ClientRecord] | None:

@@ -109,8 +109,9 @@ class ParseCache:
         self._kept[key] = entry
         return records
 
-    def put(self, key: str, records: list[Any]) -> None:
-        self._kept[key] = plain_records(records)
+    def put(self, key: str, records: list[Any], plain: list[Any] | None = None) -> None:
+        """Keep a valid file's records; `plain` is them as `plain_records` gives, if known."""
+        self._kept[key] = plain_records(records) if plain is None else plain
         self._added = True
 
     def save(self) -> None:

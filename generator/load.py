@@ -654,18 +654,20 @@ def _load_content_file(root: Path, path: Path, errors: list[InputError],
 
 
 def content_files(root: Path, errors: list[InputError]) -> list[Path]:
-    """Every *.yaml/*.yml below content/, in a stable order."""
-    found: list[Path] = []
+    """Every *.yaml/*.yml below content/, in a stable order (of their paths as the
+    report shows them, so the same on every system)."""
+    found: list[tuple[str, Path]] = []
     for directory, dirnames, filenames in os.walk(root / CONTENT_DIR):
         here = Path(directory)
+        shown = here.relative_to(root).as_posix()
         for name in list(dirnames):
             if (here / name).is_symlink():
-                rel = (here / name).relative_to(root).as_posix()
-                errors.append(InputError(rel, 1, "folder",
+                errors.append(InputError(f"{shown}/{name}", 1, "folder",
                                          "is a symbolic link; links to folders are not followed"))
         dirnames[:] = sorted(d for d in dirnames if not (here / d).is_symlink())
-        found.extend(here / f for f in filenames if f.endswith((".yaml", ".yml")))
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+        found.extend((f"{shown}/{name}", here / name) for name in filenames
+                     if name.endswith((".yaml", ".yml")))
+    return [path for _, path in sorted(found)]
 
 
 PARALLEL_FROM_FILES = 200
@@ -689,10 +691,10 @@ def _load_content(root: Path, paths: list[Path], errors: list[InputError],
 
     parsed: list[list[ClientRecord]] = []
     for part in map_slices(load_slice, missing, minimum=PARALLEL_FROM_FILES):
-        for records, key in part.files:
+        for index, (records, key) in enumerate(part.files):
             parsed.append(records)
-            if cache and key:
-                cache.put(key, records)  # here, not in a worker: the parent keeps the cache
+            if cache and key:  # here, not in a worker: the parent keeps the cache
+                cache.put(key, records, part.plain[index] if part.plain else None)
         errors.extend(part.errors)
     fresh = iter(parsed)
     return [record for slot in slots for record in (slot if slot is not None else next(fresh))]
@@ -706,11 +708,13 @@ class _ReadFiles:
     A worker sends it to the parent pickled, and frozen dataclasses pickle slowly
     (several Python calls per session), so it travels as one JSON text in the
     parse cache's format, and the parent rebuilds it as a warm run rebuilds
-    cached clients.
+    cached clients, keeping each file's data in that format (`plain`) for the
+    cache, so that it is not converted back again.
     """
 
     files: list[tuple[list[ClientRecord], str | None]]
     errors: list[InputError]
+    plain: list[list[Any]] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         from generator.cache import plain_records
@@ -723,8 +727,10 @@ class _ReadFiles:
         from generator.cache import records_of_files
 
         files = json.loads(text)
-        records = records_of_files([plain for plain, _ in files])
-        return cls([(found, key) for found, (_, key) in zip(records, files, strict=True)], errors)
+        plain = [data for data, _ in files]
+        records = records_of_files(plain)
+        return cls([(found, key) for found, (_, key) in zip(records, files, strict=True)], errors,
+                   plain)
 
 
 def _from_cache(root: Path, path: Path, cache: ParseCache) -> list[ClientRecord] | None:

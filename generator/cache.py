@@ -24,7 +24,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from datetime import date
 from functools import cache
-from itertools import accumulate, repeat
+from itertools import accumulate, chain, repeat
+from operator import sub
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -77,7 +78,7 @@ class ParseCache:
         self._stored: dict[str, Any] | None = None
         self._kept: dict[str, Any] = {}
         self._added = False
-        self._days = _Days()
+        self._days = Days()
 
     def key(self, rel_path: str, data: bytes) -> str:
         digest = hashlib.sha256(_salt())
@@ -141,16 +142,10 @@ def _day(value: date | None) -> int | None:
     return value.toordinal() if value else None
 
 
-def _steps(days: Iterable[date]) -> list[int]:
-    """A column of days as steps: the first day's ordinal, then each day minus the one
-    before. Mostly 7 or 14: short in the JSON, and small ints the parser never allocates."""
-    ordinals = [day.toordinal() for day in days]
-    return [b - a for a, b in zip([0, *ordinals], ordinals, strict=False)]
-
-
-class _Days(dict[int, date]):
+class Days(dict[int, date]):
     """Date objects by ordinal, each made once: the 400,000 sessions of a large
-    caseload fall on a few thousand days, and they can share them."""
+    caseload fall on a few thousand days, and they can share them (pass one to
+    every `records_from_plain` of a run)."""
 
     def __missing__(self, ordinal: int) -> date:
         day = self[ordinal] = date.fromordinal(ordinal)
@@ -168,16 +163,16 @@ def plain_records(records: list[Any]) -> list[Any]:
     return [_plain_record(record) for record in records]
 
 
-def records_from_plain(plain: list[Any], days: _Days | None = None) -> list[Any]:
+def records_from_plain(plain: list[Any], days: Days | None = None) -> list[Any]:
     """The ClientRecords back from `plain_records`' data (sharing the date objects in
     `days` with every other file read through it)."""
-    days = _Days() if days is None else days
+    days = Days() if days is None else days
     return [_record(item, days) for item in plain]
 
 
 def records_of_files(files: list[list[Any]]) -> list[list[Any]]:
     """Several files' `plain_records` data back, their dates shared across all of them."""
-    days = _Days()
+    days = Days()
     return [records_from_plain(plain, days) for plain in files]
 
 
@@ -185,32 +180,64 @@ def records_of_files(files: list[list[Any]]) -> list[list[Any]]:
 # lists are stored column by column and rebuilt with `map`, which runs in C, rather
 # than item by item in Python; a status or method is one letter, so every session
 # shares the same few status strings instead of a fresh copy each from the JSON.
-_STATUS_LETTERS = {status: chr(ord("a") + i) for i, status in enumerate(SESSION_STATUSES)}
-_METHOD_LETTERS = {method: chr(ord("a") + i) for i, method in enumerate(CONTACT_METHODS)}
-_STATUS_OF_LETTER = {letter: status for status, letter in _STATUS_LETTERS.items()}
-_METHOD_OF_LETTER = {letter: method for method, letter in _METHOD_LETTERS.items()}
+STATUS_LETTERS = {status: chr(ord("a") + i) for i, status in enumerate(SESSION_STATUSES)}
+METHOD_LETTERS = {method: chr(ord("a") + i) for i, method in enumerate(CONTACT_METHODS)}
+_STATUS_OF_LETTER = {letter: status for status, letter in STATUS_LETTERS.items()}
+_METHOD_OF_LETTER = {letter: method for method, letter in METHOD_LETTERS.items()}
+
+
+def plain_entry(*, where: str, client_id: str, name: str, intake: int, path: str, line: int,
+                payer: str | None, clinician: str | None,
+                session_days: list[int], statuses: str, session_notes: list[str | None],
+                plan_days: list[int], goals: list[list[str]], plan_notes: list[str | None],
+                contact_days: list[int], methods: str, outcomes: list[str | None],
+                contact_notes: list[str | None], discharge: list[Any] | None,
+                extras: dict[str, Any], lines: tuple[int, int, int, int] = (0, 0, 0, 0)
+                ) -> list[Any]:
+    """One client as the cache stores it, from its columns: days as ordinals,
+    statuses and methods as their letters, the discharge as [date ordinal or None,
+    planned-on ordinal or None, reason, summary, client took part]. `lines` are the
+    id, payer, clinician and discharge-date lines (0: not known).
+
+    The one place that knows the layout: `plain_records` builds it from clients,
+    and `fastload` straight from a file's data, without making clients first.
+    """
+    return [
+        where, *lines, client_id, name, intake, path, line, payer, clinician,
+        _steps_of(session_days), statuses, session_notes,
+        _steps_of(plan_days), goals, plan_notes,
+        _steps_of(contact_days), methods, outcomes, contact_notes,
+        discharge, extras,
+    ]
+
+
+def _steps_of(ordinals: list[int]) -> list[int]:
+    """A column of days as steps: the first day's ordinal, then each day minus the one
+    before. Mostly 7 or 14: short in the JSON, and small ints the parser never allocates."""
+    return list(map(sub, ordinals, chain((0,), ordinals)))
 
 
 def _plain_record(record: Any) -> list[Any]:
     c: Client = record.client
     d = c.discharge
     sessions, plans, contacts = c.sessions, c.treatment_plans, c.contacts
-    return [
-        record.where, record.id_line, record.payer_line, record.clinician_line,
-        record.discharge_date_line,
-        c.id, c.name, _day(c.intake_date), c.source.path, c.source.line, c.payer, c.clinician,
-        _steps(s.date for s in sessions),
-        "".join(_STATUS_LETTERS[s.status] for s in sessions),
-        [s.note for s in sessions],
-        _steps(p.date for p in plans), [list(p.goals) for p in plans],
-        [p.note for p in plans],
-        _steps(k.date for k in contacts),
-        "".join(_METHOD_LETTERS[k.method] for k in contacts),
-        [k.outcome for k in contacts], [k.note for k in contacts],
-        None if d is None else [_day(d.date), _day(d.planned_on), d.reason, d.summary,
-                                d.client_participated],
-        c.extras,
-    ]
+    return plain_entry(
+        where=record.where, client_id=c.id, name=c.name, intake=c.intake_date.toordinal(),
+        path=c.source.path, line=c.source.line, payer=c.payer, clinician=c.clinician,
+        session_days=[s.date.toordinal() for s in sessions],
+        statuses="".join(STATUS_LETTERS[s.status] for s in sessions),
+        session_notes=[s.note for s in sessions],
+        plan_days=[p.date.toordinal() for p in plans], goals=[list(p.goals) for p in plans],
+        plan_notes=[p.note for p in plans],
+        contact_days=[k.date.toordinal() for k in contacts],
+        methods="".join(METHOD_LETTERS[k.method] for k in contacts),
+        outcomes=[k.outcome for k in contacts], contact_notes=[k.note for k in contacts],
+        discharge=None if d is None else [_day(d.date), _day(d.planned_on), d.reason,
+                                          d.summary, d.client_participated],
+        extras=c.extras,
+        lines=(record.id_line, record.payer_line, record.clinician_line,
+               record.discharge_date_line),
+    )
 
 
 # The slot descriptor of every field, by class: what `_instances` sets them with.
@@ -246,20 +273,20 @@ def _instances(cls: type[T], count: int, **columns: Iterable[Any]) -> tuple[T, .
     return objects
 
 
-def _sessions(days: _Days, steps: list[int], statuses: str, notes: list[str | None]
+def _sessions(days: Days, steps: list[int], statuses: str, notes: list[str | None]
               ) -> tuple[Session, ...]:
     return _instances(Session, _same_length(steps, statuses, notes),
                       date=days.column(steps),
                       status=map(_STATUS_OF_LETTER.__getitem__, statuses), note=notes)
 
 
-def _plans(days: _Days, steps: list[int], goals: list[list[str]], notes: list[str | None]
+def _plans(days: Days, steps: list[int], goals: list[list[str]], notes: list[str | None]
            ) -> tuple[TreatmentPlan, ...]:
     return _instances(TreatmentPlan, _same_length(steps, goals, notes),
                       date=days.column(steps), goals=map(tuple, goals), note=notes)
 
 
-def _contacts(days: _Days, steps: list[int], methods: str, outcomes: list[str | None],
+def _contacts(days: Days, steps: list[int], methods: str, outcomes: list[str | None],
               notes: list[str | None]) -> tuple[Contact, ...]:
     return _instances(Contact, _same_length(steps, methods, outcomes, notes),
                       date=days.column(steps),
@@ -267,7 +294,7 @@ def _contacts(days: _Days, steps: list[int], methods: str, outcomes: list[str | 
                       outcome=outcomes, note=notes)
 
 
-def _record(item: list[Any], days: _Days) -> Any:
+def _record(item: list[Any], days: Days) -> Any:
     from generator.load import ClientRecord
 
     (where, id_line, payer_line, clinician_line, discharge_line, client_id, name, intake,

@@ -25,20 +25,12 @@ import json
 import os
 from collections.abc import Iterator
 from datetime import date
+from operator import itemgetter, methodcaller
 from typing import Any
 
 from generator import yamlnodes
-from generator.model import (
-    CONTACT_METHODS,
-    DISCHARGE_REASONS,
-    SESSION_STATUSES,
-    Client,
-    Contact,
-    Discharge,
-    Session,
-    Source,
-    TreatmentPlan,
-)
+from generator.cache import METHOD_LETTERS, STATUS_LETTERS, plain_entry
+from generator.model import DISCHARGE_REASONS
 from generator.schema import (
     CLIENT_KEYS,
     CONTACT_KEYS,
@@ -68,9 +60,10 @@ def available() -> bool:
     return ryml is not None and not os.environ.get(DISABLE_VARIABLE)
 
 
-def read_clients(data: bytes, text: str, path: str) -> list[tuple[Client, str]] | None:
-    """The clients of one content file, each with where it sits in the file
-    ("" or "clients[N]"), or None: then read the file the exact way.
+def read_clients(data: bytes, text: str, path: str) -> list[list[Any]] | None:
+    """The clients of one content file in the parse cache's layout
+    (`cache.plain_entry`, lines of id, payer, clinician and discharge date not
+    known), or None: then read the file the exact way.
 
     `data` is the file's bytes and `text` the same, decoded; `path` is the
     file's path relative to the workspace, as a client's source names it.
@@ -85,7 +78,8 @@ def read_clients(data: bytes, text: str, path: str) -> list[tuple[Client, str]] 
         document = json.loads(emitted, parse_int=str, parse_float=_decline_float,
                               parse_constant=_decline_float, object_pairs_hook=_unique_keys)
         return _content_document(document, tree, _LineFinder(data, buffer), path)
-    except (_Decline, ryml.ExceptionBasic, ValueError, TypeError, RecursionError, OSError):
+    except (_Decline, ryml.ExceptionBasic, ValueError, TypeError, KeyError, RecursionError,
+            OSError):
         return None
 
 
@@ -239,24 +233,30 @@ class _LineFinder:
 
 
 # --- the caseload schema, accepting only --------------------------------------------
+#
+# A client comes out in the parse cache's layout (`cache.plain_entry`), column by
+# column, as a warm run reads it back: a large caseload is mostly sessions, and
+# checking them a column at a time runs in C (`map` over a dict's methods)
+# rather than one Python call per session.
 
 
 def _content_document(document: Any, tree: Any, lines: _LineFinder,
-                      path: str) -> list[tuple[Client, str]]:
+                      path: str) -> list[list[Any]]:
     if type(document) is not dict or not document:
         raise _Decline
     root = tree.root_id()
     if "clients" not in document:
-        return [(_client(document, _mapping_line(tree, root, lines), path), "")]
+        return [_client(document, _mapping_line(tree, root, lines), path, "")]
     items = document["clients"]
     if len(document) != 1 or type(items) is not list or not items:
         raise _Decline
-    records = []
+    entries = []
     node = tree.first_child(tree.first_child(root))
     for index, item in enumerate(items):
-        records.append((_client(item, _mapping_line(tree, node, lines), path), f"clients[{index}]"))
+        line = _mapping_line(tree, node, lines)
+        entries.append(_client(item, line, path, f"clients[{index}]"))
         node = tree.next_sibling(node)
-    return records
+    return entries
 
 
 def _mapping_line(tree: Any, node: int, lines: _LineFinder) -> int:
@@ -272,28 +272,82 @@ _SESSION_KEYS = frozenset(SESSION_KEYS)
 _PLAN_KEYS = frozenset(PLAN_KEYS)
 _CONTACT_KEYS = frozenset(CONTACT_KEYS)
 _DISCHARGE_KEYS = frozenset(DISCHARGE_KEYS)
-_STATUSES = frozenset(SESSION_STATUSES)
-_METHODS = frozenset(CONTACT_METHODS)
 _REASONS = frozenset(DISCHARGE_REASONS)
-_MAX_DATES_REMEMBERED = 100_000
-_dates: dict[str, date] = {}
 
 
-def _client(mapping: Any, line: int, path: str) -> Client:
+class _Ordinals(dict[Any, int]):
+    """Day ordinals by the text of a valid date, each checked once: the sessions
+    of a large caseload fall on a few thousand days. Anything else declines."""
+
+    def __missing__(self, text: Any) -> int:
+        if text.__class__ is not str or not DATE_PATTERN.fullmatch(text):
+            raise _Decline
+        ordinal = date.fromisoformat(text).toordinal()  # ValueError (2026-02-30) declines
+        if len(self) < 100_000:
+            self[text] = ordinal
+        return ordinal
+
+
+_ORDINALS = _Ordinals()
+_day = _ORDINALS.__getitem__
+
+
+class _KeySets:
+    """Which key combinations a kind of mapping (a session, a plan, …) may have:
+    its required keys, any of its optional ones, and the user's `x_` keys, which
+    the model does not keep below the client (the exact path accepts any value
+    under them). A combination is checked once and then known."""
+
+    def __init__(self, allowed: frozenset[str], required: tuple[str, ...]) -> None:
+        self.allowed, self.required = allowed, required
+        self.known: set[tuple[str, ...]] = set()
+
+    def check(self, items: list[Any]) -> None:
+        if set(map(type, items)) - {dict}:
+            raise _Decline
+        for keys in set(map(tuple, items)) - self.known:
+            if not all(key in keys for key in self.required) or any(
+                    key not in self.allowed and not key.startswith("x_") for key in keys):
+                raise _Decline
+            if len(self.known) < 10_000:
+                self.known.add(keys)
+
+
+_SESSION_KEYSETS = _KeySets(_SESSION_KEYS, ("date", "status"))
+_PLAN_KEYSETS = _KeySets(_PLAN_KEYS, ("date",))
+_CONTACT_KEYSETS = _KeySets(_CONTACT_KEYS, ("date", "method"))
+_DISCHARGE_KEYSETS = _KeySets(_DISCHARGE_KEYS, ())
+_get_date, _get_status, _get_method = itemgetter("date"), itemgetter("status"), itemgetter("method")
+_get_note, _get_outcome = methodcaller("get", "note"), methodcaller("get", "outcome")
+_get_goals = methodcaller("get", "goals")
+
+
+def _client(mapping: Any, line: int, path: str, where: str) -> list[Any]:
     extras = _extras(mapping, _CLIENT_KEYS)
     get = mapping.get
-    return Client(
-        id=_client_id(get("id")),
-        name=_required_text(get("name")),
-        intake_date=_date(get("intake_date")),
-        source=Source(path, line),
+    sessions = _items(get("sessions"))
+    plans = _items(get("treatment_plans"))
+    contacts = _items(get("contacts"))
+    _SESSION_KEYSETS.check(sessions)
+    _PLAN_KEYSETS.check(plans)
+    _CONTACT_KEYSETS.check(contacts)
+    return plain_entry(
+        where=where, client_id=_client_id(get("id")), name=_required_text(get("name")),
+        intake=_day(get("intake_date")), path=path, line=line,
         payer=_optional_required_text(get("payer")),
         clinician=_optional_required_text(get("clinician")),
-        sessions=tuple(map(_session, _items(get("sessions")))),
-        treatment_plans=tuple(map(_plan, _items(get("treatment_plans")))),
-        contacts=tuple(map(_contact, _items(get("contacts")))),
-        discharge=_discharge(get("discharge")),
-        extras=extras,
+        session_days=list(map(_day, map(_get_date, sessions))),
+        # A status that is not text, or not one of them, has no letter: KeyError.
+        statuses="".join(map(STATUS_LETTERS.__getitem__, map(_get_status, sessions))),
+        session_notes=_texts(list(map(_get_note, sessions))),
+        plan_days=list(map(_day, map(_get_date, plans))),
+        goals=[_goals(goals) for goals in map(_get_goals, plans)],
+        plan_notes=_texts(list(map(_get_note, plans))),
+        contact_days=list(map(_day, map(_get_date, contacts))),
+        methods="".join(map(METHOD_LETTERS.__getitem__, map(_get_method, contacts))),
+        outcomes=_texts(list(map(_get_outcome, contacts))),
+        contact_notes=_texts(list(map(_get_note, contacts))),
+        discharge=_discharge(get("discharge")), extras=extras,
     )
 
 
@@ -340,6 +394,13 @@ def _text(value: Any) -> str | None:
     return value if value.__class__ is str else _scalar(value)
 
 
+def _texts(values: list[Any]) -> list[str | None]:
+    """A column of optional texts: as they are when all are text or null."""
+    if set(map(type, values)) <= {str, type(None)} and NULLS.isdisjoint(values):
+        return values
+    return [_text(value) for value in values]
+
+
 def _required_text(value: Any) -> str:
     text = _text(value)
     if text is None or not text.strip():
@@ -358,30 +419,6 @@ def _client_id(value: Any) -> str:
     return text
 
 
-def _date(value: Any) -> date:
-    day = _dates.get(value)  # a list or a mapping is unhashable: TypeError declines
-    if day is not None:
-        return day
-    text = _required_text(value)
-    if not DATE_PATTERN.fullmatch(text):
-        raise _Decline
-    day = date.fromisoformat(text)  # ValueError (e.g. 2026-02-30) declines
-    if len(_dates) < _MAX_DATES_REMEMBERED:
-        _dates[text] = day
-    return day
-
-
-def _optional_date(value: Any) -> date | None:
-    return None if value is None else _date(value)
-
-
-def _choice(value: Any, choices: frozenset[str]) -> str:
-    # Only text is ever among the choices (and true, 1, never equals text).
-    if value not in choices:
-        raise _Decline
-    return value
-
-
 def _items(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -390,57 +427,26 @@ def _items(value: Any) -> list[Any]:
     return value
 
 
-def _session(mapping: Any) -> Session:
-    _other_keys_are_extras(mapping, _SESSION_KEYS)
-    get = mapping.get
-    return Session(_date(get("date")), _choice(get("status"), _STATUSES), _text(get("note")))
-
-
-def _plan(mapping: Any) -> TreatmentPlan:
-    _other_keys_are_extras(mapping, _PLAN_KEYS)
-    get = mapping.get
-    return TreatmentPlan(_date(get("date")), _goals(get("goals")), _text(get("note")))
-
-
-def _other_keys_are_extras(mapping: Any, allowed: frozenset[str]) -> None:
-    """Keys beyond `allowed` must be the user's own `x_` keys, which the model does
-    not keep below the client (the exact path accepts any value under them)."""
-    if mapping.__class__ is not dict:
-        raise _Decline
-    if mapping.keys() <= allowed:
-        return
-    for key in mapping:
-        if key not in allowed and not key.startswith("x_"):
-            raise _Decline
-
-
-def _goals(value: Any) -> tuple[str, ...]:
+def _goals(value: Any) -> list[str]:
     if value is None:
-        return ()
+        return []
     if type(value) is list:
-        return tuple(goal for goal in map(_text, value) if goal is not None)
+        return [goal for goal in map(_text, value) if goal is not None]
     goal = _text(value)
-    return () if goal is None else (goal,)
+    return [] if goal is None else [goal]
 
 
-def _contact(mapping: Any) -> Contact:
-    _other_keys_are_extras(mapping, _CONTACT_KEYS)
-    return Contact(_date(mapping.get("date")), _choice(mapping.get("method"), _METHODS),
-                   _text(mapping.get("outcome")), _text(mapping.get("note")))
-
-
-def _discharge(mapping: Any) -> Discharge | None:
+def _discharge(mapping: Any) -> list[Any] | None:
     if mapping is None:
         return None
-    _other_keys_are_extras(mapping, _DISCHARGE_KEYS)
-    reason = mapping.get("reason")
-    return Discharge(
-        date=_optional_date(mapping.get("date")),
-        planned_on=_optional_date(mapping.get("planned_on")),
-        reason=None if reason is None else _choice(reason, _REASONS),
-        summary=_text(mapping.get("summary")),
-        client_participated=_participated(mapping.get("client_participated")),
-    )
+    _DISCHARGE_KEYSETS.check([mapping])
+    get = mapping.get
+    day, planned_on, reason = get("date"), get("planned_on"), get("reason")
+    if reason is not None and (reason.__class__ is not str or reason not in _REASONS):
+        raise _Decline
+    return [None if day is None else _day(day),
+            None if planned_on is None else _day(planned_on),
+            reason, _text(get("summary")), _participated(get("client_participated"))]
 
 
 def _participated(value: Any) -> bool:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from generator import fastload, yamlnodes
+from generator.cache import Days, plain_records, records_from_plain
 from generator.model import (
     CONTACT_METHODS,
     DISCHARGE_REASONS,
@@ -622,9 +623,24 @@ def _decode(data: bytes, doc: _Doc) -> str | None:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class _FileRead:
+    """One content file's clients: as records (the exact path), or in the parse
+    cache's layout (the fast path, which does not make clients); and its cache
+    key, None unless the file was valid."""
+
+    records: list[ClientRecord] | None
+    plain: list[Any] | None
+    key: str | None
+
+    def clients(self, days: Days) -> list[ClientRecord]:
+        if self.records is not None:
+            return self.records
+        return records_from_plain(self.plain or [], days)
+
+
 def _load_content_file(root: Path, path: Path, errors: list[InputError],
-                       cache: ParseCache | None, fast: bool = False
-                       ) -> tuple[list[ClientRecord], str | None]:
+                       cache: ParseCache | None, fast: bool = False) -> _FileRead:
     """The clients of one file, and (with a cache) its cache key when it was valid.
 
     With `fast`, a plainly valid file is read by `fastload`; anything else, and
@@ -633,24 +649,24 @@ def _load_content_file(root: Path, path: Path, errors: list[InputError],
     doc = _Doc(path.relative_to(root).as_posix(), errors, budget=0)
     data = _read_bytes(root, path, doc)
     if data is None:
-        return [], None
+        return _FileRead([], None, None)
     text = _decode(data, doc)
     if text is None:
-        return [], None
+        return _FileRead([], None, None)
     key = cache.key(doc.path, data) if cache else None
     accepted = fastload.read_clients(data, text, doc.path) if fast else None
     if accepted is not None:
-        return [ClientRecord(client, where, 0, 0, 0, 0) for client, where in accepted], key
+        return _FileRead(None, accepted, key)
     errors_before = len(errors)
     try:
         records = _content_document(doc, _parse(doc, text))
     except _Invalid:
-        return [], None
+        return _FileRead([], None, None)
     except _TooLarge:
         errors.append(_too_large(doc))
-        return [], None
+        return _FileRead([], None, None)
     valid = len(errors) == errors_before
-    return records, (key if valid else None)
+    return _FileRead(records, None, key if valid else None)
 
 
 def content_files(root: Path, errors: list[InputError]) -> list[Path]:
@@ -690,11 +706,13 @@ def _load_content(root: Path, paths: list[Path], errors: list[InputError],
                           found)
 
     parsed: list[list[ClientRecord]] = []
+    days = Days()
     for part in map_slices(load_slice, missing, minimum=PARALLEL_FROM_FILES):
-        for index, (records, key) in enumerate(part.files):
+        for read in part.files:
+            records = read.clients(days)
             parsed.append(records)
-            if cache and key:  # here, not in a worker: the parent keeps the cache
-                cache.put(key, records, part.plain[index] if part.plain else None)
+            if cache and read.key:  # here, not in a worker: the parent keeps the cache
+                cache.put(read.key, records, read.plain)
         errors.extend(part.errors)
     fresh = iter(parsed)
     return [record for slot in slots for record in (slot if slot is not None else next(fresh))]
@@ -702,35 +720,26 @@ def _load_content(root: Path, paths: list[Path], errors: list[InputError],
 
 @dataclass
 class _ReadFiles:
-    """What one slice of the content files gave: each file's records and cache key
-    (None unless the file was valid), and the errors found.
+    """What one slice of the content files gave: each file's clients and cache key,
+    and the errors found.
 
     A worker sends it to the parent pickled, and frozen dataclasses pickle slowly
-    (several Python calls per session), so it travels as one JSON text in the
-    parse cache's format, and the parent rebuilds it as a warm run rebuilds
-    cached clients, keeping each file's data in that format (`plain`) for the
-    cache, so that it is not converted back again.
+    (several Python calls per session), so every file travels in the parse
+    cache's layout, all in one JSON text, and the parent makes the clients as a
+    warm run makes cached ones, keeping that layout for the cache.
     """
 
-    files: list[tuple[list[ClientRecord], str | None]]
+    files: list[_FileRead]
     errors: list[InputError]
-    plain: list[list[Any]] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
-        from generator.cache import plain_records
-
-        files = [[plain_records(records), key] for records, key in self.files]
+        files = [[read.plain if read.plain is not None else plain_records(read.records or []),
+                  read.key] for read in self.files]
         return (_ReadFiles.from_json, (json.dumps(files, ensure_ascii=False), self.errors))
 
     @classmethod
     def from_json(cls, text: str, errors: list[InputError]) -> _ReadFiles:
-        from generator.cache import records_of_files
-
-        files = json.loads(text)
-        plain = [data for data, _ in files]
-        records = records_of_files(plain)
-        return cls([(found, key) for found, (_, key) in zip(records, files, strict=True)], errors,
-                   plain)
+        return cls([_FileRead(None, plain, key) for plain, key in json.loads(text)], errors)
 
 
 def _from_cache(root: Path, path: Path, cache: ParseCache) -> list[ClientRecord] | None:
@@ -883,7 +892,7 @@ class _ExactLines:
             return record
         path = record.client.source.path
         if path not in self.files:
-            found, _ = _load_content_file(self.root, self.root / path, [], None)
+            found = _load_content_file(self.root, self.root / path, [], None).records or []
             self.files[path] = {exact.where: exact for exact in found}
         return self.files[path].get(record.where, record)
 

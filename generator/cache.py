@@ -50,7 +50,8 @@ def cache_folder(workspace: Path) -> Path:
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     name = hashlib.sha256(str(workspace.resolve()).encode("utf-8")).hexdigest()[:24]
     return base / "caseload" / name
-_FORMAT = b"caseload-parse-cache-2"
+_FORMAT = b"caseload-parse-cache-3"
+FILE_NAME = "parse.lines"
 
 
 @cache
@@ -74,9 +75,9 @@ class ParseCache:
 
     def __init__(self, workspace: Path) -> None:
         self.folder = cache_folder(workspace)
-        self.path = self.folder / "parse.json"
-        self._stored: dict[str, Any] | None = None
-        self._kept: dict[str, Any] = {}
+        self.path = self.folder / FILE_NAME
+        self._stored: dict[str, str] | None = None
+        self._kept: dict[str, str] = {}
         self._added = False
         self._days = Days()
 
@@ -86,13 +87,19 @@ class ParseCache:
         digest.update(data)
         return digest.hexdigest()
 
-    def _entries(self) -> dict[str, Any]:
+    def _entries(self) -> dict[str, str]:
+        """Each stored entry's JSON text, by key. The file is a header line, then
+        one line per entry, "<key> <JSON>": an entry is decoded only when asked
+        for, and written again as the same text, never encoded twice."""
         if self._stored is None:
+            self._stored = {}
             try:
-                stored = json.loads(self.path.read_bytes())
-                self._stored = stored if isinstance(stored, dict) else {}
+                lines = self.path.read_text(encoding="utf-8").split("\n")
             except (OSError, ValueError):
-                self._stored = {}
+                return self._stored
+            if lines[0] == _FORMAT.decode():
+                self._stored = {line[:_KEY_LENGTH]: line[_KEY_LENGTH + 1:]
+                                for line in lines[1:] if line[_KEY_LENGTH:_KEY_LENGTH + 1] == " "}
         return self._stored
 
     def empty(self) -> bool:
@@ -100,19 +107,23 @@ class ParseCache:
         return not self._entries()
 
     def get(self, key: str) -> list[Any] | None:
-        entry = self._entries().get(key)
-        if entry is None:
+        text = self._entries().get(key)
+        if text is None:
             return None
         try:
-            records = records_from_plain(entry, self._days)
+            records = records_from_plain(json.loads(text), self._days)
         except (ValueError, TypeError, KeyError, IndexError, OverflowError):
             return None
-        self._kept[key] = entry
+        self._kept[key] = text
         return records
 
-    def put(self, key: str, records: list[Any], plain: list[Any] | None = None) -> None:
-        """Keep a valid file's records; `plain` is them as `plain_records` gives, if known."""
-        self._kept[key] = plain_records(records) if plain is None else plain
+    def put(self, key: str, records: list[Any], plain: list[Any] | None = None,
+            text: str | None = None) -> None:
+        """Keep a valid file's records; `plain` is them as `plain_records` gives, and
+        `text` that as JSON, when known."""
+        if text is None:
+            text = entry_text(plain_records(records) if plain is None else plain)
+        self._kept[key] = text
         self._added = True
 
     def save(self) -> None:
@@ -123,19 +134,25 @@ class ParseCache:
         """
         if not self._added and self._kept.keys() == self._entries().keys():
             return
+        lines = [_FORMAT.decode(), *(f"{key} {text}" for key, text in self._kept.items())]
         try:
             self.folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.folder.mkdir(mode=0o700, exist_ok=True)
             handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
-            # dumps, not dump: json.dump streams through the pure-Python encoder,
-            # ten times slower on a large caseload.
-            text = json.dumps(self._kept, ensure_ascii=False, separators=(",", ":"))
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
+                out.write("\n".join(lines) + "\n")
             os.replace(temp, self.path)
         except OSError:
             # A cache that cannot be written only costs time next run.
             pass
+
+
+_KEY_LENGTH = 64  # a SHA-256 in hex
+
+
+def entry_text(plain: list[Any]) -> str:
+    """A file's entry (`plain_records`' data) as the one line of JSON the cache keeps."""
+    return json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
 
 
 def _day(value: date | None) -> int | None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from generator import fastload, yamlnodes
-from generator.cache import Days, plain_records, records_from_plain
+from generator.cache import Days, entry_text, plain_records, records_from_plain
 from generator.model import (
     CONTACT_METHODS,
     DISCHARGE_REASONS,
@@ -632,6 +632,7 @@ class _FileRead:
     records: list[ClientRecord] | None
     plain: list[Any] | None
     key: str | None
+    text: str | None = None  # `plain` as the cache's JSON, when it came that way
 
     def clients(self, days: Days) -> list[ClientRecord]:
         if self.records is not None:
@@ -712,7 +713,7 @@ def _load_content(root: Path, paths: list[Path], errors: list[InputError],
             records = read.clients(days)
             parsed.append(records)
             if cache and read.key:  # here, not in a worker: the parent keeps the cache
-                cache.put(read.key, records, read.plain)
+                cache.put(read.key, records, read.plain, read.text)
         errors.extend(part.errors)
     fresh = iter(parsed)
     return [record for slot in slots for record in (slot if slot is not None else next(fresh))]
@@ -724,22 +725,24 @@ class _ReadFiles:
     and the errors found.
 
     A worker sends it to the parent pickled, and frozen dataclasses pickle slowly
-    (several Python calls per session), so every file travels in the parse
-    cache's layout, all in one JSON text, and the parent makes the clients as a
-    warm run makes cached ones, keeping that layout for the cache.
+    (several Python calls per session), so every file travels as its parse cache
+    entry, a line of JSON made in the worker, and the parent makes the clients
+    as a warm run makes cached ones, and keeps the line for the cache as it is.
     """
 
     files: list[_FileRead]
     errors: list[InputError]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        files = [[read.plain if read.plain is not None else plain_records(read.records or []),
-                  read.key] for read in self.files]
-        return (_ReadFiles.from_json, (json.dumps(files, ensure_ascii=False), self.errors))
+        files = [(entry_text(read.plain if read.plain is not None
+                             else plain_records(read.records or [])), read.key)
+                 for read in self.files]
+        return (_ReadFiles.from_texts, (files, self.errors))
 
     @classmethod
-    def from_json(cls, text: str, errors: list[InputError]) -> _ReadFiles:
-        return cls([_FileRead(None, plain, key) for plain, key in json.loads(text)], errors)
+    def from_texts(cls, files: list[tuple[str, str | None]], errors: list[InputError]
+                   ) -> _ReadFiles:
+        return cls([_FileRead(None, json.loads(text), key, text) for text, key in files], errors)
 
 
 def _from_cache(root: Path, path: Path, cache: ParseCache) -> list[ClientRecord] | None:

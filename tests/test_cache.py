@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cache import ParseCache, cache_folder
+from generator.cache import FILE_NAME, ParseCache, cache_folder
 from generator.cli import cli
 from generator.load import load_workspace
 from generator.model import CONTACT_METHODS, SESSION_STATUSES, Contact, Session, TreatmentPlan
@@ -28,6 +28,24 @@ def check_json(workspace: Path, monkeypatch: pytest.MonkeyPatch, cached: bool) -
     return result.stdout
 
 
+def stored_file(workspace: Path) -> Path:
+    return cache_folder(workspace) / FILE_NAME
+
+
+def stored_entries(workspace: Path) -> dict[str, list]:
+    """The cache file's entries, decoded: a header line, then "<key> <JSON>" lines."""
+    header, *lines = stored_file(workspace).read_text(encoding="utf-8").splitlines()
+    assert header.startswith("caseload-parse-cache-")
+    return {line[:64]: json.loads(line[65:]) for line in lines}
+
+
+def store_entries(workspace: Path, entries: dict[str, list]) -> None:
+    header = stored_file(workspace).read_text(encoding="utf-8").splitlines()[0]
+    stored_file(workspace).write_text(
+        "\n".join([header, *(f"{key} {json.dumps(entry)}" for key, entry in entries.items())])
+        + "\n", encoding="utf-8")
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     return copy_demo(tmp_path)
@@ -38,7 +56,7 @@ def test_output_is_identical_without_cache_cold_and_warm(
     plain = check_json(workspace, monkeypatch, cached=False)
     assert not cache_folder(workspace).exists()
     cold = check_json(workspace, monkeypatch, cached=True)
-    assert (cache_folder(workspace) / "parse.json").is_file()
+    assert stored_file(workspace).is_file()
     warm = check_json(workspace, monkeypatch, cached=True)
     assert plain == cold == warm
     assert load_workspace(workspace) == load_workspace(workspace, ParseCache(workspace))
@@ -73,9 +91,7 @@ def test_cross_file_checks_run_on_cached_clients(workspace: Path,
 
 def test_damaged_entries_are_ignored(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = check_json(workspace, monkeypatch, cached=True)
-    stored = cache_folder(workspace) / "parse.json"
-    entries = json.loads(stored.read_text(encoding="utf-8"))
-    stored.write_text(json.dumps({key: [["garbage"]] for key in entries}), encoding="utf-8")
+    store_entries(workspace, {key: [["garbage"]] for key in stored_entries(workspace)})
     assert check_json(workspace, monkeypatch, cached=True) == expected
 
 
@@ -121,21 +137,21 @@ def test_parsing_on_several_cores_gives_the_same_caseload_and_errors(
 
 def test_a_torn_cache_file_is_ignored(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = check_json(workspace, monkeypatch, cached=True)
-    stored = cache_folder(workspace) / "parse.json"
+    stored = stored_file(workspace)
+    whole = len(stored_entries(workspace))
     stored.write_bytes(stored.read_bytes()[: 1000])
     assert check_json(workspace, monkeypatch, cached=True) == expected
-    assert json.loads(stored.read_text(encoding="utf-8"))  # written whole again
+    assert len(stored_entries(workspace)) == whole  # written whole again
 
 
 def test_entries_of_old_file_versions_fall_out(workspace: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     check_json(workspace, monkeypatch, cached=True)
-    stored = cache_folder(workspace) / "parse.json"
-    before = len(json.loads(stored.read_text(encoding="utf-8")))
+    before = len(stored_entries(workspace))
     path = workspace / "content" / "lee" / "C-1001.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
     check_json(workspace, monkeypatch, cached=True)
-    assert len(json.loads(stored.read_text(encoding="utf-8"))) == before
+    assert len(stored_entries(workspace)) == before
 
 
 def test_check_writes_nothing_into_the_workspace(workspace: Path,
@@ -210,8 +226,7 @@ def test_model_classes_have_no_post_init() -> None:
 def test_entries_with_damaged_columns_are_ignored(workspace: Path, damage: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     expected = check_json(workspace, monkeypatch, cached=True)
-    stored = cache_folder(workspace) / "parse.json"
-    entries = json.loads(stored.read_text(encoding="utf-8"))
+    entries = stored_entries(workspace)
     for records in entries.values():
         for record in records:
             statuses = record[13]  # the session statuses, one letter each
@@ -221,6 +236,6 @@ def test_entries_with_damaged_columns_are_ignored(workspace: Path, damage: str,
                 record[13] = "z" * len(statuses)
             else:
                 record[12] = {"not": "a list"}
-    stored.write_text(json.dumps(entries), encoding="utf-8")
+    store_entries(workspace, entries)
     assert check_json(workspace, monkeypatch, cached=True) == expected
     assert ParseCache(workspace).get(next(iter(entries))) is not None  # repaired

@@ -142,6 +142,9 @@ class ParseCache:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write("\n".join(lines) + "\n")
             os.replace(temp, self.path)
+            # The previous format's file holds the same health information; no
+            # version reads it any more.
+            (self.folder / "parse.json").unlink(missing_ok=True)
         except OSError:
             # A cache that cannot be written only costs time next run.
             pass

@@ -239,3 +239,12 @@ def test_entries_with_damaged_columns_are_ignored(workspace: Path, damage: str,
     store_entries(workspace, entries)
     assert check_json(workspace, monkeypatch, cached=True) == expected
     assert ParseCache(workspace).get(next(iter(entries))) is not None  # repaired
+
+
+def test_the_previous_formats_file_is_removed(workspace: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    old = cache_folder(workspace) / "parse.json"
+    old.parent.mkdir(parents=True)
+    old.write_text("{}", encoding="utf-8")
+    check_json(workspace, monkeypatch, cached=True)
+    assert not old.exists() and stored_file(workspace).is_file()

@@ -238,11 +238,21 @@ def _steps_of(ordinals: list[int]) -> list[int]:
 
 
 def _plain_record(record: Any) -> list[Any]:
-    c: Client = record.client
+    return plain_client(record.client, record.where, (
+        record.id_line, record.payer_line, record.clinician_line, record.discharge_date_line))
+
+
+def client_text(client: Client) -> str:
+    """Every field of a client as one line of JSON: a cheap exact fingerprint."""
+    return entry_text(plain_client(client))
+
+
+def plain_client(c: Client, where: str = "", lines: tuple[int, int, int, int] = (0, 0, 0, 0)
+                 ) -> list[Any]:
     d = c.discharge
     sessions, plans, contacts = c.sessions, c.treatment_plans, c.contacts
     return plain_entry(
-        where=record.where, client_id=c.id, name=c.name, intake=c.intake_date.toordinal(),
+        where=where, client_id=c.id, name=c.name, intake=c.intake_date.toordinal(),
         path=c.source.path, line=c.source.line, payer=c.payer, clinician=c.clinician,
         session_days=[s.date.toordinal() for s in sessions],
         statuses="".join(STATUS_LETTERS[s.status] for s in sessions),
@@ -254,9 +264,7 @@ def _plain_record(record: Any) -> list[Any]:
         outcomes=[k.outcome for k in contacts], contact_notes=[k.note for k in contacts],
         discharge=None if d is None else [_day(d.date), _day(d.planned_on), d.reason,
                                           d.summary, d.client_participated],
-        extras=c.extras,
-        lines=(record.id_line, record.payer_line, record.clinician_line,
-               record.discharge_date_line),
+        extras=c.extras, lines=lines,
     )
 
 

@@ -50,7 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -279,31 +279,30 @@ def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
     json_runs = done("json.loads", [measure([PY, __file__, "_json", str(json_dir)], capture=True)
                                     for _ in range(repeat)])
 
+    def cold_then_warm(kind: str, command: Callable[[Path], list[str]],
+                       ok: tuple[int, ...] = (0,),
+                       before_warm: Callable[[Path], Any] = lambda ws: None
+                       ) -> tuple[Path, list[Sample], list[Sample]]:
+        """`repeat` cold runs, each on a fresh copy with an empty cache, then `repeat`
+        warm runs on the last copy; the copy, the cold and the warm samples."""
+        cold: list[Sample] = []
+        for attempt in range(repeat):
+            ws = _fresh_copy(master, base / kind)
+            env = _env(base / f"cache-{kind}-{attempt}")
+            cold.append(measure(command(ws), env=env, ok=ok))
+        warm: list[Sample] = []
+        for _ in range(repeat):
+            before_warm(ws)
+            warm.append(measure(command(ws), env=env, ok=ok))
+        return ws, done(f"{kind} cold", cold), done(f"{kind} warm", warm)
+
     step("check cold / warm")
-    cold: list[Sample] = []
-    warm: list[Sample] = []
-    for attempt in range(repeat):
-        ws = _fresh_copy(master, base / "check")
-        env = _env(base / f"cache-check-{attempt}")
-        cold.append(measure(check(ws), env=env, ok=findings_ok))
-    for _ in range(repeat):
-        warm.append(measure(check(ws), env=env, ok=findings_ok))
-    done("check cold", cold)
-    done("check warm", warm)
+    _, cold, warm = cold_then_warm("check", check, ok=findings_ok)
 
     step("build cold / warm")
-    build_cold: list[Sample] = []
-    build_warm: list[Sample] = []
-    for attempt in range(repeat):
-        ws = _fresh_copy(master, base / "build")
-        env = _env(base / f"cache-build-{attempt}")
-        build_cmd = [PY, "-m", "generator", "build", str(ws), "--as-of", as_of]
-        build_cold.append(measure(build_cmd, env=env))
-    for _ in range(repeat):
-        change_one_client(ws, seed)
-        build_warm.append(measure(build_cmd, env=env))
-    done("build cold", build_cold)
-    done("build warm", build_warm)
+    ws, build_cold, build_warm = cold_then_warm(
+        "build", lambda ws: [PY, "-m", "generator", "build", str(ws), "--as-of", as_of],
+        before_warm=lambda ws: change_one_client(ws, seed))
 
     pages: dict[str, Any] = {}
     if browser:

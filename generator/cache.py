@@ -190,12 +190,6 @@ def records_from_plain(plain: list[Any], days: Days | None = None) -> list[Any]:
     return [_record(item, days) for item in plain]
 
 
-def records_of_files(files: list[list[Any]]) -> list[list[Any]]:
-    """Several files' `plain_records` data back, their dates shared across all of them."""
-    days = Days()
-    return [records_from_plain(plain, days) for plain in files]
-
-
 # A warm check rebuilds every session of the caseload from this file, so the
 # lists are stored column by column and rebuilt with `map`, which runs in C, rather
 # than item by item in Python; a status or method is one letter, so every session

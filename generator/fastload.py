@@ -68,7 +68,7 @@ def read_clients(data: bytes, text: str, path: str) -> list[list[Any]] | None:
     `data` is the file's bytes and `text` the same, decoded; `path` is the
     file's path relative to the workspace, as a client's source names it.
     """
-    if ryml is None or not _plain_enough(data) or not _printable(data, text):
+    if ryml is None or not _plain_enough(data) or yamlnodes.has_unprintable(text, data):
         return None
     buffer = bytearray(data)
     try:
@@ -123,8 +123,6 @@ _FOLLOWERS = _classes({b"B": b".IQP"}, other=None)
 _DOCUMENT_MARKERS = (b"\n---", b"\n...")
 _EXTRA_LINE_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
 _BYTE_ORDER_MARKS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
-# ASCII that YAML allows: what is left after deleting it must be nothing.
-_PRINTABLE_ASCII = bytes([9, 10, 13, *range(0x20, 0x7F)])
 
 
 def _plain_enough(data: bytes) -> bool:
@@ -142,12 +140,6 @@ def _plain_enough(data: bytes) -> bool:
     if any(marker in data for marker in _DOCUMENT_MARKERS):
         return False
     return data.isascii() or not any(brk in data for brk in _EXTRA_LINE_BREAKS)
-
-
-def _printable(data: bytes, text: str) -> bool:
-    if data.isascii():
-        return not data.translate(None, _PRINTABLE_ASCII)
-    return not yamlnodes.has_unprintable(text)
 
 
 @contextlib.contextmanager

@@ -367,7 +367,8 @@ def render_pages(report: Report, workspace: Path | None, *, redact: bool = False
     try:
         yield Page("index.md", _render(env, "overview.md.j2", site=site))
         yield from _action_pages(env, site)
-        yield from _roster_pages(env, site)
+        yield from _paged(env, "roster.md.j2", "roster.md", "roster", list(site.evaluations),
+                          site=site)
         yield from _paged(env, "discharged.md.j2", "discharged.md", "discharged",
                           site.discharged(), site=site)
         yield Page("payers.md", _render(env, "payers.md.j2", site=site))
@@ -497,22 +498,16 @@ class _ClientRows:
 
 
 def _paged(env: jinja2.Environment, template: str, path: str, prefix: str, rows: list[Any],
-           **context: Any) -> Iterator[Page]:
-    """`template` once per page of `rows`: at `path`, then `prefix`-2.md, … beside it."""
+           rows_as: str = "rows", **context: Any) -> Iterator[Page]:
+    """`template` once per page of `rows` (given to it as `rows_as`): at `path`, then
+    `prefix`-2.md, … beside it."""
     folder, _, first = path.rpartition("/")
     pages = _pages_of(rows, first, prefix)
     names = [name for name, _ in pages]
     for number, (name, chunk) in enumerate(pages, start=1):
         yield Page(f"{folder}/{name}" if folder else str(name),
-                   _render(env, template, rows=chunk, page=number, pages=names, **context))
-
-
-def _roster_pages(env: jinja2.Environment, site: Site) -> Iterator[Page]:
-    pages = _pages_of(list(site.evaluations), "roster.md", "roster")
-    names = [name for name, _ in pages]
-    for number, (name, chunk) in enumerate(pages, start=1):
-        yield Page(name, _render(env, "roster.md.j2", site=site, rows=chunk, page=number,
-                                 pages=names))
+                   _render(env, template, page=number, pages=names, **{rows_as: chunk},
+                           **context))
 
 
 def action_slug(group: str) -> str:
@@ -526,12 +521,9 @@ def _action_pages(env: jinja2.Environment, site: Site) -> Iterator[Page]:
     yield Page("actions.md", _render(env, "actions.md.j2", site=site, groups=groups,
                                      preview=ACTION_PREVIEW, more=more))
     for group in more:
-        pages = _pages_of(groups[group], more[group], action_slug(group))
-        names = [name for name, _ in pages]
-        for number, (name, chunk) in enumerate(pages, start=1):
-            yield Page(name, _render(env, "action-group.md.j2", site=site, group=group,
-                                     items=chunk, total=len(groups[group]), page=number,
-                                     pages=names))
+        yield from _paged(env, "action-group.md.j2", more[group], action_slug(group),
+                          groups[group], rows_as="items", site=site, group=group,
+                          total=len(groups[group]))
 
 
 def _chart_pages(site: Site) -> Iterator[Page]:

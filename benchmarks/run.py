@@ -24,7 +24,7 @@ and, in the same run, the baselines:
 * ``json.loads``  ``json.loads`` of the same data, one JSON file per caseload file;
 * ``mkdocs build`` ``python -m mkdocs build`` of the Markdown that caseload
   renders for the same report (rendered once, untimed, by
-  ``generator.build.render_docs``), with a configuration equivalent to the
+  ``generator.site.build.render_docs``), with a configuration equivalent to the
   one caseload builds with (``site.py``'s forced settings).
 
 Wall time is the child's, measured by a wrapper process around it; peak memory
@@ -164,9 +164,9 @@ def _child_render(argv: Sequence[str]) -> int:
     import yaml
     from markupsafe import escape
 
-    from generator.build import nav_for, render_docs, site_title
-    from generator.load import load_workspace
-    from generator.report import build_report
+    from generator.reading.exact import load_workspace
+    from generator.report.report import build_report
+    from generator.site.build import nav_for, render_docs, site_title
 
     workspace, docs_dir, config_file = (Path(a) for a in argv[:3])
     as_of = date.fromisoformat(argv[3])
@@ -182,7 +182,7 @@ def _child_render(argv: Sequence[str]) -> int:
 
 def mkdocs_config(source: Path, docs_dir: Path, *, site_name: str,
                   nav: list[dict[str, str]]) -> dict[str, Any]:
-    """The workspace's mkdocs.yml with the settings `generator.site` forces, as plain YAML."""
+    """The workspace's mkdocs.yml with the settings `generator.site.engine` forces, as YAML."""
     import yaml
 
     config: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
@@ -250,7 +250,7 @@ def _fresh_copy(master: Path, target: Path) -> Path:
 def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
              log: Any = sys.stderr, browser: bool = False) -> dict[str, Any]:
     """Every figure for one workspace size."""
-    from generator.build import source_date_epoch
+    from generator.site.build import source_date_epoch
 
     base = work / f"n{n}"
     if base.exists():

@@ -16,12 +16,11 @@ from typing import Any, TypeVar
 import click
 
 from generator import __version__
-from generator.cache import ParseCache
 from generator.errors import SiteBuildError, TemplateProblem
-from generator.load import DATE_PATTERN, WorkspaceInvalid, load_workspace
-from generator.model import Caseload
-from generator.report import Report, Scope, UnknownScope, build_report, report_json
-from generator.text import render_text
+from generator.model.records import DATE_PATTERN, Caseload
+from generator.reading import WorkspaceInvalid, read_workspace
+from generator.report.report import Report, Scope, UnknownScope, build_report, report_json
+from generator.report.text import render_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -100,9 +99,7 @@ def handle_invalid_input(function: F) -> F:
 def load(workspace: Path) -> Caseload:
     if not workspace.is_dir():
         raise CaseloadError(f"{workspace}: no such folder")
-    # CASELOAD_NO_CACHE=1 reads every file afresh (for benchmarks and doubt).
-    cache = None if os.environ.get("CASELOAD_NO_CACHE") else ParseCache(workspace)
-    return load_workspace(workspace, cache)
+    return read_workspace(workspace)
 
 
 def today() -> date:
@@ -235,7 +232,7 @@ def build(workspace: Path, as_of: date | None, site_dir: Path | None, payer: str
     """
     report = make_report(workspace, as_of, payer, clinician)
     target = site_dir or workspace / "site"
-    from generator import build as site_build  # the site engine loads only when needed
+    from generator.site import build as site_build  # the site engine loads only when needed
 
     site_build.build(report, workspace, target, redact=redact, progress=terminal_progress)
     click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
@@ -263,7 +260,7 @@ def calendar_command(workspace: Path, as_of: date | None, out: str | None, payer
     "Caseload review". Importing a newer file moves the events instead of
     duplicating them. With --redact, titles name client ids only.
     """
-    from generator.ical import calendar_bytes, calendar_items, write_calendar
+    from generator.report.ical import calendar_bytes, calendar_items, write_calendar
 
     report = make_report(workspace, as_of, payer, clinician)
     items = calendar_items(report, redact=redact)
@@ -322,13 +319,13 @@ def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
     for changes (and, without --as-of, the date); a failed rebuild prints why
     and the previous site stays up. Ctrl+C stops.
     """
-    from generator.serve import Server
+    from generator.site.serve import Server
 
     target = site_dir or workspace / "site"
 
     def rebuild(day: date) -> None:
         report = make_report(workspace, day, payer, clinician)
-        from generator import build as site_build
+        from generator.site import build as site_build
 
         site_build.build(report, workspace, target, redact=redact)
         click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
@@ -369,7 +366,7 @@ def snapshot_command(workspace: Path, as_of: date | None, no_commit: bool) -> No
     and manifest.json (SHA-256 of every input and every file). It is committed
     alone and tagged snapshot-DATE. An existing snapshot is never replaced: exit 2.
     """
-    from generator.snapshot import SnapshotError, take_snapshot
+    from generator.archive.snapshot import SnapshotError, take_snapshot
 
     report = make_report(workspace, as_of, None, None)
     try:
@@ -393,7 +390,7 @@ def verify_command(snapshot_dir: Path) -> None:
     when manifest.json is missing or invalid, or when the files or the manifest
     no longer match the snapshot's commit and tag.
     """
-    from generator.snapshot import verify_snapshot
+    from generator.archive.snapshot import verify_snapshot
 
     if not snapshot_dir.is_dir():
         raise CaseloadError(f"caseload verify: {snapshot_dir}: no such folder")
@@ -416,14 +413,14 @@ def diff_command(before: str, after: str, workspace: Path, output_format: str) -
     BEFORE and AFTER are snapshot folders, or dates meaning
     WORKSPACE/snapshots/DATE. Exit status: 0, or 2 for a missing or invalid snapshot.
     """
-    from generator.changes import (
+    from generator.archive.changes import (
         InvalidReport,
         changes_json,
         compare,
         parse_report,
         text_lines,
     )
-    from generator.snapshot import SnapshotError, read_snapshot_report, resolve_snapshot
+    from generator.archive.snapshot import SnapshotError, read_snapshot_report, resolve_snapshot
 
     documents = []
     for argument in (before, after):

@@ -122,8 +122,8 @@ def test_without_mkdocs_yml_the_built_in_settings_are_used(tmp_path: Path) -> No
 
 def test_a_rebuild_renders_only_the_client_that_changed(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import passthrough
-    from generator.render import ClientPages
+    from generator.pages.render import ClientPages
+    from generator.site import passthrough
 
     workspace = copy_demo(tmp_path)
     assert build(workspace)[0] == 0
@@ -157,7 +157,7 @@ def test_a_rebuild_renders_only_the_client_that_changed(tmp_path: Path,
 
 def test_a_new_date_renders_every_client_again(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.render import ClientPages
+    from generator.pages.render import ClientPages
 
     workspace = copy_demo(tmp_path)
     assert build(workspace)[0] == 0

@@ -9,10 +9,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cache import FILE_NAME, ParseCache, cache_folder
 from generator.cli import cli
-from generator.load import load_workspace
-from generator.model import CONTACT_METHODS, SESSION_STATUSES, Contact, Session, TreatmentPlan
+from generator.model.records import (
+    CONTACT_METHODS,
+    SESSION_STATUSES,
+    Contact,
+    Session,
+    TreatmentPlan,
+)
+from generator.reading.cache import FILE_NAME, ParseCache, cache_folder
+from generator.reading.exact import load_workspace
 from tests.conftest import DEMO_AS_OF
 from tests.test_build import copy_demo
 
@@ -113,7 +119,7 @@ def test_unwritable_cache_still_checks(workspace: Path, monkeypatch: pytest.Monk
 
 def test_parsing_on_several_cores_gives_the_same_caseload_and_errors(
         workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import load
+    from generator.reading import exact as load
 
     (workspace / "content" / "bad.yaml").write_text("id: C-9\nname: [\n", encoding="utf-8")
     (workspace / "content" / "dup.yaml").write_text(

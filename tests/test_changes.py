@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from generator.changes import (
+from generator.archive.changes import (
     InvalidReport,
     changes_json,
     compare,
@@ -20,10 +20,10 @@ from generator.changes import (
     render_changes,
     text_lines,
 )
+from generator.archive.snapshot import MANIFEST_KIND, MANIFEST_VERSION, dumps, file_entry
 from generator.cli import cli
-from generator.load import load_workspace
-from generator.report import build_report, report_json
-from generator.snapshot import MANIFEST_KIND, MANIFEST_VERSION, dumps, file_entry
+from generator.reading.exact import load_workspace
+from generator.report.report import build_report, report_json
 from tests.conftest import ROOT
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from generator.build import render_docs
 from generator.cli import cli
-from generator.load import load_workspace
-from generator.report import build_report
-from generator.rules import RULES, STATUSES
+from generator.reading.exact import load_workspace
+from generator.report.report import build_report
+from generator.rules.engine import RULES, STATUSES
+from generator.site.build import render_docs
 from tests.conftest import DEMO_AS_OF
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -1,7 +1,7 @@
-"""Differential tests for generator.fastload: it may only shortcut to the exact result.
+"""Differential tests for generator.reading.fast: it may only shortcut to the exact result.
 
 For any text, either the fast path declines, or the exact path (PyYAML nodes and
-load.py's schema) reads the file without a single error and gives the same clients
+exact.py's schema) reads the file without a single error and gives the same clients
 at the same places. Checked on the demo, on a generated workspace, on a table of
 YAML's corner cases and on fuzzed text; and the common forms must be accepted, or
 the fast path would be dead weight. For a longer fuzz run:
@@ -25,10 +25,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.generate import generate_workspace
-from generator import fastload, load
-from generator.cache import Days
 from generator.cli import cli
-from generator.load import ClientRecord, WorkspaceInvalid, load_workspace
+from generator.reading import exact as load
+from generator.reading import fast as fastload
+from generator.reading.cache import Days
+from generator.reading.exact import ClientRecord, WorkspaceInvalid, load_workspace
 from tests.conftest import DEMO_AS_OF
 from tests.test_build import copy_demo
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator import render, site
 from generator.cli import cli
+from generator.pages import render
+from generator.site import engine as site
 from tests.conftest import DEMO_AS_OF
 from tests.test_build import copy_demo, temporary_leftovers, tree
 
@@ -52,12 +53,12 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 POINTS = {
-    "while rendering pages": ("generator.build.write_page", pages_then_explode(None)),
-    "before MkDocs runs": ("generator.build.build_site", explode),
-    "while making client pages": ("generator.shell.make_page", client_pages_then_explode),
-    "inside MkDocs": ("generator.site.mkdocs_build", explode),
-    "while swapping the site in": ("generator.site._swap_in", explode),
-    "Ctrl+C inside MkDocs": ("generator.site.mkdocs_build", interrupt),
+    "while rendering pages": ("generator.site.build.write_page", pages_then_explode(None)),
+    "before MkDocs runs": ("generator.site.build.build_site", explode),
+    "while making client pages": ("generator.site.shell.make_page", client_pages_then_explode),
+    "inside MkDocs": ("generator.site.engine.mkdocs_build", explode),
+    "while swapping the site in": ("generator.site.engine._swap_in", explode),
+    "Ctrl+C inside MkDocs": ("generator.site.engine.mkdocs_build", interrupt),
 }
 
 

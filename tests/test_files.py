@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import load
-from generator.load import WorkspaceInvalid, load_workspace
+from generator.reading import exact as load
+from generator.reading.exact import WorkspaceInvalid, load_workspace
 
 
 def workspace(root: Path) -> Path:

@@ -13,8 +13,8 @@ from dateutil.rrule import rrulestr
 from icalendar import Calendar, vRecur
 
 from generator.cli import cli
-from generator.ical import monthly_rule
-from generator.load import load_workspace
+from generator.reading.exact import load_workspace
+from generator.report.ical import monthly_rule
 from tests.conftest import DEMO_AS_OF
 
 AS_OF = date.fromisoformat(DEMO_AS_OF)

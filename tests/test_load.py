@@ -1,4 +1,4 @@
-"""Tests for generator.load: reading and validating a workspace (contract sections 1-3, 5).
+"""Tests for generator.reading.exact: reading and validating a workspace (contract sections 1-3, 5).
 
 Every invalid input must come back as ``FILE:LINE: where: what`` with the path
 relative to the workspace, the line of the offending node, a ``where`` such as
@@ -24,8 +24,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.load import InputError, WorkspaceInvalid, load_workspace
-from generator.model import Caseload
+from generator.model.records import Caseload
+from generator.reading.exact import InputError, WorkspaceInvalid, load_workspace
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-28"

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mkdocs.utils.meta import get_data
 
-from generator import passthrough
-from generator.shell import Settings, converter_for
+from generator.site import passthrough
+from generator.site.shell import Settings, converter_for
 from tests.test_build import tree
 from tests.test_shell import build, docs  # noqa: F401 (the demo's rendered docs: a fixture)
 

@@ -1,4 +1,4 @@
-"""The three-layer policy merge (generator.policy.merge), checked against the contract.
+"""The three-layer policy merge (generator.model.policy.merge), checked against the contract.
 
 Effective policy of a client = built-in defaults, overridden key by key by the
 practice, overridden key by key by the client's payer. Every value also carries
@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from generator.model import Payer, Source
-from generator.policy import merge
+from generator.model.policy import merge
+from generator.model.records import Payer, Source
 
 PRACTICE = "Riverside Counseling"
 

@@ -8,8 +8,8 @@ import markdown
 import pytest
 from markupsafe import Markup
 
-from generator.escape import block, inline
-from generator.render import client_url, page_slug, safe_id
+from generator.pages.escape import block, inline
+from generator.pages.render import client_url, page_slug, safe_id
 
 
 @pytest.mark.parametrize("text", [
@@ -49,8 +49,8 @@ def test_free_text_clinician_gets_a_digest_page_name() -> None:
 def test_long_lists_are_split_into_pages(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
-    from generator import render
     from generator.cli import cli
+    from generator.pages import render
 
     monkeypatch.setattr(render, "ROSTER_PAGE_SIZE", 4)
     monkeypatch.setattr(render, "ACTION_PREVIEW", 3)

@@ -1,4 +1,4 @@
-"""The rule engine (generator.rules) checked against the contract, sections 2-4.
+"""The rule engine (generator.rules.engine) checked against the contract, sections 2-4.
 
 Every expectation below is derived from the caseload contract, not from the
 implementation: the definitions of recorded / upcoming / unresolved sessions,
@@ -21,7 +21,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.model import (
+from generator.model.policy import EffectivePolicy, merge
+from generator.model.records import (
     SESSION_STATUSES,
     Client,
     Contact,
@@ -31,8 +32,7 @@ from generator.model import (
     Source,
     TreatmentPlan,
 )
-from generator.policy import EffectivePolicy, merge
-from generator.rules import Evaluation, evaluate
+from generator.rules.engine import Evaluation, evaluate
 
 A = date(2026, 11, 28)
 PRACTICE = "Riverside Counseling"

@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.serve import changed_paths, watch_state
-from generator.site import make_server
+from generator.site.engine import make_server
+from generator.site.serve import changed_paths, watch_state
 from tests.conftest import DEMO_AS_OF, ROOT
 
 # Never let a proxy setting send a loopback request elsewhere.

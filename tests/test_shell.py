@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from generator import shell, site
-from generator.build import nav_for, render_docs, source_date_epoch
-from generator.load import load_workspace
-from generator.render import CLIENT_FOLDER
-from generator.report import build_report
+from generator.pages.render import CLIENT_FOLDER
+from generator.reading.exact import load_workspace
+from generator.report.report import build_report
+from generator.site import engine as site
+from generator.site import shell
+from generator.site.build import nav_for, render_docs, source_date_epoch
 from tests.conftest import DEMO_AS_OF, ROOT
 from tests.test_build import tree
 

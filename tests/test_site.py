@@ -1,4 +1,4 @@
-"""Tests for generator.site, the MkDocs build layer.
+"""Tests for generator.site.engine, the MkDocs build layer.
 
 The external-reference scanner below looks for *loads*, not for strings:
 
@@ -40,8 +40,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-import generator.site as site_module
-from generator.site import MARKER_NAME, SiteBuildError, build_site, make_server
+import generator.site.engine as site_module
+from generator.site.engine import MARKER_NAME, SiteBuildError, build_site, make_server
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "mkdocs.yml"
@@ -242,7 +242,7 @@ def test_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
     """A second build, in another process with another hash seed and docs path, matches."""
     docs = write_docs(tmp_path / "elsewhere" / "docs")
     script = (
-        "import sys; from pathlib import Path; from generator.site import build_site; "
+        "import sys; from pathlib import Path; from generator.site.engine import build_site; "
         "build_site(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), "
         f"site_name='Test practice', nav={NAV!r}, source_date_epoch={EPOCH})"
     )

@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import generator.build
-import generator.snapshot as snapshot_module
+import generator.archive.snapshot as snapshot_module
+import generator.site.build
 from generator import __version__
+from generator.archive.snapshot import GitFailed
 from generator.cli import cli
-from generator.snapshot import GitFailed
 from tests.conftest import ROOT
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -277,7 +277,7 @@ def interrupted_build(*args: Any, **kwargs: Any) -> None:
 def test_interrupted_build_leaves_no_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                             ) -> None:
     workspace = copy_demo(tmp_path / "practice")
-    monkeypatch.setattr(generator.build, "build", interrupted_build)
+    monkeypatch.setattr(generator.site.build, "build", interrupted_build)
     result = CliRunner().invoke(cli, ["snapshot", str(workspace), "--as-of", AFTER,
                                       "--no-commit"])
     assert result.exit_code != 0
@@ -293,7 +293,7 @@ def test_failure_after_the_build_keeps_earlier_snapshots_untouched(
     def broken_manifest(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(generator.build, "build", fake_build)
+    monkeypatch.setattr(generator.site.build, "build", fake_build)
     monkeypatch.setattr(snapshot_module, "manifest_document", broken_manifest)
     code, _, err = run("snapshot", str(workspace), "--as-of", AFTER, "--no-commit")
     assert code == 2
@@ -307,7 +307,7 @@ def test_failed_commit_is_rolled_back(fresh_repo: Path, monkeypatch: pytest.Monk
     hook = fresh_repo / ".git" / "hooks" / "pre-commit"
     hook.write_text("#!/bin/sh\necho 'hook says no' >&2\nexit 1\n", encoding="utf-8")
     hook.chmod(0o755)
-    monkeypatch.setattr(generator.build, "build", fake_build)
+    monkeypatch.setattr(generator.site.build, "build", fake_build)
     before = repo_state(fresh_repo)
     code, _, err = run("snapshot", str(fresh_repo), "--as-of", AFTER)
     assert code == 2
@@ -321,7 +321,7 @@ def test_failed_tag_takes_the_commit_back(fresh_repo: Path, monkeypatch: pytest.
     def no_tag(*args: object) -> None:
         raise GitFailed("git tag failed: refused for the test")
 
-    monkeypatch.setattr(generator.build, "build", fake_build)
+    monkeypatch.setattr(generator.site.build, "build", fake_build)
     monkeypatch.setattr(snapshot_module, "_tag", no_tag)
     before = repo_state(fresh_repo)
     code, _, err = run("snapshot", str(fresh_repo), "--as-of", AFTER)
@@ -394,7 +394,7 @@ def test_verify_catches_a_rewritten_manifest_through_git(repo: Path) -> None:
 
 def test_verify_of_an_uncommitted_snapshot_in_a_repository(
         fresh_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(generator.build, "build", fake_build)
+    monkeypatch.setattr(generator.site.build, "build", fake_build)
     code, _, err = run("snapshot", str(fresh_repo), "--as-of", AFTER, "--no-commit")
     assert code == 0, err
     assert git(fresh_repo, "tag", "-l") == ""

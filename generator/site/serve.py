@@ -12,7 +12,7 @@ from datetime import date
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-from generator.site import make_server
+from generator.site.engine import make_server
 
 WatchState = dict[str, tuple[int, int]]
 WATCHED = ("content", "site_config", "templates", "mkdocs.yml")

@@ -6,13 +6,13 @@ parser) reads those about thirty times faster than libyaml through PyYAML, and i
 JSON emitter plus `json.loads` turn them into plain Python data at C speed.
 
 This module never reports an error. Whatever it does not fully understand, and
-whatever is not valid, it *declines* (returns None), and `load.py` reads the file
+whatever is not valid, it *declines* (returns None), and `exact.py` reads the file
 the exact way, which owns every message and every line number. So the fast path
 can only ever be a shortcut to the result the exact path would give; the
 differential tests in tests/test_fastload.py pin that, on the demo, on generated
 workspaces and on fuzzed text.
 
-The checks below mirror `load.py`'s schema, but only in the accepting direction:
+The checks below mirror `exact.py`'s schema, but only in the accepting direction:
 each one either lets a value through exactly as the exact path would read it, or
 declines.
 """
@@ -28,15 +28,13 @@ from datetime import date
 from operator import itemgetter, methodcaller
 from typing import Any
 
-from generator import yamlnodes
-from generator.cache import METHOD_LETTERS, STATUS_LETTERS, plain_entry
-from generator.model import DISCHARGE_REASONS
-from generator.schema import (
+from generator.model.plain import METHOD_LETTERS, STATUS_LETTERS, plain_entry
+from generator.model.records import DATE_PATTERN, DISCHARGE_REASONS, ID_PATTERN
+from generator.reading import yamlnodes
+from generator.reading.schema import (
     CLIENT_KEYS,
     CONTACT_KEYS,
-    DATE_PATTERN,
     DISCHARGE_KEYS,
-    ID_PATTERN,
     NULLS,
     PLAN_KEYS,
     SESSION_KEYS,

@@ -23,16 +23,13 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from datetime import date
-from functools import cache
-from itertools import accumulate, chain, repeat
-from operator import sub
+from itertools import accumulate, repeat
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator import __version__
-from generator.model import (
-    CONTACT_METHODS,
-    SESSION_STATUSES,
+from generator.fingerprint import code_digest
+from generator.model.plain import METHOD_LETTERS, STATUS_LETTERS, entry_text, plain_client
+from generator.model.records import (
     Client,
     Contact,
     Discharge,
@@ -40,6 +37,7 @@ from generator.model import (
     Source,
     TreatmentPlan,
 )
+from generator.reading.record import ClientRecord
 
 T = TypeVar("T")
 
@@ -54,16 +52,9 @@ _FORMAT = b"caseload-parse-cache-3"
 FILE_NAME = "parse.lines"
 
 
-@cache
 def _salt() -> bytes:
     """The code that decides what a file means: when it changes, every key does."""
-    from generator import cache as this
-    from generator import fastload, load, model, policy, schema, yamlnodes
-
-    digest = hashlib.sha256(_FORMAT + __version__.encode())
-    for module in (load, fastload, model, policy, schema, yamlnodes, this):
-        digest.update(Path(str(module.__file__)).read_bytes())
-    return digest.digest()
+    return hashlib.sha256(_FORMAT + code_digest("model", "reading", "wording.py")).digest()
 
 
 class ParseCache:
@@ -153,15 +144,6 @@ class ParseCache:
 _KEY_LENGTH = 64  # a SHA-256 in hex
 
 
-def entry_text(plain: list[Any]) -> str:
-    """A file's entry (`plain_records`' data) as the one line of JSON the cache keeps."""
-    return json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
-
-
-def _day(value: date | None) -> int | None:
-    return value.toordinal() if value else None
-
-
 class Days(dict[int, date]):
     """Date objects by ordinal, each made once: the 400,000 sessions of a large
     caseload fall on a few thousand days, and they can share them (pass one to
@@ -190,76 +172,13 @@ def records_from_plain(plain: list[Any], days: Days | None = None) -> list[Any]:
     return [_record(item, days) for item in plain]
 
 
-# A warm check rebuilds every session of the caseload from this file, so the
-# lists are stored column by column and rebuilt with `map`, which runs in C, rather
-# than item by item in Python; a status or method is one letter, so every session
-# shares the same few status strings instead of a fresh copy each from the JSON.
-STATUS_LETTERS = {status: chr(ord("a") + i) for i, status in enumerate(SESSION_STATUSES)}
-METHOD_LETTERS = {method: chr(ord("a") + i) for i, method in enumerate(CONTACT_METHODS)}
-_STATUS_OF_LETTER = {letter: status for status, letter in STATUS_LETTERS.items()}
-_METHOD_OF_LETTER = {letter: method for method, letter in METHOD_LETTERS.items()}
-
-
-def plain_entry(*, where: str, client_id: str, name: str, intake: int, path: str, line: int,
-                payer: str | None, clinician: str | None,
-                session_days: list[int], statuses: str, session_notes: list[str | None],
-                plan_days: list[int], goals: list[list[str]], plan_notes: list[str | None],
-                contact_days: list[int], methods: str, outcomes: list[str | None],
-                contact_notes: list[str | None], discharge: list[Any] | None,
-                extras: dict[str, Any], lines: tuple[int, int, int, int] = (0, 0, 0, 0)
-                ) -> list[Any]:
-    """One client as the cache stores it, from its columns: days as ordinals,
-    statuses and methods as their letters, the discharge as [date ordinal or None,
-    planned-on ordinal or None, reason, summary, client took part]. `lines` are the
-    id, payer, clinician and discharge-date lines (0: not known).
-
-    The one place that knows the layout: `plain_records` builds it from clients,
-    and `fastload` straight from a file's data, without making clients first.
-    """
-    return [
-        where, *lines, client_id, name, intake, path, line, payer, clinician,
-        _steps_of(session_days), statuses, session_notes,
-        _steps_of(plan_days), goals, plan_notes,
-        _steps_of(contact_days), methods, outcomes, contact_notes,
-        discharge, extras,
-    ]
-
-
-def _steps_of(ordinals: list[int]) -> list[int]:
-    """A column of days as steps: the first day's ordinal, then each day minus the one
-    before. Mostly 7 or 14: short in the JSON, and small ints the parser never allocates."""
-    return list(map(sub, ordinals, chain((0,), ordinals)))
-
-
 def _plain_record(record: Any) -> list[Any]:
     return plain_client(record.client, record.where, (
         record.id_line, record.payer_line, record.clinician_line, record.discharge_date_line))
 
 
-def client_text(client: Client) -> str:
-    """Every field of a client as one line of JSON: a cheap exact fingerprint."""
-    return entry_text(plain_client(client))
-
-
-def plain_client(c: Client, where: str = "", lines: tuple[int, int, int, int] = (0, 0, 0, 0)
-                 ) -> list[Any]:
-    d = c.discharge
-    sessions, plans, contacts = c.sessions, c.treatment_plans, c.contacts
-    return plain_entry(
-        where=where, client_id=c.id, name=c.name, intake=c.intake_date.toordinal(),
-        path=c.source.path, line=c.source.line, payer=c.payer, clinician=c.clinician,
-        session_days=[s.date.toordinal() for s in sessions],
-        statuses="".join(STATUS_LETTERS[s.status] for s in sessions),
-        session_notes=[s.note for s in sessions],
-        plan_days=[p.date.toordinal() for p in plans], goals=[list(p.goals) for p in plans],
-        plan_notes=[p.note for p in plans],
-        contact_days=[k.date.toordinal() for k in contacts],
-        methods="".join(METHOD_LETTERS[k.method] for k in contacts),
-        outcomes=[k.outcome for k in contacts], contact_notes=[k.note for k in contacts],
-        discharge=None if d is None else [_day(d.date), _day(d.planned_on), d.reason,
-                                          d.summary, d.client_participated],
-        extras=c.extras, lines=lines,
-    )
+_STATUS_OF_LETTER = {letter: status for status, letter in STATUS_LETTERS.items()}
+_METHOD_OF_LETTER = {letter: method for method, letter in METHOD_LETTERS.items()}
 
 
 # The slot descriptor of every field, by class: what `_instances` sets them with.
@@ -316,9 +235,7 @@ def _contacts(days: Days, steps: list[int], methods: str, outcomes: list[str | N
                       outcome=outcomes, note=notes)
 
 
-def _record(item: list[Any], days: Days) -> Any:
-    from generator.load import ClientRecord
-
+def _record(item: list[Any], days: Days) -> ClientRecord:
     (where, id_line, payer_line, clinician_line, discharge_line, client_id, name, intake,
      path, line, payer, clinician, session_steps, statuses, session_notes, plan_steps, goals,
      plan_notes, contact_steps, methods, outcomes, contact_notes, discharge, extras) = item

@@ -11,10 +11,10 @@ from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
 
-from generator.rules import STATUSES, Evaluation, days
+from generator.rules.engine import STATUSES, Evaluation, days
 
 if TYPE_CHECKING:
-    from generator.render import Site
+    from generator.pages.render import Site
 
 COLOURS = {
     "active": "#2e7d32",

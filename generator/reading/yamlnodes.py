@@ -3,7 +3,7 @@
 We never let PyYAML construct Python values: its YAML 1.1 rules would turn a
 bare `No` into False and `0012` into 10. Instead we compose the node tree (each
 node keeps its text exactly as written and its position) and type values by our
-own schema in `load.py`.
+own schema in `exact.py`.
 """
 
 from __future__ import annotations

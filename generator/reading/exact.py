@@ -8,10 +8,9 @@ fixes a whole batch in one go instead of replaying the tool error by error.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,11 +18,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from generator import fastload, yamlnodes
-from generator.cache import Days, entry_text, plain_records, records_from_plain
-from generator.model import (
+from generator.model.plain import entry_text
+from generator.model.policy import SECTIONS, SETTINGS_BY_KEY
+from generator.model.records import (
     CONTACT_METHODS,
+    DATE_PATTERN,
     DISCHARGE_REASONS,
+    ID_PATTERN,
     SESSION_STATUSES,
     Caseload,
     Client,
@@ -35,21 +36,23 @@ from generator.model import (
     TreatmentPlan,
 )
 from generator.parallel import map_slices
-from generator.policy import SECTIONS, SETTINGS_BY_KEY
-from generator.schema import (
+from generator.reading import fast as fast_reader
+from generator.reading import yamlnodes
+from generator.reading.cache import Days, plain_records, records_from_plain
+from generator.reading.record import ClientRecord
+from generator.reading.schema import (
     CLIENT_KEYS,
     CONTACT_KEYS,
-    DATE_PATTERN,
     DISCHARGE_KEYS,
-    ID_PATTERN,
     INT_PATTERN,
     NULLS,
     PLAN_KEYS,
     SESSION_KEYS,
 )
+from generator.wording import printable, suggest
 
 if TYPE_CHECKING:
-    from generator.cache import ParseCache
+    from generator.reading.cache import ParseCache
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_EXTRA_DEPTH = 64
@@ -63,13 +66,6 @@ POLICY_FILE_KEYS = ("name", *SECTIONS)
 
 T = TypeVar("T")
 
-# An error is one line on a terminal: show line breaks, control and bidi-override
-# characters from the input as escapes instead of letting them act.
-_UNPRINTABLE = {
-    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-    for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029,
-                 *range(0x202A, 0x202F), *range(0x2066, 0x206A))
-}
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -81,7 +77,7 @@ class InputError:
 
     def __str__(self) -> str:
         line = f"{self.path}:{self.line}: {self.where}: {self.what}"
-        return line.translate(_UNPRINTABLE)
+        return printable(line)
 
 
 class WorkspaceInvalid(Exception):
@@ -120,14 +116,6 @@ class _Doc:
             raise _TooLarge
 
 
-def suggest(value: str, choices: Iterable[str]) -> str:
-    """"; did you mean 'x'?" when one choice is close to `value`, else ""."""
-    choices = list(choices)
-    normalised = value.strip().lower().replace("-", "_").replace(" ", "_")
-    if normalised in choices and normalised != value:
-        return f"; did you mean '{normalised}'?"
-    close = difflib.get_close_matches(normalised, choices, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _join(where: str, key: str | int) -> str:
@@ -406,22 +394,6 @@ def _discharge(doc: _Doc, node: Node, where: str) -> Discharge:
     return discharge
 
 
-@dataclass(frozen=True, slots=True)
-class ClientRecord:
-    """A valid client, with the lines that later, cross-file checks point at.
-
-    The fast path does not find those lines (they are 0): when a cross-file
-    check needs them, the file is read again exactly (`_ExactLines`).
-    """
-
-    client: Client
-    where: str
-    id_line: int
-    payer_line: int
-    clinician_line: int
-    discharge_date_line: int
-
-
 def _client(doc: _Doc, node: Node, where: str, suggestions: tuple[str, ...] = ()
             ) -> ClientRecord:
     required = ("id", "name", "intake_date")
@@ -644,7 +616,7 @@ def _load_content_file(root: Path, path: Path, errors: list[InputError],
                        cache: ParseCache | None, fast: bool = False) -> _FileRead:
     """The clients of one file, and (with a cache) its cache key when it was valid.
 
-    With `fast`, a plainly valid file is read by `fastload`; anything else, and
+    With `fast`, a plainly valid file is read by `fast`; anything else, and
     every file with a problem, is read the exact way, which reports it.
     """
     doc = _Doc(path.relative_to(root).as_posix(), errors, budget=0)
@@ -655,7 +627,7 @@ def _load_content_file(root: Path, path: Path, errors: list[InputError],
     if text is None:
         return _FileRead([], None, None)
     key = cache.key(doc.path, data) if cache else None
-    accepted = fastload.read_clients(data, text, doc.path) if fast else None
+    accepted = fast_reader.read_clients(data, text, doc.path) if fast else None
     if accepted is not None:
         return _FileRead(None, accepted, key)
     errors_before = len(errors)
@@ -699,7 +671,7 @@ def _load_content(root: Path, paths: list[Path], errors: list[InputError],
         _from_cache(root, path, cache) if cache and cached else None for path in paths
     ]
     missing = [path for path, slot in zip(paths, slots, strict=True) if slot is None]
-    fast = fastload.available()
+    fast = fast_reader.available()
 
     def load_slice(part: list[Path]) -> _ReadFiles:
         found: list[InputError] = []

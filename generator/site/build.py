@@ -1,7 +1,7 @@
 """`caseload build`: report → Markdown pages → site, all or nothing.
 
 The Markdown is rendered into a private temporary folder, the site is built
-beside the old one and swapped in only when complete (see `site.py`), so a
+beside the old one and swapped in only when complete (see `engine.py`), so a
 build that fails leaves the previous site exactly as it was.
 """
 
@@ -15,15 +15,15 @@ from pathlib import Path
 
 from markupsafe import escape
 
-from generator.render import (
+from generator.pages.render import (
     CLIENT_FOLDER,
     ClientPages,
     render_pages,
     write_page,
 )
-from generator.report import Report
-from generator.shell import Progress, no_progress
-from generator.site import AlikePages, build_site
+from generator.report.report import Report
+from generator.site.engine import AlikePages, build_site
+from generator.site.shell import Progress, no_progress
 
 NAV = (
     ("Overview", "index.md"),

@@ -1,6 +1,6 @@
 """The words of the caseload format that both readers share.
 
-`load.py` reads a file exactly, with every error and line; `fastload.py` only
+`exact.py` reads a file exactly, with every error and line; `fast.py` only
 accepts plainly valid files, faster. Both must mean the same thing by a key, a
 date or a null, so that vocabulary lives here, once.
 """
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 
-ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 INT_PATTERN = re.compile(r"[+-]?[0-9]+")
 # Plain (unquoted) scalars that mean "no value"; quoted, they are text.
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})

@@ -76,9 +76,9 @@ from mkdocs.exceptions import MkDocsException
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.pages import Page
 
-from generator import passthrough, shell
 from generator.errors import SiteBuildError
 from generator.private import make_private
+from generator.site import passthrough, shell
 
 __all__ = ["SiteBuildError", "build_site", "make_server", "serve_site"]
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import click
 
-from generator.report import Report
-from generator.rules import Evaluation
+from generator.report.report import Report
+from generator.rules.engine import Evaluation
 
 SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 STATUS_STYLE = {

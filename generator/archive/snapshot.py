@@ -36,13 +36,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator import __version__
-from generator import build as site_build
-from generator.changes import PAGE as CHANGES_PAGE
-from generator.changes import InvalidReport, compare, printable, render_changes
-from generator.load import DATE_PATTERN
-from generator.policy import SETTINGS, policy_for_payer
+from generator.archive.changes import PAGE as CHANGES_PAGE
+from generator.archive.changes import InvalidReport, compare, render_changes
+from generator.model.policy import SETTINGS, policy_for_payer
+from generator.model.records import DATE_PATTERN
 from generator.private import make_private
-from generator.report import Report, report_json
+from generator.report.report import Report, report_json
+from generator.site import build as site_build
+from generator.wording import printable
 
 SNAPSHOTS_DIR = "snapshots"
 MANIFEST = "manifest.json"

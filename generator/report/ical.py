@@ -46,8 +46,8 @@ from pathlib import Path
 
 from icalendar import Calendar, Event
 
-from generator.report import Report
-from generator.rules import Evaluation, Finding
+from generator.report.report import Report
+from generator.rules.engine import Evaluation, Finding
 
 PRODID = "-//caseload//Caseload report//EN"
 _SEQUENCE_EPOCH = date(2000, 1, 1)

@@ -22,9 +22,16 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from generator.load import DATE_PATTERN, ID_PATTERN
-from generator.render import STATUS_LABELS, TemplateProblem, client_href, environment, html_link
-from generator.rules import RULES, SEVERITIES, STATUSES
+from generator.model.records import DATE_PATTERN, ID_PATTERN
+from generator.pages.render import (
+    STATUS_LABELS,
+    TemplateProblem,
+    client_href,
+    environment,
+    html_link,
+)
+from generator.rules.engine import RULES, SEVERITIES, STATUSES
+from generator.wording import printable
 
 TEMPLATE = "changes.md.j2"
 PAGE = "changes.md"
@@ -291,21 +298,6 @@ def changes_json(changes: Changes) -> dict[str, Any]:
                      for c in changes.findings],
         "counts": {"clients": clients, **groups},
     }
-
-
-# Text from a file on disk, shown on a terminal: control and bidi-override characters
-# are shown as escapes instead of acting (the same rule as for input errors).
-_UNPRINTABLE = {
-    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-    for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029,
-                 *range(0x202A, 0x202F), *range(0x2066, 0x206A))
-}
-
-
-def printable(text: str) -> str:
-    """One line for a terminal: a report or a file name must not smuggle escapes in."""
-    return text.translate(_UNPRINTABLE)
-
 
 
 def _status(status: str) -> str:

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from generator.model import Client, Session
-from generator.policy import EffectivePolicy
+from generator.model.policy import EffectivePolicy
+from generator.model.records import Client, Session
+from generator.wording import plural
 
 Severity = Literal["error", "warning", "info"]
 Status = Literal["discharged", "discharge_planned", "inactive", "at_risk", "active"]
@@ -265,9 +266,6 @@ def _sort_sessions(sessions: tuple[Session, ...], as_of: date
     return tuple(recorded), tuple(upcoming), tuple(unresolved)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
 
 # --- the rules, in the order of the rules table -------------------------------------
 
@@ -279,9 +277,9 @@ def _plan_missing(f: _Facts) -> Finding | None:
     return Finding(
         "PLAN-MISSING",
         f"no treatment plan since intake on {f.client.intake_date}, "
-        f"{_plural(days(f.client.intake_date, f.as_of), 'day')} ago; "
+        f"{plural(days(f.client.intake_date, f.as_of), 'day')} ago; "
         f"{f.policy.says_who(key)} requires the first plan within "
-        f"{_plural(f.policy[key], 'day')}; overdue since {f.plan_due}",
+        f"{plural(f.policy[key], 'day')}; overdue since {f.plan_due}",
         f.plan_due,
     )
 
@@ -293,8 +291,8 @@ def _plan_overdue(f: _Facts) -> Finding | None:
     return Finding(
         "PLAN-OVERDUE",
         f"treatment plan last updated {f.plan_date}, "
-        f"{_plural(days(f.plan_date, f.as_of), 'day')} ago; "
-        f"{f.policy.says_who(key)} requires an update every {_plural(f.policy[key], 'day')}; "
+        f"{plural(days(f.plan_date, f.as_of), 'day')} ago; "
+        f"{f.policy.says_who(key)} requires an update every {plural(f.policy[key], 'day')}; "
         f"overdue since {f.plan_due}",
         f.plan_due,
     )
@@ -306,15 +304,15 @@ def _plan_due_soon(f: _Facts) -> Finding | None:
     left = days(f.as_of, f.plan_due)
     if not 0 <= left <= f.policy["treatment_plan.due_soon_days"]:
         return None
-    when = "today" if left == 0 else f"in {_plural(left, 'day')}"
+    when = "today" if left == 0 else f"in {plural(left, 'day')}"
     if f.plan_date is None:
         key = "treatment_plan.initial_within_days"
         what = (f"first treatment plan due {f.plan_due} ({when}); {f.policy.says_who(key)} "
-                f"requires it within {_plural(f.policy[key], 'day')} of intake")
+                f"requires it within {plural(f.policy[key], 'day')} of intake")
     else:
         what = (f"treatment plan update due {f.plan_due} ({when}); last updated {f.plan_date}; "
                 f"{f.policy.says_who('treatment_plan.review_interval_days')} requires an update "
-                f"every {_plural(f.policy['treatment_plan.review_interval_days'], 'day')}")
+                f"every {plural(f.policy['treatment_plan.review_interval_days'], 'day')}")
     return Finding("PLAN-DUE-SOON", what, f.plan_due)
 
 
@@ -324,14 +322,14 @@ def _inactive(f: _Facts) -> Finding | None:
     limit = f.policy["attendance.inactive_after_days"]
     if f.last_session:
         since = (f"last attended session {f.last_session}, "
-                 f"{_plural(days(f.last_session, f.as_of), 'day')} ago")
+                 f"{plural(days(f.last_session, f.as_of), 'day')} ago")
     else:
         since = (f"no attended session since intake on {f.client.intake_date}, "
-                 f"{_plural(days(f.client.intake_date, f.as_of), 'day')} ago")
+                 f"{plural(days(f.client.intake_date, f.as_of), 'day')} ago")
     return Finding(
         "INACTIVE",
         f"{since}, and nothing scheduled; {f.policy.says_who('attendance.inactive_after_days')} "
-        f"counts a client inactive after {_plural(limit, 'day')}: reach out or plan a discharge",
+        f"counts a client inactive after {plural(limit, 'day')}: reach out or plan a discharge",
     )
 
 
@@ -351,13 +349,13 @@ def _no_show_pattern(f: _Facts) -> Finding | None:
     window = f.policy["attendance.no_show_window_days"]
     if f.no_shows_in_window >= limit:
         reasons.append(
-            f"{_plural(f.no_shows_in_window, 'no-show')} in the last {_plural(window, 'day')}; "
+            f"{plural(f.no_shows_in_window, 'no-show')} in the last {plural(window, 'day')}; "
             f"{f.policy.says_who('attendance.no_show_limit')} counts {limit} as a pattern"
         )
     streak = _latest_no_show_streak(f)
     if streak:
         reasons.append(
-            f"the last {_plural(len(streak), 'session')} in a row were no-shows "
+            f"the last {plural(len(streak), 'session')} in a row were no-shows "
             f"({', '.join(str(s.date) for s in streak)}); "
             f"{f.policy.says_who('attendance.consecutive_no_show_limit')} counts "
             f"{len(streak)} in a row as a pattern"
@@ -400,7 +398,7 @@ def _session_unresolved(f: _Facts) -> Finding | None:
         shown += f" and {len(dates) - 5} more"
     return Finding(
         "SESSION-UNRESOLVED",
-        f"{_plural(len(dates), 'past session')} still marked scheduled ({shown}): "
+        f"{plural(len(dates), 'past session')} still marked scheduled ({shown}): "
         "record each as attended, no-show, late cancel or cancelled",
         dates[0],
     )
@@ -412,7 +410,7 @@ def _discharge_overdue(f: _Facts) -> Finding | None:
     return Finding(
         "DISCHARGE-OVERDUE",
         f"discharge was planned for {f.planned_day}, "
-        f"{_plural(days(f.planned_day, f.as_of), 'day')} ago, and is not recorded: "
+        f"{plural(days(f.planned_day, f.as_of), 'day')} ago, and is not recorded: "
         "complete the discharge or move the planned date",
         f.planned_day,
     )
@@ -433,12 +431,12 @@ def _discharge_summary_due(f: _Facts) -> Finding | None:
     if deadline is None or not f.as_of <= deadline:
         return None
     left = days(f.as_of, deadline)
-    when = "today" if left == 0 else f"in {_plural(left, 'day')}"
+    when = "today" if left == 0 else f"in {plural(left, 'day')}"
     return Finding(
         "DISCHARGE-SUMMARY-DUE",
         f"discharge summary due {deadline} ({when}); "
         f"{f.policy.says_who('discharge.summary_within_days')} requires it within "
-        f"{_plural(f.policy['discharge.summary_within_days'], 'day')} of discharge",
+        f"{plural(f.policy['discharge.summary_within_days'], 'day')} of discharge",
         deadline,
     )
 
@@ -450,9 +448,9 @@ def _discharge_summary_missing(f: _Facts) -> Finding | None:
     return Finding(
         "DISCHARGE-SUMMARY-MISSING",
         f"no discharge summary; it was due {deadline}, "
-        f"{_plural(days(deadline, f.as_of), 'day')} ago "
+        f"{plural(days(deadline, f.as_of), 'day')} ago "
         f"({f.policy.says_who('discharge.summary_within_days')} requires it within "
-        f"{_plural(f.policy['discharge.summary_within_days'], 'day')} of discharge)",
+        f"{plural(f.policy['discharge.summary_within_days'], 'day')} of discharge)",
         deadline,
     )
 
@@ -489,7 +487,7 @@ def _discharge_outreach_undocumented(f: _Facts) -> Finding | None:
     return Finding(
         "DISCHARGE-OUTREACH-UNDOCUMENTED",
         f"the client did not take part in the discharge on {discharge.date}, and "
-        f"{_plural(attempts, 'outreach attempt')} {'is' if attempts == 1 else 'are'} documented "
+        f"{plural(attempts, 'outreach attempt')} {'is' if attempts == 1 else 'are'} documented "
         f"{since}; {f.policy.says_who('discharge.min_outreach_attempts')} requires {needed}",
     )
 
@@ -504,7 +502,7 @@ def _activity_after_discharge(f: _Facts) -> Finding | None:
         return None
     return Finding(
         "ACTIVITY-AFTER-DISCHARGE",
-        f"{_plural(len(after), 'attended session')} after the discharge on {discharge.date} "
+        f"{plural(len(after), 'attended session')} after the discharge on {discharge.date} "
         f"(first {after[0]}): correct the discharge or the session record",
     )
 

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from generator.load import suggest
-from generator.model import Caseload
-from generator.policy import policy_for_payer
-from generator.rules import (
+from generator.model.policy import policy_for_payer
+from generator.model.records import Caseload
+from generator.rules.engine import (
     ACTION_GROUPS,
     SEVERITIES,
     STATUSES,
@@ -23,6 +22,7 @@ from generator.rules import (
     evaluate,
     on_caseload,
 )
+from generator.wording import suggest
 
 
 class UnknownScope(ValueError):

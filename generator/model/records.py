@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+# What an id and an ISO date look like, for every stage that reads or checks one.
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 SESSION_STATUSES = ("scheduled", "attended", "no_show", "late_cancel", "cancelled")
 CONTACT_METHODS = ("phone", "email", "text", "letter", "portal", "in_person", "other")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from generator.model import Caseload, Client, Payer
+from generator.model.records import Caseload, Client, Payer
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,15 +24,15 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from generator import __version__, charts
-from generator.cache import client_text
+from generator import __version__
 from generator.errors import TemplateProblem
-from generator.escape import block, inline
-from generator.load import ID_PATTERN
-from generator.model import Client
-from generator.policy import SETTINGS, EffectivePolicy, policy_for_payer
-from generator.report import ActionItem, Report
-from generator.rules import (
+from generator.model.plain import client_text
+from generator.model.policy import SETTINGS, EffectivePolicy, policy_for_payer
+from generator.model.records import ID_PATTERN, Client
+from generator.pages import charts
+from generator.pages.escape import block, inline
+from generator.report.report import ActionItem, Report
+from generator.rules.engine import (
     ACTION_GROUPS,
     RULES,
     SEVERITIES,
@@ -43,6 +43,7 @@ from generator.rules import (
     days,
     is_no_show,
 )
+from generator.wording import plural
 
 STATUS_LABELS = {
     "active": "Active",
@@ -88,12 +89,9 @@ def environment(workspace: Path | None) -> jinja2.Environment:
                        finding_counts=finding_counts, code=code, safe_id=safe_id)
     env.filters["block"] = block
     env.filters["label"] = lambda status: STATUS_LABELS[status]
-    env.filters["plural"] = _plural
+    env.filters["plural"] = plural
     return env
 
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 # --- small pieces of markup, built here so that templates need no `|safe` -----------
@@ -455,8 +453,8 @@ def _site_key(site: Site, env: jinja2.Environment) -> bytes:
     return digest.digest()
 
 
-_PAGE_MODULES = ("generator.render", "generator.escape", "generator.rules", "generator.policy",
-                 "generator.report", "generator.model")
+_PAGE_MODULES = ("generator.pages.render", "generator.pages.escape", "generator.rules.engine",
+                 "generator.model.policy", "generator.report.report", "generator.model.records")
 
 
 def _render(env: jinja2.Environment, name: str, **context: Any) -> str:

@@ -1,0 +1,1 @@
+"""The archive: dated snapshots, their verification, and changes between them."""

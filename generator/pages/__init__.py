@@ -1,0 +1,1 @@
+"""Pages: the report as Markdown pages (Jinja templates), charts included."""

@@ -1,0 +1,1 @@
+"""The site: Markdown pages → a built static site (the engine layer, serve)."""

@@ -1,0 +1,37 @@
+"""Words every stage uses: plurals, "did you mean", and text made safe for one terminal line.
+
+A leaf module: it imports nothing of caseload's, so any stage may use it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+# A terminal line must not be retitled, cleared or reordered by text from a file:
+# line breaks, C0 and C1 controls and bidi overrides are shown as escapes instead.
+_UNPRINTABLE = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029,
+                 *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+
+
+def printable(text: str) -> str:
+    """`text` as one line for a terminal, every control and bidi override as an escape."""
+    return text.translate(_UNPRINTABLE)
+
+
+def plural(count: int, word: str) -> str:
+    """'1 day', '2 days'."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def suggest(value: str, choices: Iterable[str]) -> str:
+    """"; did you mean 'x'?" when one choice is close to `value`, else ""."""
+    choices = list(choices)
+    normalised = value.strip().lower().replace("-", "_").replace(" ", "_")
+    if normalised in choices and normalised != value:
+        return f"; did you mean '{normalised}'?"
+    close = difflib.get_close_matches(normalised, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""

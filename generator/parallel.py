@@ -12,12 +12,15 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 MAX_WORKERS = 8
 
 # A forked worker finds its job here, as the parent left it.
-_JOB: tuple[Callable[[Sequence[Any]], Any], Sequence[Any]] | None = None
+_JOB: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 
 
 def workers_for(items: int, minimum: int) -> int:
@@ -31,20 +34,20 @@ def workers_for(items: int, minimum: int) -> int:
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
 
 
-def map_slices(work: Callable[[Sequence[Any]], Any], items: Sequence[Any], *, minimum: int,
-               on_result: Callable[[Any], None] | None = None) -> list[Any]:
+def map_slices(work: Callable[[Sequence[Item]], Result], items: Sequence[Item], *, minimum: int,
+               on_result: Callable[[Result], None] | None = None) -> list[Result]:
     """`work(slice)` for consecutive slices of `items`, in order of the slices."""
     global _JOB
     workers = workers_for(len(items), minimum)
     if workers == 1:
-        results = [work(items)]
+        alone = work(items)
         if on_result:
-            on_result(results[0])
-        return results
+            on_result(alone)
+        return [alone]
     _JOB = (work, items)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = []
+            results: list[Result] = []
             for result in pool.imap(_run_slice, _slices(len(items), workers * 8)):
                 results.append(result)
                 if on_result:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 # What an id and an ISO date look like, for every stage that reads or checks one.
@@ -33,21 +33,21 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    date: date
+    date: datetime.date
     status: str
     note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class TreatmentPlan:
-    date: date
+    date: datetime.date
     goals: tuple[str, ...] = ()
     note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    date: date
+    date: datetime.date
     method: str
     outcome: str | None = None
     note: str | None = None
@@ -55,8 +55,8 @@ class Contact:
 
 @dataclass(frozen=True, slots=True)
 class Discharge:
-    date: date | None = None
-    planned_on: date | None = None
+    date: datetime.date | None = None
+    planned_on: datetime.date | None = None
     reason: str | None = None
     summary: str | None = None
     client_participated: bool = False
@@ -66,7 +66,7 @@ class Discharge:
 class Client:
     id: str
     name: str
-    intake_date: date
+    intake_date: datetime.date
     source: Source
     payer: str | None = None
     clinician: str | None = None

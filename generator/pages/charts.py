@@ -55,7 +55,9 @@ def status_mix(counts: dict[str, int]) -> str:
 
 def plan_age(site: Site) -> str:
     """Each client's treatment-plan age as a tick, against its payer's interval."""
-    rows = [(None, "No payer")] if any(e.client.payer is None for e in site.evaluations) else []
+    rows: list[tuple[str | None, str]] = []
+    if any(e.client.payer is None for e in site.evaluations):
+        rows.append((None, "No payer"))
     rows += [(p, site.payer_name(p)) for p in site.payer_ids]
     open_cases = [e for e in site.evaluations if e.status != "discharged"]
     longest = max([e.plan_age_days or 0 for e in open_cases]

@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-_ENTITIES = {ord(c): f"&#{ord(c)};" for c in string.punctuation}
+_ENTITIES: dict[int, str | None] = {ord(c): f"&#{ord(c)};" for c in string.punctuation}
 # Control characters (NUL, escape sequences, bidi overrides aside) carry no text.
 _ENTITIES.update({code: None for code in range(32) if chr(code) not in "\t\n\r"})
 _ENTITIES[0x7F] = None

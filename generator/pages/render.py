@@ -374,8 +374,8 @@ def render_pages(report: Report, workspace: Path | None, *, redact: bool = False
         yield Page("rules.md", _render(env, "rules.md.j2", site=site))
         for payer_id in site.payer_ids:
             # A dot never occurs in an id, so "x.page-2" is no other payer's page.
-            slug = safe_id(payer_id)
-            yield from _paged(env, "payer.md.j2", f"payers/{slug}.md", f"{slug}.page",
+            payer_slug = safe_id(payer_id)
+            yield from _paged(env, "payer.md.j2", f"payers/{payer_slug}.md", f"{payer_slug}.page",
                               site.clients_of_payer(payer_id), site=site, payer_id=payer_id)
         for clinician_id in site.clinician_ids:
             slug = page_slug(clinician_id)

@@ -182,7 +182,7 @@ _METHOD_OF_LETTER = {letter: method for method, letter in METHOD_LETTERS.items()
 
 
 # The slot descriptor of every field, by class: what `_instances` sets them with.
-_SLOTS = {cls: {f.name: getattr(cls, f.name) for f in fields(cls)}
+_SLOTS: dict[type, dict[str, Any]] = {cls: {f.name: getattr(cls, f.name) for f in fields(cls)}
           for cls in (Session, TreatmentPlan, Contact)}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -673,7 +673,7 @@ def _load_content(root: Path, paths: list[Path], errors: list[InputError],
     missing = [path for path, slot in zip(paths, slots, strict=True) if slot is None]
     fast = fast_reader.available()
 
-    def load_slice(part: list[Path]) -> _ReadFiles:
+    def load_slice(part: Sequence[Path]) -> _ReadFiles:
         found: list[InputError] = []
         return _ReadFiles([_load_content_file(root, path, found, cache, fast) for path in part],
                           found)

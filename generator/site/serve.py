@@ -81,8 +81,8 @@ class Server:
 
     def listen(self, port: int) -> str:
         self.http = make_server(self.site_dir, "127.0.0.1", port)
-        host, bound = self.http.server_address[:2]  # port 0: the one the system chose
-        return f"http://{host}:{bound}/"
+        bound = self.http.server_address[1]  # port 0: the one the system chose
+        return f"http://127.0.0.1:{bound}/"
 
     def needs_rebuild(self) -> bool:
         now = watch_state(self.workspace, self.site_dir)

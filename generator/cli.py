@@ -21,6 +21,7 @@ from generator.model.records import DATE_PATTERN, Caseload
 from generator.reading import WorkspaceInvalid, read_workspace
 from generator.report.report import Report, Scope, UnknownScope, build_report, report_json
 from generator.report.text import render_text
+from generator.wording import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -358,25 +359,31 @@ def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
 @as_of_option
 @click.option("--no-commit", is_flag=True,
               help="Only write the snapshot folder: no git commit, no tag (git not needed).")
+@click.option("--sign", is_flag=True,
+              help="Sign the tag with your git signing key (gpg.format openpgp or ssh, "
+                   "user.signingkey).")
 @handle_invalid_input
-def snapshot_command(workspace: Path, as_of: date | None, no_commit: bool) -> None:
+def snapshot_command(workspace: Path, as_of: date | None, no_commit: bool, sign: bool) -> None:
     """Build the site into WORKSPACE/snapshots/DATE with a manifest; commit and tag it.
 
     The folder holds the site, its Markdown, the report (as `check --format json`)
     and manifest.json (SHA-256 of every input and every file). It is committed
-    alone and tagged snapshot-DATE. An existing snapshot is never replaced: exit 2.
+    alone and tagged snapshot-DATE; with --sign, git signs the tag with your key.
+    An existing snapshot is never replaced, and --sign without a usable signing
+    key writes nothing: exit 2.
     """
     from generator.archive.snapshot import SnapshotError, take_snapshot
 
     report = make_report(workspace, as_of, None, None)
     try:
-        taken = take_snapshot(report, workspace, commit=not no_commit,
+        taken = take_snapshot(report, workspace, commit=not no_commit, sign=sign,
                               progress=terminal_progress)
     except SnapshotError as exc:
         raise CaseloadError(f"caseload snapshot: {exc}; nothing was written.") from None
     changes = f", with the changes since {taken.previous}" if taken.previous else ""
-    git = f"; committed {taken.commit[:12]} and tagged {taken.tag}" if taken.commit else \
-        " (not committed)"
+    signed = " (signed)" if taken.signed else ""
+    git = f"; committed {taken.commit[:12]} and tagged {taken.tag}{signed}" if taken.commit \
+        else " (not committed)"
     click.echo(f"Snapshot {taken.folder}: {taken.files} files and manifest.json{changes}; "
                f"manifest.json sha256 {taken.manifest_sha256}{git}.", err=True)
 
@@ -386,15 +393,24 @@ def snapshot_command(workspace: Path, as_of: date | None, no_commit: bool) -> No
 def verify_command(snapshot_dir: Path) -> None:
     """Check every file of a snapshot against its manifest, and against git.
 
+    In git: the snapshot-DATE tag, its signature (named, when signed), the
+    manifest hash in its message, that no later commit changed the folder, and
+    that the files on disk are the tagged commit's.
+
     Exit status: 0 intact; 1 when a file is altered, missing or extra (each named),
-    when manifest.json is missing or invalid, or when the files or the manifest
-    no longer match the snapshot's commit and tag.
+    when manifest.json is invalid, when the snapshot is committed but untagged,
+    changed in git after its tag, or no longer matches its commit and tag, or when
+    the tag's signature is bad or cannot be checked; 2 when the snapshot cannot
+    be read (no manifest.json, or a file that is not a regular file).
     """
-    from generator.archive.snapshot import verify_snapshot
+    from generator.archive.snapshot import UnreadableSnapshot, verify_snapshot
 
     if not snapshot_dir.is_dir():
         raise CaseloadError(f"caseload verify: {snapshot_dir}: no such folder")
-    result = verify_snapshot(snapshot_dir)
+    try:
+        result = verify_snapshot(snapshot_dir)
+    except UnreadableSnapshot as exc:
+        raise CaseloadError(printable(str(exc))) from None
     for line in result.lines():
         click.echo(line)
     sys.exit(EXIT_OK if result.intact else EXIT_FINDINGS)
@@ -411,7 +427,8 @@ def diff_command(before: str, after: str, workspace: Path, output_format: str) -
     """What changed between two snapshots: clients, statuses, findings, counts.
 
     BEFORE and AFTER are snapshot folders, or dates meaning
-    WORKSPACE/snapshots/DATE. Exit status: 0, or 2 for a missing or invalid snapshot.
+    WORKSPACE/snapshots/DATE. Exit status: 0, or 2 for a missing, unreadable or
+    invalid snapshot.
     """
     from generator.archive.changes import (
         InvalidReport,
@@ -420,7 +437,12 @@ def diff_command(before: str, after: str, workspace: Path, output_format: str) -
         parse_report,
         text_lines,
     )
-    from generator.archive.snapshot import SnapshotError, read_snapshot_report, resolve_snapshot
+    from generator.archive.snapshot import (
+        SnapshotError,
+        UnreadableSnapshot,
+        read_snapshot_report,
+        resolve_snapshot,
+    )
 
     documents = []
     for argument in (before, after):
@@ -428,6 +450,8 @@ def diff_command(before: str, after: str, workspace: Path, output_format: str) -
         try:
             document = read_snapshot_report(folder)
             parse_report(document)
+        except UnreadableSnapshot as exc:
+            raise CaseloadError(printable(str(exc))) from None
         except SnapshotError as exc:
             raise CaseloadError(f"caseload diff: {exc}") from None
         except InvalidReport as exc:

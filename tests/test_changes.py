@@ -216,7 +216,7 @@ def test_diff_by_dates_and_by_folders(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("damage", "message"), [
     ("missing", "no such snapshot folder"),
-    ("no-manifest", "manifest.json: missing"),
+    ("no-manifest", "manifest.json:1: missing"),
     ("altered", "altered since the snapshot was taken"),
     ("not-a-report", "not a caseload report"),
 ])

@@ -143,8 +143,10 @@ def repo_state(root: Path) -> dict[str, str]:
 
 def test_snapshot_folder_holds_site_docs_report_and_manifest(repo: Path) -> None:
     folder = repo / "snapshots" / AFTER
-    assert sorted(p.name for p in folder.iterdir()) == ["docs", "manifest.json",
-                                                         "report.json", "site"]
+    assert sorted(p.name for p in folder.iterdir()) == [".gitattributes", "docs",
+                                                         "manifest.json", "report.json", "site"]
+    assert (folder / ".gitattributes").read_bytes().splitlines()[-1] == \
+        b"* -text -eol -filter -ident -working-tree-encoding"
     assert (folder / "site" / "index.html").is_file()
     assert (folder / "docs" / "index.md").is_file()
     assert not list((repo / "snapshots").glob(".staging-*"))
@@ -340,7 +342,21 @@ def test_verify_in_git_names_commit_and_tag(repo: Path) -> None:
     commit = git(repo, "rev-parse", f"snapshot-{AFTER}^{{commit}}").strip()
     assert f"tag snapshot-{AFTER}, commit {commit}" in out
     assert "manifest.json matches the SHA-256 in tag" in out
+    assert f"git: tag snapshot-{AFTER} is unsigned" in out
     assert f"the files on disk match commit {commit}" in out
+
+
+def test_verify_on_a_clone_that_converts_line_endings(repo: Path, tmp_path: Path) -> None:
+    # Git for Windows clones with core.autocrlf=true; the snapshot's .gitattributes
+    # keeps its files byte for byte.
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "-c", "core.autocrlf=true", str(repo), str(clone)],
+                   check=True, capture_output=True)
+    for day in (BEFORE, AFTER):
+        folder = clone / "snapshots" / day
+        assert tree(folder) == tree(repo / "snapshots" / day)
+        code, out, _ = run("verify", str(folder))
+        assert code == 0, out
 
 
 def test_verify_names_altered_missing_and_extra_files(repo: Path, tmp_path: Path) -> None:
@@ -386,8 +402,9 @@ def test_verify_catches_a_rewritten_manifest_through_git(repo: Path) -> None:
         assert code == 1
         assert f"manifest.json does NOT match the SHA-256 in tag snapshot-{AFTER}" in out
         assert "git: altered: manifest.json" in out and "git: altered: report.json" in out
-        assert out.splitlines()[-1].endswith("no longer matches what git recorded when the "
-                                             "snapshot was taken")
+        assert out.splitlines()[-1] == (
+            f"{folder}: NOT verified: manifest.json is not the one tag snapshot-{AFTER} names; "
+            "it no longer matches what git recorded when the snapshot was taken")
     finally:
         git(repo, "checkout", "-q", "--", f"snapshots/{AFTER}")
 
@@ -404,26 +421,29 @@ def test_verify_of_an_uncommitted_snapshot_in_a_repository(
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (None, "manifest.json: missing"),
     ("{not json", "manifest.json: not valid JSON"),
     ('{"kind": "something else"}', "not a caseload snapshot manifest"),
     ('{"kind": "caseload snapshot", "manifest_version": 1, "as_of": "2026-11-28", '
      '"files": {"../outside": {"sha256": "' + "0" * 64 + '", "size": 1}}}', "bad path"),
 ])
-def test_verify_without_a_valid_manifest_exits_1(tmp_path: Path, content: str | None,
+def test_verify_without_a_valid_manifest_exits_1(tmp_path: Path, content: str,
                                                  message: str) -> None:
     (tmp_path / "report.json").write_text("{}", encoding="utf-8")
-    if content is not None:
-        (tmp_path / "manifest.json").write_text(content, encoding="utf-8")
+    (tmp_path / "manifest.json").write_text(content, encoding="utf-8")
     code, out, _ = run("verify", str(tmp_path))
     assert code == 1
     assert len(out.strip().splitlines()) == 1 and message in out
 
 
-def test_verify_of_a_missing_folder_exits_2(tmp_path: Path) -> None:
+def test_verify_of_a_missing_folder_or_manifest_exits_2(tmp_path: Path) -> None:
     code, _, err = run("verify", str(tmp_path / "nowhere"))
     assert code == 2
     assert "no such folder" in err
+    (tmp_path / "report.json").write_text("{}", encoding="utf-8")
+    code, out, err = run("verify", str(tmp_path))
+    assert code == 2 and out == ""
+    assert err == f"{tmp_path / 'manifest.json'}:1: missing, so this is not a caseload " \
+        "snapshot (or its manifest was deleted)\n"
 
 
 # --- what changed -------------------------------------------------------------------

@@ -5,6 +5,8 @@ A snapshot is the folder `snapshots/<as-of>/` of a workspace:
     site/           the built site, as `caseload build` makes it
     docs/           the Markdown it was built from
     report.json     the `check --format json` document
+    .gitattributes  `* -text ...`: git stores and checks out these bytes unchanged
+                    (no CRLF conversion on a Windows clone, no filters)
     manifest.json   tool version, as-of date, every payer's effective policy, and the
                     SHA-256 and size of every input file and of every file above
 
@@ -12,9 +14,15 @@ Nothing in it depends on the clock or on where the workspace lives: the same
 input and date give the same bytes. The folder is built in a private staging
 folder and renamed into place only when complete; then it is committed alone
 (whatever else is staged stays staged) and tagged `snapshot-<as-of>`, the tag
-message holding the manifest's SHA-256. Every precondition is checked before
-anything is written, and any failure leaves no folder (and no commit) behind.
+message holding the manifest's SHA-256; with `sign`, git signs the tag with the
+user's key. Every precondition is checked before anything is written (a signing
+key too), and any failure leaves no folder (and no commit) behind.
 Snapshots are evidence: an existing folder or tag is never replaced.
+
+`verify` checks the files against the manifest, and in git: the tag, its
+signature, the manifest hash in its message, that no later commit changed the
+folder, and that the files on disk are the tagged commit's. It reads regular
+files only, never waiting on a FIFO or a device.
 
 Git is driven through its command line, one argument list per call, never a shell.
 """
@@ -23,11 +31,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import re
 import shutil
+import stat
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +49,7 @@ from typing import Any
 from generator import __version__
 from generator.archive.changes import PAGE as CHANGES_PAGE
 from generator.archive.changes import InvalidReport, compare, render_changes
+from generator.archive.signing import GOOD, UNSIGNED, check_tag_signature, signing_problem
 from generator.model.policy import SETTINGS, policy_for_payer
 from generator.model.records import DATE_PATTERN
 from generator.private import make_private
@@ -50,6 +62,11 @@ MANIFEST = "manifest.json"
 REPORT = "report.json"
 SITE = "site"
 DOCS = "docs"
+ATTRIBUTES = ".gitattributes"
+# Git must keep a snapshot's bytes as they are: no end-of-line conversion (a Windows
+# clone has core.autocrlf=true), no filters, no $Id$ expansion, no re-encoding.
+ATTRIBUTES_TEXT = (b"# caseload: this snapshot is evidence; git keeps its bytes unchanged.\n"
+                   b"* -text -eol -filter -ident -working-tree-encoding\n")
 TAG_PREFIX = "snapshot-"
 MANIFEST_KIND = "caseload snapshot"
 MANIFEST_VERSION = 1
@@ -68,13 +85,76 @@ class InvalidSnapshot(SnapshotError):
     """A folder that is not a readable, intact snapshot."""
 
 
+class UnreadableSnapshot(InvalidSnapshot):
+    """A file of a snapshot that cannot be read at all: missing, not a regular file
+    (a FIFO, a device, a socket, a link), or refused by the system. `verify` and
+    `diff` exit 2 with the message, `FILE:1: why`."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}:1: {reason}")
+
+
 # --- files and hashes ----------------------------------------------------------------
 
 
-def file_entry(path: Path) -> dict[str, Any]:
-    with path.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    return {"sha256": digest, "size": path.stat().st_size}
+_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"),
+          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW
+               | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+@contextlib.contextmanager
+def open_regular(path: Path, missing: str = "missing", *, follow: bool = False
+                 ) -> Iterator[io.BufferedReader]:
+    """`path` opened for reading if it is a regular file; UnreadableSnapshot otherwise.
+
+    Never blocks: the path is looked at first (without following a link unless
+    `follow`), opened with O_NONBLOCK (a FIFO would otherwise wait for a writer
+    forever), and what was opened is checked again, so that nothing swapped in
+    meanwhile is read.
+    """
+    try:
+        mode = os.stat(path, follow_symlinks=follow).st_mode
+    except FileNotFoundError:
+        raise UnreadableSnapshot(path, missing) from None
+    except OSError as exc:
+        raise UnreadableSnapshot(path, f"cannot be read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(mode):
+        raise UnreadableSnapshot(path, f"is {_kind(mode)}, not a regular file")
+    try:
+        fd = os.open(path, _OPEN_FLAGS if not follow else _OPEN_FLAGS & ~_NOFOLLOW)
+    except OSError as exc:
+        raise UnreadableSnapshot(path, f"cannot be read ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise UnreadableSnapshot(path, f"is {_kind(mode)}, not a regular file")
+        yield handle
+
+
+def read_regular(path: Path, missing: str = "missing") -> bytes:
+    """The bytes of the regular file `path` (not a link); UnreadableSnapshot otherwise."""
+    try:
+        with open_regular(path, missing) as handle:
+            return handle.read()
+    except OSError as exc:
+        raise UnreadableSnapshot(path, f"cannot be read ({exc.strerror or exc})") from None
+
+
+def file_entry(path: Path, *, follow: bool = True) -> dict[str, Any]:
+    """SHA-256 and size of a regular file; UnreadableSnapshot for anything else."""
+    try:
+        with open_regular(path, follow=follow) as handle:
+            digest = hashlib.file_digest(handle, "sha256")
+            return {"sha256": digest.hexdigest(), "size": handle.tell()}
+    except OSError as exc:
+        raise UnreadableSnapshot(path, f"cannot be read ({exc.strerror or exc})") from None
 
 
 def _walk(root: Path, skip: frozenset[str] = frozenset(), *, folder_links: bool = False
@@ -106,7 +186,7 @@ def input_files(workspace: Path) -> dict[str, dict[str, Any]]:
         for name in INPUT_FILES:
             if (workspace / name).is_file():
                 entries[name] = file_entry(workspace / name)
-    except OSError as exc:
+    except (OSError, UnreadableSnapshot) as exc:
         raise SnapshotError(f"cannot read an input file: {exc}") from None
     return dict(sorted(entries.items()))
 
@@ -166,13 +246,19 @@ class Git:
 
     cwd: Path
 
-    def run(self, *args: str, check: bool = True, stdin: str | None = None
-            ) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, check: bool = True, stdin: str | None = None,
+            interactive: bool = False) -> subprocess.CompletedProcess[str]:
+        """Git's output as text; `interactive` leaves git the terminal (for a passphrase)."""
+        env = None
+        if interactive and "GPG_TTY" not in os.environ:
+            with contextlib.suppress(OSError, AttributeError, ValueError):
+                if sys.stdin is not None and os.isatty(0):
+                    env = {**os.environ, "GPG_TTY": os.ttyname(0)}  # where gpg asks
         try:
             result = subprocess.run(
                 ["git", *args], cwd=self.cwd, input=stdin, capture_output=True, text=True,
-                encoding="utf-8", errors="replace", check=False,
-                stdin=None if stdin is not None else subprocess.DEVNULL,
+                encoding="utf-8", errors="replace", check=False, env=env,
+                stdin=None if stdin is not None or interactive else subprocess.DEVNULL,
             )
         except FileNotFoundError:
             raise GitFailed("git is not installed (or not on the PATH)") from None
@@ -198,6 +284,40 @@ class Git:
 
     def has_tag(self, name: str) -> bool:
         return self.ok("rev-parse", "-q", "--verify", f"refs/tags/{name}")
+
+    def config(self, name: str) -> str | None:
+        result = self.run("config", "--get", name, check=False)
+        return result.stdout.rstrip("\n") if result.returncode == 0 else None
+
+    def blobs(self, ids: list[str]) -> list[bytes | None]:
+        """The bytes of each blob (None where there is none), through one `cat-file --batch`."""
+        if not ids:
+            return []
+        try:
+            result = subprocess.run(
+                ["git", "cat-file", "--batch"], cwd=self.cwd, capture_output=True, check=False,
+                input="".join(f"{blob_id}\n" for blob_id in ids).encode("ascii"))
+        except OSError as exc:
+            raise GitFailed(f"cannot run git: {exc}") from None
+        if result.returncode != 0:
+            raise GitFailed("git cat-file failed: "
+                            f"{_last_line(result.stderr.decode('utf-8', 'replace'))}")
+        out, at = result.stdout, 0
+        found: list[bytes | None] = []
+        for _ in ids:
+            end = out.index(b"\n", at)
+            header = out[at:end].split()
+            at = end + 1
+            if len(header) == 3 and header[1] == b"blob":
+                size = int(header[2])
+                found.append(out[at:at + size])
+                at += size + 1
+            elif len(header) == 3:  # another kind of object: skip its content
+                at += int(header[2]) + 1
+                found.append(None)
+            else:
+                found.append(None)  # "<id> missing"
+        return found
 
 
 def _last_line(text: str) -> str:
@@ -245,7 +365,14 @@ def _check_git_is_free(git: Git, rel: str, tag: str) -> None:
                             "snapshots are never overwritten")
 
 
-def _commit(git: Git, rel: str, tag: str, commit_message: str, tag_message: str) -> str:
+def _check_signing(git: Git) -> None:
+    problem = signing_problem(git)
+    if problem is not None:
+        raise SnapshotError(f"cannot sign the tag: {problem}")
+
+
+def _commit(git: Git, rel: str, tag: str, commit_message: str, tag_message: str,
+            sign: bool = False) -> str:
     """Commit the folder alone, tag it; on failure undo both and unstage the folder."""
     parent = git.head()
     commit = None
@@ -253,15 +380,30 @@ def _commit(git: Git, rel: str, tag: str, commit_message: str, tag_message: str)
         git.run("add", "-f", "--", rel)
         git.run("commit", "-q", "--no-edit", "-m", commit_message, "--", rel)
         commit = git.out("rev-parse", "HEAD")
-        _tag(git, tag, tag_message, commit)
+        _tag(git, tag, tag_message, commit, sign)
         return commit
     except BaseException:
         _undo(git, rel, parent, commit, commit_message)
         raise
 
 
-def _tag(git: Git, tag: str, message: str, commit: str) -> None:
-    git.run("tag", "-a", "-m", message, tag, commit)
+def _tag(git: Git, tag: str, message: str, commit: str, sign: bool = False) -> None:
+    """An annotated tag, signed by git with the user's key when `sign`, and only then
+    (`--no-sign` overrides a `tag.gpgSign` setting)."""
+    if not sign:
+        git.run("tag", "-a", "--no-sign", "-m", message, tag, commit)
+        return
+    result = git.run("tag", "-s", "-m", message, tag, commit, check=False, interactive=True)
+    said = "; ".join(line.strip() for line in result.stderr.splitlines() if line.strip())[:300]
+    if result.returncode != 0:
+        raise GitFailed(f"git could not sign tag {tag} ({said or 'no message'})")
+    # Some versions of git (2.39 among them) make the tag unsigned, and exit 0, when
+    # ssh-keygen fails: a tag without a signature is a failure here.
+    signature = git.run("for-each-ref", "--format=%(contents:signature)", f"refs/tags/{tag}",
+                        check=False).stdout
+    if not signature.strip():
+        git.run("tag", "-d", tag, check=False)
+        raise GitFailed(f"git could not sign tag {tag} ({said or 'it holds no signature'})")
 
 
 def _undo(git: Git, rel: str, parent: str | None, commit: str | None, message: str) -> None:
@@ -295,6 +437,7 @@ class Taken:
     previous: date | None
     commit: str | None = None
     tag: str | None = None
+    signed: bool = False
 
 
 def snapshot_dates(snapshots: Path) -> list[date]:
@@ -317,9 +460,10 @@ def previous_snapshot(workspace: Path, as_of: date) -> Path | None:
     return workspace / SNAPSHOTS_DIR / earlier[-1].isoformat() if earlier else None
 
 
-def take_snapshot(report: Report, workspace: Path, *, commit: bool = True,
+def take_snapshot(report: Report, workspace: Path, *, commit: bool = True, sign: bool = False,
                   progress: site_build.Progress | None = None) -> Taken:
-    """Build the report into `workspace/snapshots/<as-of>/`, then commit and tag it."""
+    """Build the report into `workspace/snapshots/<as-of>/`, then commit and tag it
+    (a tag signed with the user's key when `sign`)."""
     name = report.as_of.isoformat()
     rel = f"{SNAPSHOTS_DIR}/{name}"
     snapshots = workspace / SNAPSHOTS_DIR
@@ -332,10 +476,15 @@ def take_snapshot(report: Report, workspace: Path, *, commit: bool = True,
     if final.exists() or final.is_symlink():
         raise SnapshotError(f"{rel} already exists: snapshots are evidence and are never "
                             "overwritten (use another --as-of date)")
+    if sign and not commit:
+        raise SnapshotError("--sign signs the snapshot's tag, and --no-commit makes none: "
+                            "use one or the other")
     git = _repository(workspace, required=commit)
     if git is not None and commit:
         _check_identity(git)
         _check_git_is_free(git, rel, tag)
+        if sign:
+            _check_signing(git)
     elif git is not None and git.has_tag(tag):
         raise SnapshotError(f"git tag {tag} already exists: a snapshot of that date was taken "
                             "before, and snapshots are never overwritten")
@@ -353,6 +502,7 @@ def take_snapshot(report: Report, workspace: Path, *, commit: bool = True,
         site_build.build(report, workspace, staging / SITE, docs_keep=staging / DOCS,
                          extra_pages=extra_pages, progress=progress)
         (staging / REPORT).write_bytes(dumps(current))
+        _write_attributes(staging)
         files = {path: file_entry(staging / path) for path, _ in _walk(staging)}
         manifest = dumps(manifest_document(report, inputs, files))
         (staging / MANIFEST).write_bytes(manifest)
@@ -372,12 +522,17 @@ def take_snapshot(report: Report, workspace: Path, *, commit: bool = True,
         return taken
     try:
         commit_id = _commit(git, rel, tag, _commit_message(report, rel, taken),
-                            _tag_message(report, rel, taken))
+                            _tag_message(report, rel, taken), sign)
     except BaseException:
         shutil.rmtree(final, ignore_errors=True)
         _remove_if_empty(snapshots, created)
         raise
-    return Taken(final, taken.files, taken.manifest_sha256, previous, commit_id, tag)
+    return Taken(final, taken.files, taken.manifest_sha256, previous, commit_id, tag, sign)
+
+
+def _write_attributes(folder: Path) -> None:
+    """The snapshot's own .gitattributes: git must never convert its files."""
+    (folder / ATTRIBUTES).write_bytes(ATTRIBUTES_TEXT)
 
 
 def _changes_page(workspace: Path, report: Report, current: dict[str, Any]
@@ -446,15 +601,13 @@ def _check_entries(entries: Any, what: str) -> None:
 
 
 def read_manifest(folder: Path) -> tuple[dict[str, Any], bytes]:
-    """The snapshot's manifest, checked, and its bytes; InvalidSnapshot otherwise."""
-    path = folder / MANIFEST
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidSnapshot(f"{MANIFEST}: missing, so this is not a caseload snapshot "
-                              "(or its manifest was deleted)") from None
-    except OSError as exc:
-        raise InvalidSnapshot(f"{MANIFEST}: cannot be read ({exc.strerror or exc})") from None
+    """The snapshot's manifest, checked, and its bytes.
+
+    UnreadableSnapshot when there is no manifest to read (missing, not a regular
+    file); InvalidSnapshot when it is not a caseload manifest.
+    """
+    data = read_regular(folder / MANIFEST, "missing, so this is not a caseload snapshot "
+                                           "(or its manifest was deleted)")
     try:
         document = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -474,28 +627,71 @@ def read_manifest(folder: Path) -> tuple[dict[str, Any], bytes]:
 
 
 def read_snapshot_report(folder: Path) -> Any:
-    """A snapshot's report.json, after checking it against the snapshot's manifest."""
+    """A snapshot's report.json, after checking it against the snapshot's manifest.
+
+    A report whose line endings git converted on checkout (a clone with
+    core.autocrlf, of a snapshot older than its .gitattributes) is read from its
+    blob in git when that blob is the one the manifest names.
+    """
     if not folder.is_dir():
         raise InvalidSnapshot(f"{folder}: no such snapshot folder")
     try:
         manifest, _ = read_manifest(folder)
+    except UnreadableSnapshot:
+        raise
     except InvalidSnapshot as exc:
         raise InvalidSnapshot(f"{folder}: {exc}") from None
     expected = manifest["files"].get(REPORT)
     if expected is None:
         raise InvalidSnapshot(f"{folder}: the manifest lists no {REPORT}")
-    try:
-        data = (folder / REPORT).read_bytes()
-    except OSError as exc:
-        raise InvalidSnapshot(f"{folder / REPORT}: cannot be read ({exc.strerror or exc})") \
-            from None
-    if sha256(data) != expected["sha256"]:
-        raise InvalidSnapshot(f"{folder / REPORT}: altered since the snapshot was taken "
-                              f"(run `caseload verify {folder}`)")
+    data = read_regular(folder / REPORT)
+    if not _is_entry(data, expected):
+        original = _original_in_git(folder, manifest["as_of"], REPORT, data, expected)
+        if original is None:
+            raise InvalidSnapshot(f"{folder / REPORT}: altered since the snapshot was taken "
+                                  f"(run `caseload verify {folder}`)")
+        data = original
     try:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidSnapshot(f"{folder / REPORT}: not valid JSON ({exc})") from None
+
+
+def _is_entry(data: bytes, entry: dict[str, Any]) -> bool:
+    return len(data) == entry["size"] and sha256(data) == entry["sha256"]
+
+
+def checked_out(blob: bytes) -> bytes:
+    """A blob as git writes it to a working tree that converts LF to CRLF (autocrlf)."""
+    return re.sub(rb"(?<!\r)\n", b"\r\n", blob)
+
+
+def _converted_from(data: bytes, blob: bytes | None, entry: dict[str, Any]) -> bool:
+    """Are `data` the bytes git checked out, with CRLF, from a blob the manifest names?"""
+    return blob is not None and data != blob and _is_entry(blob, entry) \
+        and data == checked_out(blob)
+
+
+def _original_in_git(folder: Path, as_of: str, name: str, data: bytes,
+                     entry: dict[str, Any]) -> bytes | None:
+    """The blob of `folder/name` in the snapshot's tagged commit (or HEAD), if `data` is
+    that blob with its line endings converted and the blob is what `entry` names."""
+    try:
+        git = Git(folder)
+        toplevel = git.toplevel()
+        if toplevel is None:
+            return None
+        git = Git(toplevel)
+        rel = folder.resolve().relative_to(toplevel.resolve()).as_posix()
+        tag = tag_name(as_of)
+        commit = f"refs/tags/{tag}^{{commit}}" if git.has_tag(tag) else "HEAD"
+        found = git.run("rev-parse", "-q", "--verify", f"{commit}:{rel}/{name}", check=False)
+        if found.returncode != 0:
+            return None
+        blob = git.blobs([found.stdout.strip()])[0]
+    except (GitFailed, ValueError):
+        return None
+    return blob if blob is not None and _converted_from(data, blob, entry) else None
 
 
 def resolve_snapshot(argument: str, workspace: Path) -> Path:
@@ -516,18 +712,23 @@ class Verification:
     """What `caseload verify` found; `lines` is what it prints."""
 
     folder: Path
-    problem: str | None = None  # the manifest itself is missing or invalid
+    problem: str | None = None  # the manifest itself is invalid
     manifest: dict[str, Any] = field(default_factory=dict)
     altered: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
+    converted: list[str] = field(default_factory=list)  # intact as committed; CRLF on disk
     git_lines: list[str] = field(default_factory=list)
-    git_problem: bool = False
+    git_problems: list[str] = field(default_factory=list)  # each one makes verify fail
 
     @property
     def intact(self) -> bool:
         return self.problem is None and not (self.altered or self.missing or self.extra
-                                             or self.git_problem)
+                                             or self.git_problems)
+
+    def problem_in_git(self, reason: str) -> None:
+        if reason not in self.git_problems:
+            self.git_problems.append(reason)
 
     def lines(self) -> list[str]:
         if self.problem is not None:
@@ -542,19 +743,28 @@ class Verification:
             out.append(f"{self.folder}: NOT intact: {len(self.altered)} altered, "
                        f"{len(self.missing)} missing, {len(self.extra)} extra "
                        f"(manifest.json lists {listed} files; {about})")
+        elif self.converted:
+            out.append(f"{self.folder}: all {listed} files match manifest.json, "
+                       f"{len(self.converted)} of them through their blobs in git ({about})")
         else:
             out.append(f"{self.folder}: all {listed} files match manifest.json ({about})")
         out += self.git_lines
-        if self.git_problem:
-            out.append(f"{self.folder}: NOT intact: it no longer matches what git recorded "
-                       "when the snapshot was taken")
+        if self.git_problems:
+            out.append(f"{self.folder}: NOT verified: {'; '.join(self.git_problems)}")
         return [printable(line) for line in out]
 
 
 def verify_snapshot(folder: Path) -> Verification:
+    """Check a snapshot against its manifest, and in git.
+
+    Raises UnreadableSnapshot when it cannot be read at all: no manifest, or a
+    manifest or other file that is not a regular file (a FIFO, a device).
+    """
     result = Verification(folder)
     try:
         result.manifest, manifest_bytes = read_manifest(folder)
+    except UnreadableSnapshot:
+        raise
     except InvalidSnapshot as exc:
         result.problem = str(exc)
         return result
@@ -563,10 +773,8 @@ def verify_snapshot(folder: Path) -> Verification:
     for rel in sorted(expected.keys() | on_disk.keys()):
         if rel not in on_disk:
             result.missing.append(rel)
-        elif rel not in expected:
-            result.extra.append(rel)
-        elif not _matches(on_disk[rel], expected[rel]):
-            result.altered.append(rel)
+        elif not _matches(on_disk[rel], expected.get(rel)):
+            (result.altered if rel in expected else result.extra).append(rel)
     try:
         _verify_in_git(result, manifest_bytes)
     except GitFailed as exc:
@@ -575,13 +783,19 @@ def verify_snapshot(folder: Path) -> Verification:
     return result
 
 
-def _matches(path: Path, expected: dict[str, Any]) -> bool:
-    if path.is_symlink() or not path.is_file():
-        return False
+def _matches(path: Path, expected: dict[str, Any] | None) -> bool:
+    """Is `path` a regular file with the manifest's hash and size? A link never is;
+    anything else that is not a regular file (a FIFO, a device) cannot be read:
+    UnreadableSnapshot."""
     try:
-        return file_entry(path) == {"sha256": expected["sha256"], "size": expected["size"]}
-    except OSError:
+        mode = os.stat(path, follow_symlinks=False).st_mode
+    except OSError as exc:
+        raise UnreadableSnapshot(path, f"cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISLNK(mode) or stat.S_ISDIR(mode):
         return False
+    entry = file_entry(path, follow=False)
+    return expected is not None and \
+        entry == {"sha256": expected["sha256"], "size": expected["size"]}
 
 
 def _verify_in_git(result: Verification, manifest_bytes: bytes) -> None:
@@ -601,63 +815,185 @@ def _verify_in_git(result: Verification, manifest_bytes: bytes) -> None:
         say("git: the snapshot is a repository of its own; the manifest alone vouches for it")
         return
     tag = tag_name(result.manifest["as_of"])
-    tagged = git.has_tag(tag)
-    if tagged:
-        commit = git.out("rev-parse", "--verify", f"refs/tags/{tag}^{{commit}}")
-    else:
-        commit = git.run("log", "-1", "--format=%H", "--", rel, check=False).stdout.strip()
-        if not commit:
-            say(f"git: not committed (no tag {tag}, and no commit holds {rel})")
-            return
-    subject = git.out("log", "-1", "--format=%s", commit)
-    if tagged:
-        say(f"git: tag {tag}, commit {commit} ({subject})")
-        _check_tag_message(result, git, tag, manifest_bytes)
-    else:
-        say(f"git: no tag {tag}; the latest commit holding {rel} is {commit} ({subject})")
-    _compare_with_commit(result, git, commit, rel)
-
-
-def _check_tag_message(result: Verification, git: Git, tag: str, manifest_bytes: bytes) -> None:
-    if git.out("cat-file", "-t", f"refs/tags/{tag}") != "tag":
-        say = f"git: tag {tag} is not an annotated tag: it holds no manifest hash to check"
-        result.git_lines.append(say)
-        result.git_problem = True
+    if not git.has_tag(tag):
+        _verify_untagged(result, git, tag, rel)
         return
-    message = git.run("cat-file", "tag", f"refs/tags/{tag}").stdout
-    found = _TAG_HASH.search(message.partition("\n\n")[2])
-    actual = sha256(manifest_bytes)
-    if found is None:
-        result.git_lines.append(f"git: the message of tag {tag} names no manifest hash")
-        result.git_problem = True
-    elif found.group(1) == actual:
-        result.git_lines.append(f"git: manifest.json matches the SHA-256 in tag {tag}")
-    else:
-        result.git_lines.append(f"git: manifest.json does NOT match the SHA-256 in tag {tag} "
-                                f"({actual} here, {found.group(1)} in the tag)")
-        result.git_problem = True
+    commit = git.out("rev-parse", "--verify", f"refs/tags/{tag}^{{commit}}")
+    subject = git.out("log", "-1", "--format=%s", commit)
+    say(f"git: tag {tag}, commit {commit} ({subject})")
+    committed = _committed(git, commit, rel)
+    if not committed:
+        say(f"git: commit {commit} of tag {tag} does not hold {rel}")
+        result.problem_in_git(f"tag {tag} is not the commit of this snapshot")
+    on_disk = _hashes_on_disk(result, git, rel)
+    _accept_converted(result, git, commit, rel, committed, on_disk)
+    _check_tag_message(result, git, tag, manifest_bytes, committed, on_disk, rel)
+    _check_signature(result, git, tag)
+    _check_later_commits(result, git, tag, commit, rel)
+    if committed:
+        _compare_with_commit(result, commit, rel, committed, on_disk)
 
 
-def _compare_with_commit(result: Verification, git: Git, commit: str, rel: str) -> None:
-    """Do the files on disk (manifest included) match the commit, blob for blob?"""
+def _verify_untagged(result: Verification, git: Git, tag: str, rel: str) -> None:
+    say = result.git_lines.append
+    commit = git.run("log", "-1", "--format=%H", "--", rel, check=False).stdout.strip()
+    if not commit:
+        say(f"git: not committed (no tag {tag}, and no commit holds {rel}); the manifest "
+            "alone vouches for it")
+        return
+    subject = git.out("log", "-1", "--format=%s", commit)
+    say(f"git: UNTAGGED: there is no tag {tag}, yet commit {commit} ({subject}) holds {rel}. "
+        "caseload tags every snapshot it commits, so the tag was deleted or never made, and "
+        "nothing in git vouches for these files (to tag it by hand, see the README)")
+    result.problem_in_git(f"untagged (no tag {tag})")
+    committed = _committed(git, commit, rel)
+    if committed:
+        on_disk = _hashes_on_disk(result, git, rel)
+        _accept_converted(result, git, commit, rel, committed, on_disk)
+        _compare_with_commit(result, commit, rel, committed, on_disk)
+
+
+def _committed(git: Git, commit: str, rel: str) -> dict[str, str]:
+    """Blob id of every file below `rel` in `commit`, by path from the top of the repository."""
     listing = git.run("ls-tree", "-r", "-z", "--full-tree", commit, "--", rel).stdout
     committed: dict[str, str] = {}
     for record in filter(None, listing.split("\0")):
         meta, _, path = record.partition("\t")
         committed[path] = meta.split()[2]
-    if not committed:
-        result.git_lines.append(f"git: commit {commit} does not hold {rel}; "
-                                "cannot compare the files with it")
-        return
+    return committed
+
+
+def _hashes_on_disk(result: Verification, git: Git, rel: str) -> dict[str, str]:
+    """The blob id git gives each file below the snapshot folder, as it would store it
+    (after converting line endings where the repository says so); "" for a link."""
     local = {f"{rel}/{name}": path for name, path in _walk(result.folder, folder_links=True)}
     # A snapshot holds plain files only: a link, or a name git cannot take on a line, differs.
     hashable = [name for name, path in local.items()
-                if "\n" not in name and path.is_file() and not path.is_symlink()]
+                if "\n" not in name and not path.is_symlink() and path.is_file()]
     hashes = git.run("hash-object", "--stdin-paths",
                      stdin="".join(f"{name}\n" for name in hashable)).stdout.split() \
         if hashable else []
     on_disk = dict.fromkeys(local, "")  # "" never matches a blob id
     on_disk.update(zip(hashable, hashes, strict=True))
+    return on_disk
+
+
+def _accept_converted(result: Verification, git: Git, commit: str, rel: str,
+                      committed: dict[str, str], on_disk: dict[str, str]) -> None:
+    """Files that differ from the manifest only because git converted their line endings
+    on checkout (a clone with core.autocrlf, of a snapshot that has no .gitattributes)
+    are intact when git takes them for their committed blob, that blob is the one the
+    manifest names, and the bytes on disk are that blob with CRLF line endings."""
+    candidates = [name for name in result.altered
+                  if committed.get(f"{rel}/{name}", "-") == on_disk.get(f"{rel}/{name}")]
+    expected = result.manifest["files"]
+    for start in range(0, len(candidates), 256):
+        chunk = candidates[start:start + 256]
+        for name, blob in zip(chunk, git.blobs([committed[f"{rel}/{n}"] for n in chunk]),
+                              strict=True):
+            if _converted_from(read_regular(result.folder / name), blob, expected[name]):
+                result.converted.append(name)
+    if not result.converted:
+        return
+    result.altered = [name for name in result.altered if name not in result.converted]
+    named = ", ".join(result.converted[:3]) + (", ..." if len(result.converted) > 3 else "")
+    count = len(result.converted)
+    result.git_lines.append(
+        f"git: {count} file{'s' if count != 1 else ''} ({named}) differ from manifest.json "
+        "only by line endings git converted on checkout (core.autocrlf); "
+        f"{'their blobs' if count != 1 else 'its blob'} in commit {commit} match "
+        "manifest.json, so they are intact")
+
+
+def _check_tag_message(result: Verification, git: Git, tag: str, manifest_bytes: bytes,
+                       committed: dict[str, str], on_disk: dict[str, str], rel: str) -> None:
+    say = result.git_lines.append
+    if git.out("cat-file", "-t", f"refs/tags/{tag}") != "tag":
+        say(f"git: tag {tag} is not an annotated tag: it holds no manifest hash to check")
+        result.problem_in_git(f"tag {tag} holds no manifest hash")
+        return
+    message = git.run("cat-file", "tag", f"refs/tags/{tag}").stdout
+    found = _TAG_HASH.search(message.partition("\n\n")[2])
+    actual = sha256(manifest_bytes)
+    if found is None:
+        say(f"git: the message of tag {tag} names no manifest hash")
+        result.problem_in_git(f"tag {tag} holds no manifest hash")
+        return
+    if found.group(1) == actual:
+        say(f"git: manifest.json matches the SHA-256 in tag {tag}")
+        return
+    blob_id = committed.get(f"{rel}/{MANIFEST}")
+    blob = git.blobs([blob_id])[0] if blob_id and on_disk.get(f"{rel}/{MANIFEST}") == blob_id \
+        else None
+    if blob is not None and sha256(blob) == found.group(1) and \
+            manifest_bytes == checked_out(blob) != blob:
+        say(f"git: manifest.json matches the SHA-256 in tag {tag} through its blob in git "
+            "(git converted its line endings on checkout)")
+        return
+    say(f"git: manifest.json does NOT match the SHA-256 in tag {tag} "
+        f"({actual} here, {found.group(1)} in the tag)")
+    result.problem_in_git(f"manifest.json is not the one tag {tag} names")
+
+
+def _check_signature(result: Verification, git: Git, tag: str) -> None:
+    if git.out("cat-file", "-t", f"refs/tags/{tag}") != "tag":
+        return  # a lightweight tag has no signature (and is already a problem)
+    signature = check_tag_signature(git, tag)
+    result.git_lines.append(signature.line)
+    if signature.state not in (GOOD, UNSIGNED):
+        result.problem_in_git(signature.reason)
+
+
+_CHANGE_WORDS = {"A": "added", "D": "deleted", "M": "altered", "T": "changed type"}
+
+
+def _changes(output: str, rel: str, limit: int = 10) -> str:
+    """`diff-tree -z --name-status` output as "altered site/x.html, deleted docs/y.md"."""
+    fields = [f for f in output.split("\0") if f]
+    pairs = [(_CHANGE_WORDS.get(status[:1], "changed"), path[len(rel) + 1:])
+             for status, path in zip(fields[::2], fields[1::2], strict=False)]
+    shown = ", ".join(f"{word} {path}" for word, path in pairs[:limit])
+    return shown + (f" and {len(pairs) - limit} more" if len(pairs) > limit else "")
+
+
+def _check_later_commits(result: Verification, git: Git, tag: str, commit: str, rel: str
+                         ) -> None:
+    """Has git moved on from the tagged snapshot: does HEAD hold other files below `rel`,
+    or did a commit after the tag change them (even one taken back later)?"""
+    say = result.git_lines.append
+    head = git.head()
+    if head is None:
+        say(f"git: HEAD has no commit; {rel} there cannot be compared with tag {tag}")
+        return
+    if head == commit:
+        say(f"git: HEAD is the commit of tag {tag}")
+        return
+    later = False
+    if git.ok("merge-base", "--is-ancestor", commit, head):
+        log = git.run("log", "--reverse", "--format=%H%x09%s", f"{commit}..{head}", "--", rel)
+        for line in log.stdout.splitlines():
+            later_commit, _, subject = line.partition("\t")
+            what = git.run("diff-tree", "-r", "-z", "--no-commit-id", "--no-renames",
+                           "--name-status", "--root", later_commit, "--", rel).stdout
+            say(f"git: commit {later_commit} ({subject}) changed {rel} after tag {tag}: "
+                f"{_changes(what, rel) or 'a merge'}")
+            later = True
+    else:
+        say(f"git: the commit of tag {tag} is not in the history of HEAD (a rewritten "
+            "history, or another branch)")
+    moved = git.run("diff-tree", "-r", "-z", "--no-renames", "--name-status", commit, head,
+                    "--", rel).stdout
+    if moved.strip("\0"):
+        say(f"git: {rel} at HEAD differs from tag {tag}: {_changes(moved, rel)}")
+    if later or moved.strip("\0"):
+        result.problem_in_git(f"{rel} was changed in git after tag {tag}")
+    else:
+        say(f"git: HEAD holds {rel} as tag {tag} does; no commit since changed it")
+
+
+def _compare_with_commit(result: Verification, commit: str, rel: str,
+                         committed: dict[str, str], on_disk: dict[str, str]) -> None:
+    """Do the files on disk (manifest included) match the commit, blob for blob?"""
     differences = []
     for path in sorted(committed.keys() | on_disk.keys()):
         short = path[len(rel) + 1:]
@@ -670,6 +1006,7 @@ def _compare_with_commit(result: Verification, git: Git, commit: str, rel: str) 
     if differences:
         result.git_lines.extend(differences)
         result.git_lines.append(f"git: the files on disk do NOT match commit {commit}")
-        result.git_problem = True
+        result.problem_in_git("it no longer matches what git recorded when the snapshot "
+                              "was taken")
     else:
         result.git_lines.append(f"git: the files on disk match commit {commit}")

@@ -43,6 +43,7 @@ from generator.load import DATE_PATTERN
 from generator.policy import SETTINGS, policy_for_payer
 from generator.private import make_private
 from generator.report import Report, report_json
+from generator.sitesettings import SiteSettings
 
 SNAPSHOTS_DIR = "snapshots"
 MANIFEST = "manifest.json"
@@ -316,8 +317,8 @@ def previous_snapshot(workspace: Path, as_of: date) -> Path | None:
     return workspace / SNAPSHOTS_DIR / earlier[-1].isoformat() if earlier else None
 
 
-def take_snapshot(report: Report, workspace: Path, *, commit: bool = True,
-                  progress: site_build.Progress | None = None) -> Taken:
+def take_snapshot(report: Report, workspace: Path, *, settings: SiteSettings,
+                  commit: bool = True, progress: site_build.Progress | None = None) -> Taken:
     """Build the report into `workspace/snapshots/<as-of>/`, then commit and tag it."""
     name = report.as_of.isoformat()
     rel = f"{SNAPSHOTS_DIR}/{name}"
@@ -349,8 +350,8 @@ def take_snapshot(report: Report, workspace: Path, *, commit: bool = True,
     except OSError as exc:
         raise SnapshotError(f"cannot create a folder in {snapshots}: {exc}") from None
     try:
-        site_build.build(report, workspace, staging / SITE, docs_keep=staging / DOCS,
-                         extra_pages=extra_pages, progress=progress)
+        site_build.build(report, workspace, staging / SITE, settings=settings,
+                         docs_keep=staging / DOCS, extra_pages=extra_pages, progress=progress)
         (staging / REPORT).write_bytes(dumps(current))
         files = {path: file_entry(staging / path) for path, _ in _walk(staging)}
         manifest = dumps(manifest_document(report, inputs, files))

@@ -13,6 +13,7 @@ from generator.build import nav_for, render_docs, source_date_epoch
 from generator.load import load_workspace
 from generator.render import CLIENT_FOLDER
 from generator.report import build_report
+from generator.sitesettings import read_site_settings
 from tests.conftest import DEMO_AS_OF, ROOT
 from tests.test_build import tree
 
@@ -26,8 +27,9 @@ def alike_pages(docs: Path) -> site.AlikePages:
 
 
 def build(docs: Path, target: Path, pages: list[str], alike: str | None) -> None:
-    site.build_site(ROOT / "mkdocs.yml", docs, target, site_name="Riverbend Counseling Collective",
-                    nav=nav_for(pages), source_date_epoch=source_date_epoch(date(2026, 11, 28)),
+    site.build_site(read_site_settings(ROOT), docs, target,
+                    site_name="Riverbend Counseling Collective", nav=nav_for(pages),
+                    source_date_epoch=source_date_epoch(date(2026, 11, 28)),
                     alike=alike_pages(docs) if alike else None)
 
 

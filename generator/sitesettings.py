@@ -323,9 +323,12 @@ def _theme_languages() -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in languages.glob("*.html")))
 
 
+_LANGUAGE = _pattern(r"[A-Za-z]{2,3}(-[A-Za-z0-9]+)*", "a language code like en or pt-BR")
+_ICON = _pattern(r"[a-z0-9-]+(/[a-z0-9-]+)*", "an icon name like material/weather-night")
+
+
 def _language(doc: _Doc, node: Node, where: str) -> str:
-    value = _pattern(r"[A-Za-z]{2,3}(-[A-Za-z0-9]+)*", "a language code like en or pt-BR")(
-        doc, node, where)
+    value = _LANGUAGE(doc, node, where)
     known = _theme_languages()
     if known and value not in known:
         doc.error(node, where, f"the theme has no language '{_short(value)}'"
@@ -335,8 +338,7 @@ def _language(doc: _Doc, node: Node, where: str) -> str:
 
 
 def _icon(doc: _Doc, node: Node, where: str) -> str:
-    value = _pattern(r"[a-z0-9-]+(/[a-z0-9-]+)*", "an icon name like material/weather-night")(
-        doc, node, where)
+    value = _ICON(doc, node, where)
     folder = _theme_folder()
     if folder and (folder / ".icons").is_dir() and not (folder / ".icons" / f"{value}.svg"
                                                         ).is_file():
@@ -404,8 +406,9 @@ def _named(doc: _Doc, node: Node, where: str, kind: str, known: Mapping[str, Any
         doc.error(node, inner, f"{kind} '{_short(name)}' is not allowed: {refused[name]}")
         raise _Invalid
     if name not in known:
-        doc.error(node, inner, f"unknown {kind} '{_short(name)}'{suggest(name, known)} "
-                  f"(allowed: {', '.join(known)})")
+        allowed = f" (allowed: {', '.join(known)})" if len(known) <= 5 else \
+            " (the README lists those allowed)"
+        doc.error(node, inner, f"unknown {kind} '{_short(name)}'{suggest(name, known)}{allowed}")
         raise _Invalid
     return name, options, inner
 

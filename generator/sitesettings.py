@@ -384,8 +384,8 @@ def _key_node(node: MappingNode, key: str) -> Node:
 
 
 def _named(doc: _Doc, node: Node, where: str, kind: str, known: Mapping[str, Any],
-           refused: Mapping[str, str], aliases: Mapping[str, str] | None = None
-           ) -> tuple[str, Node | None, str]:
+           refused: Mapping[str, str], aliases: Mapping[str, str] | None = None,
+           allowed: str | None = None) -> tuple[str, Node | None, str]:
     """A list item naming a plugin or an extension: `name`, or `{name: options}`.
 
     Returns the name (as `known` has it), its options node and their `where`."""
@@ -406,9 +406,9 @@ def _named(doc: _Doc, node: Node, where: str, kind: str, known: Mapping[str, Any
         doc.error(node, inner, f"{kind} '{_short(name)}' is not allowed: {refused[name]}")
         raise _Invalid
     if name not in known:
-        allowed = f" (allowed: {', '.join(known)})" if len(known) <= 5 else \
-            " (the README lists those allowed)"
-        doc.error(node, inner, f"unknown {kind} '{_short(name)}'{suggest(name, known)}{allowed}")
+        allowed = allowed or "the README lists those allowed"
+        doc.error(node, inner, f"unknown {kind} '{_short(name)}'{suggest(name, known)} "
+                  f"({allowed})")
         raise _Invalid
     return name, options, inner
 
@@ -546,7 +546,6 @@ def _extension(doc: _Doc, node: Node, where: str) -> Any:
 
 
 PLUGINS = ("search", "material/search")
-_REFUSED_PLUGIN = "plugins run Python code; only the search plugin is allowed"
 _SEARCH_OPTIONS: dict[str, Read] = {
     "lang": _list_of(_pattern(r"[a-z]{2}([_-][A-Za-z]{2,4})?", "a language code like en"),
                      one_is_enough=True),
@@ -556,7 +555,8 @@ _SEARCH_OPTIONS: dict[str, Read] = {
 
 
 def _plugin(doc: _Doc, node: Node, where: str) -> Any:
-    name, options, inner = _named(doc, node, where, "plugin", dict.fromkeys(PLUGINS), {})
+    name, options, inner = _named(doc, node, where, "plugin", dict.fromkeys(PLUGINS), {},
+                                  allowed="plugins run Python code: only search is allowed")
     if options is None:
         return name
     values = _mapping(doc, options, inner, _SEARCH_OPTIONS,

@@ -18,7 +18,8 @@ import click
 from generator import __version__
 from generator.errors import SiteBuildError, TemplateProblem
 from generator.model.records import DATE_PATTERN, Caseload
-from generator.reading import WorkspaceInvalid, read_workspace
+from generator.model.site import SiteSettings
+from generator.reading import WorkspaceInvalid, read_site_settings, read_workspace
 from generator.report.report import Report, Scope, UnknownScope, build_report, report_json
 from generator.report.text import render_text
 from generator.wording import printable
@@ -112,6 +113,21 @@ def make_report(workspace: Path, as_of: date | None, payer: str | None,
     with paused_gc():
         caseload = load(workspace)
         return build_report(caseload, as_of or today(), Scope(payer, clinician))
+
+
+def make_site_inputs(workspace: Path, as_of: date | None, payer: str | None,
+                     clinician: str | None) -> tuple[Report, SiteSettings]:
+    """The report and the site settings (mkdocs.yml), read before any site work starts;
+    the input errors of both are reported together."""
+    try:
+        report = make_report(workspace, as_of, payer, clinician)
+    except WorkspaceInvalid as invalid:
+        try:
+            read_site_settings(workspace)
+        except WorkspaceInvalid as also:
+            raise WorkspaceInvalid(invalid.errors + also.errors) from None
+        raise
+    return report, read_site_settings(workspace)
 
 
 @contextmanager
@@ -231,11 +247,12 @@ def build(workspace: Path, as_of: date | None, site_dir: Path | None, payer: str
     The new site replaces the old one only when it is complete: a failed build
     exits 2 and leaves the previous site exactly as it was.
     """
-    report = make_report(workspace, as_of, payer, clinician)
+    report, settings = make_site_inputs(workspace, as_of, payer, clinician)
     target = site_dir or workspace / "site"
     from generator.site import build as site_build  # the site engine loads only when needed
 
-    site_build.build(report, workspace, target, redact=redact, progress=terminal_progress)
+    site_build.build(report, workspace, target, settings=settings, redact=redact,
+                     progress=terminal_progress)
     click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                f"as of {report.as_of}).", err=True)
 
@@ -325,10 +342,10 @@ def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
     target = site_dir or workspace / "site"
 
     def rebuild(day: date) -> None:
-        report = make_report(workspace, day, payer, clinician)
+        report, settings = make_site_inputs(workspace, day, payer, clinician)
         from generator.site import build as site_build
 
-        site_build.build(report, workspace, target, redact=redact)
+        site_build.build(report, workspace, target, settings=settings, redact=redact)
         click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                    f"as of {report.as_of}).", err=True)
 
@@ -374,9 +391,10 @@ def snapshot_command(workspace: Path, as_of: date | None, no_commit: bool, sign:
     """
     from generator.archive.snapshot import SnapshotError, take_snapshot
 
-    report = make_report(workspace, as_of, None, None)
+    report, settings = make_site_inputs(workspace, as_of, None, None)
     try:
-        taken = take_snapshot(report, workspace, commit=not no_commit, sign=sign,
+        taken = take_snapshot(report, workspace, settings=settings, commit=not no_commit,
+                              sign=sign,
                               progress=terminal_progress)
     except SnapshotError as exc:
         raise CaseloadError(f"caseload snapshot: {exc}; nothing was written.") from None

@@ -10,6 +10,7 @@ import pytest
 
 from generator.pages.render import CLIENT_FOLDER
 from generator.reading.exact import load_workspace
+from generator.reading.sitesettings import read_site_settings
 from generator.report.report import build_report
 from generator.site import engine as site
 from generator.site import shell
@@ -27,8 +28,9 @@ def alike_pages(docs: Path) -> site.AlikePages:
 
 
 def build(docs: Path, target: Path, pages: list[str], alike: str | None) -> None:
-    site.build_site(ROOT / "mkdocs.yml", docs, target, site_name="Riverbend Counseling Collective",
-                    nav=nav_for(pages), source_date_epoch=source_date_epoch(date(2026, 11, 28)),
+    site.build_site(read_site_settings(ROOT), docs, target,
+                    site_name="Riverbend Counseling Collective", nav=nav_for(pages),
+                    source_date_epoch=source_date_epoch(date(2026, 11, 28)),
                     alike=alike_pages(docs) if alike else None)
 
 

@@ -41,6 +41,9 @@ from urllib.parse import urlsplit
 import pytest
 
 import generator.site.engine as site_module
+from generator.model.site import SiteSettings
+from generator.reading.exact import WorkspaceInvalid
+from generator.reading.sitesettings import read_settings_file
 from generator.site.engine import MARKER_NAME, SiteBuildError, build_site, make_server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -72,8 +75,10 @@ def write_docs(root: Path, pages: dict[str, str] = PAGES) -> Path:
     return root
 
 
-def build(docs: Path, site: Path, config: Path = CONFIG) -> None:
-    build_site(config, docs, site, site_name="Test practice", nav=NAV, source_date_epoch=EPOCH)
+def build(docs: Path, site: Path, config: Path | SiteSettings = CONFIG) -> None:
+    settings = config if isinstance(config, SiteSettings) else read_settings_file(config)
+    build_site(settings, docs, site, site_name="Test practice", nav=NAV,
+               source_date_epoch=EPOCH)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -243,7 +248,8 @@ def test_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
     docs = write_docs(tmp_path / "elsewhere" / "docs")
     script = (
         "import sys; from pathlib import Path; from generator.site.engine import build_site; "
-        "build_site(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), "
+        "from generator.reading.sitesettings import read_settings_file; "
+        "build_site(read_settings_file(Path(sys.argv[1])), Path(sys.argv[2]), Path(sys.argv[3]), "
         f"site_name='Test practice', nav={NAV!r}, source_date_epoch={EPOCH})"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(REPO)}
@@ -330,17 +336,47 @@ def test_privacy_settings_are_forced(tmp_path: Path) -> None:
     ],
     ids=["offline-plugin", "remote-css", "bad-yaml", "bad-theme"],
 )
-def test_bad_config_keeps_previous_site(tmp_path: Path, config_text: str) -> None:
+def test_bad_config_is_refused_when_read(tmp_path: Path, config_text: str) -> None:
+    config = tmp_path / "bad.yml"
+    config.write_text(config_text, encoding="utf-8")
+    with pytest.raises(WorkspaceInvalid) as info:
+        read_settings_file(config, shown="bad.yml")
+    assert all(re.match(r"bad\.yml:\d+: ", str(e)) for e in info.value.errors)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"theme": {"name": "material"}, "plugins": ["search", "offline"]},
+        {"theme": {"name": "material"}, "extra_css": ["https://cdn.example/x.css"]},
+        {"theme": {"name": "material"}, "extra_javascript": ["//cdn.example/x.js"]},
+        {"theme": {"name": "no-such-theme"}},
+        {"theme": {"name": "mkdocs"}},
+        {"theme": {"name": "material"}, "markdown_extensions": ["no_such_extension"]},
+    ],
+    ids=["offline-plugin", "remote-css", "remote-js", "bad-theme", "other-theme", "bad-ext"],
+)
+def test_engine_still_refuses_bad_settings_and_keeps_previous_site(
+    tmp_path: Path, values: dict[str, object]
+) -> None:
+    """Settings that did not come through the reader: the engine's own checks still hold."""
     docs = write_docs(tmp_path / "docs")
     build(docs, tmp_path / "site")
     before = snapshot(tmp_path / "site")
-    config = tmp_path / "bad.yml"
-    config.write_text(config_text, encoding="utf-8")
     with pytest.raises(SiteBuildError) as info:
-        build(docs, tmp_path / "site", config)
+        build(docs, tmp_path / "site", SiteSettings(str(tmp_path / "mkdocs.yml"), values))
     assert "\n" not in str(info.value)
     assert snapshot(tmp_path / "site") == before
     assert leftovers(tmp_path, "site") == []
+
+
+def test_the_engine_never_opens_the_settings_file(tmp_path: Path) -> None:
+    """`path` only names the file: what is built comes from `values` alone."""
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("theme: [this is not read\n", encoding="utf-8")
+    values = read_settings_file(CONFIG).values
+    build(write_docs(tmp_path / "docs"), tmp_path / "site", SiteSettings(str(config), values))
+    assert (tmp_path / "site" / "index.html").is_file()
 
 
 def test_broken_link_fails_quietly_and_keeps_previous_site(
@@ -358,7 +394,7 @@ def test_broken_link_fails_quietly_and_keeps_previous_site(
 
 
 def test_missing_config_file(tmp_path: Path) -> None:
-    with pytest.raises(SiteBuildError, match="not found"):
+    with pytest.raises(WorkspaceInvalid, match="cannot be read"):
         build(write_docs(tmp_path / "docs"), tmp_path / "site", tmp_path / "missing.yml")
     assert not (tmp_path / "site").exists()
     assert leftovers(tmp_path, "site") == []

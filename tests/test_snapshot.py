@@ -88,9 +88,9 @@ def golden(name: str, actual: str, update: bool) -> None:
     assert actual == path.read_text(encoding="utf-8"), f"differs from tests/golden/{name}"
 
 
-def fake_build(report: object, workspace: Path, site_dir: Path, *, docs_keep: Path,
-               extra_pages: object = None, progress: object = None, redact: bool = False
-               ) -> None:
+def fake_build(report: object, workspace: Path, site_dir: Path, *, settings: object,
+               docs_keep: Path, extra_pages: object = None, progress: object = None,
+               redact: bool = False) -> None:
     """A stand-in for the site build: fast, and enough for the steps after it."""
     site_dir.mkdir(parents=True)
     (site_dir / "index.html").write_text("<p>site</p>\n", encoding="utf-8")

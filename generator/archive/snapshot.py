@@ -52,6 +52,7 @@ from generator.archive.changes import InvalidReport, compare, render_changes
 from generator.archive.signing import GOOD, UNSIGNED, check_tag_signature, signing_problem
 from generator.model.policy import SETTINGS, policy_for_payer
 from generator.model.records import DATE_PATTERN
+from generator.model.site import SiteSettings
 from generator.private import make_private
 from generator.report.report import Report, report_json
 from generator.site import build as site_build
@@ -460,7 +461,8 @@ def previous_snapshot(workspace: Path, as_of: date) -> Path | None:
     return workspace / SNAPSHOTS_DIR / earlier[-1].isoformat() if earlier else None
 
 
-def take_snapshot(report: Report, workspace: Path, *, commit: bool = True, sign: bool = False,
+def take_snapshot(report: Report, workspace: Path, *, settings: SiteSettings,
+                  commit: bool = True, sign: bool = False,
                   progress: site_build.Progress | None = None) -> Taken:
     """Build the report into `workspace/snapshots/<as-of>/`, then commit and tag it
     (a tag signed with the user's key when `sign`)."""
@@ -499,8 +501,8 @@ def take_snapshot(report: Report, workspace: Path, *, commit: bool = True, sign:
     except OSError as exc:
         raise SnapshotError(f"cannot create a folder in {snapshots}: {exc}") from None
     try:
-        site_build.build(report, workspace, staging / SITE, docs_keep=staging / DOCS,
-                         extra_pages=extra_pages, progress=progress)
+        site_build.build(report, workspace, staging / SITE, settings=settings,
+                         docs_keep=staging / DOCS, extra_pages=extra_pages, progress=progress)
         (staging / REPORT).write_bytes(dumps(current))
         _write_attributes(staging)
         files = {path: file_entry(staging / path) for path, _ in _walk(staging)}

@@ -14,8 +14,11 @@ from pathlib import Path
 from generator.model.records import Caseload
 from generator.reading.cache import ParseCache
 from generator.reading.exact import InputError, WorkspaceInvalid, load_workspace
+from generator.reading.sitesettings import read_site_settings
 
-__all__ = ["InputError", "WorkspaceInvalid", "load_workspace", "read_workspace"]
+__all__ = [
+    "InputError", "WorkspaceInvalid", "load_workspace", "read_site_settings", "read_workspace",
+]
 
 
 def read_workspace(workspace: Path) -> Caseload:

@@ -260,9 +260,11 @@ class _Fields:
 
 def _fields(
     doc: _Doc, node: Node, where: str, allowed: tuple[str, ...], required: tuple[str, ...] = (),
-    expected: str = "a mapping", suggestions: tuple[str, ...] = (),
+    expected: str = "a mapping", suggestions: tuple[str, ...] = (), own_keys: bool = True,
 ) -> _Fields:
-    """The keys of a mapping node, checked: no duplicates, no unknown keys."""
+    """The keys of a mapping node, checked: no duplicates, no unknown keys.
+
+    With `own_keys`, keys starting with x_ are the user's own (not in mkdocs.yml)."""
     if not isinstance(node, MappingNode):
         doc.error(node, where, f"expected {expected}, got {_kind(node)}")
         raise _Invalid
@@ -279,7 +281,7 @@ def _fields(
             doc.error(key_node, key_where, f"duplicate key (first given on line {seen[key]})")
             continue
         seen[key] = key_node.start_mark.line + 1
-        if key.startswith("x_"):
+        if own_keys and key.startswith("x_"):
             with contextlib.suppress(_Invalid):
                 fields.extras[key] = _plain(doc, value_node, key_where)
         elif key in allowed:

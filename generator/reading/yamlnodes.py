@@ -51,6 +51,34 @@ def compose(text: str) -> Node | None:
         raise YamlSyntaxError(1, "the YAML is nested too deeply") from None
 
 
+def node_properties(text: str) -> list[tuple[int, int, str, str]]:
+    """Every explicit tag and anchor in `text`, which `compose` accepted, in order.
+
+    Each is (line, column, kind, name): where its node starts (0-based, as the
+    composed node's `start_mark` has it), "tag" or "anchor", and the tag (as
+    written, `!!` for YAML's own) or the anchor's name. Composed nodes do not
+    tell an explicit `!!str x` from a plain `x`; the parser's events do.
+    Parsing events does not nest on the C stack, so the fast parser is safe here.
+    """
+    found = []
+    for event in yaml.parse(text, Loader=_FastLoader or yaml.SafeLoader):
+        if not isinstance(event, yaml.NodeEvent) or isinstance(event, yaml.AliasEvent):
+            continue
+        mark = event.start_mark
+        if mark is None:  # the parser marks every event it makes; be safe all the same
+            continue
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            shown = "!!" + tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else tag
+            found.append((mark.line, mark.column, "tag", shown))
+        if event.anchor is not None:
+            found.append((mark.line, mark.column, "anchor", event.anchor))
+    return found
+
+
+_YAML_TAG = "tag:yaml.org,2002:"
+
+
 # YAML's printable set (as PyYAML checks it), inverted: what may not appear in a file.
 _NOT_PRINTABLE = re.compile(
     "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]"

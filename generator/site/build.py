@@ -10,11 +10,11 @@ from __future__ import annotations
 import shutil
 import tempfile
 from datetime import UTC, date, datetime
-from importlib.resources import files
 from pathlib import Path
 
 from markupsafe import escape
 
+from generator.model.site import SiteSettings
 from generator.pages.render import (
     CLIENT_FOLDER,
     ClientPages,
@@ -64,23 +64,16 @@ def render_docs(report: Report, workspace: Path, docs_dir: Path, *, redact: bool
     return [page.path for page in pages]
 
 
-def site_config_file(workspace: Path) -> Path:
-    """The workspace's mkdocs.yml, or, when it has none, the one `caseload init` writes."""
-    own = workspace / "mkdocs.yml"
-    if own.exists() or own.is_symlink():
-        return own
-    return Path(str(files("generator") / "example" / "mkdocs.yml"))
-
-
 def nav_for(pages: list[str]) -> list[dict[str, str]]:
     entries = [*NAV, CHANGES_PAGE] if CHANGES_PAGE[1] in pages else list(NAV)
     return [{title: path} for title, path in entries]
 
 
-def build(report: Report, workspace: Path, site_dir: Path, *, redact: bool = False,
-          extra_pages: dict[str, str] | None = None, progress: Progress | None = None,
-          docs_keep: Path | None = None) -> None:
-    """Render and build the site into `site_dir`; on failure nothing changes.
+def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSettings,
+          redact: bool = False, extra_pages: dict[str, str] | None = None,
+          progress: Progress | None = None, docs_keep: Path | None = None) -> None:
+    """Render and build the site into `site_dir` with `settings` (the workspace's
+    mkdocs.yml, read by `sitesettings`); on failure nothing changes.
 
     With `docs_keep`, the rendered Markdown is also kept there (for snapshots).
     """
@@ -94,7 +87,7 @@ def build(report: Report, workspace: Path, site_dir: Path, *, redact: bool = Fal
                             progress=progress)
         clients = ClientPages.of(report, workspace, redact=redact)
         build_site(
-            site_config_file(workspace), docs_dir, site_dir,
+            settings, docs_dir, site_dir,
             # MkDocs themes print site_name without escaping it.
             site_name=str(escape(site_title(report))),
             nav=nav_for(pages),

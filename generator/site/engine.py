@@ -6,6 +6,14 @@ The rest of caseload renders Markdown into a docs folder and calls
 
 Decisions (MkDocs 1.6 + Material for MkDocs 9.x):
 
+* Settings. MkDocs never reads ``mkdocs.yml``: its YAML loader constructs Python
+  objects (a ``!!python/...`` tag runs code) and ``hooks`` are imported as
+  Python. ``sitesettings.py`` reads the file with caseload's own safe reading
+  and an allowlist; here the configuration is built from that plain data the
+  way ``mkdocs.config.load_config`` builds it, minus the YAML step.
+  ``config_file_path`` still names the file (MkDocs resolves relative paths
+  against its folder) but nothing opens it.
+
 * Privacy. Settings that would make a browser contact another host are forced
   off whatever ``mkdocs.yml`` says: web fonts (``theme.font``), analytics and
   consent, ``extra.polyfills``, repository links (Material's header widget asks
@@ -56,6 +64,7 @@ MkDocs keeps global state (logging handlers, ``os.environ``): call
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -70,13 +79,14 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs.commands.build import build as mkdocs_build
-from mkdocs.config import config_options, load_config
+from mkdocs.config import config_options
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import MkDocsException
+from mkdocs.exceptions import Abort, MkDocsException
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.pages import Page
 
 from generator.errors import SiteBuildError
+from generator.model.site import SiteSettings
 from generator.private import make_private
 from generator.site import passthrough, shell
 
@@ -105,7 +115,7 @@ class AlikePages:
 
 
 def build_site(
-    config_file: Path,
+    settings: SiteSettings,
     docs_dir: Path,
     site_dir: Path,
     *,
@@ -114,25 +124,25 @@ def build_site(
     source_date_epoch: int,
     alike: AlikePages | None = None,
 ) -> None:
-    """Build ``docs_dir`` with ``config_file`` and atomically replace ``site_dir``.
+    """Build ``docs_dir`` with ``settings`` and atomically replace ``site_dir``.
 
     ``nav`` lists the top-level pages only (e.g. ``[{"Roster": "roster.md"}]``);
     every other page is still built. ``alike`` pages are made around one shell
     page the engine builds, and those whose key is the same as in the previous
     build are taken from it as they are. Raises :class:`SiteBuildError`.
     """
-    config_file = Path(config_file).absolute()
+    config_file = Path(settings.path).absolute()
     docs_dir, site_dir = Path(docs_dir).absolute(), Path(site_dir).absolute()
     overrides = {"docs_dir": str(docs_dir), "site_name": site_name, "nav": nav}
     try:
         _check_layout(config_file, docs_dir, site_dir)
-        _build_and_swap(config_file, overrides, site_dir, source_date_epoch, alike)
+        _build_and_swap(settings, overrides, site_dir, source_date_epoch, alike)
     except OSError as exc:
         raise SiteBuildError(f"site build failed: {exc}") from exc
 
 
 def _build_and_swap(
-    config_file: Path, overrides: dict[str, Any], site_dir: Path, epoch: int,
+    settings: SiteSettings, overrides: dict[str, Any], site_dir: Path, epoch: int,
     alike: AlikePages | None,
 ) -> None:
     staging = _make_private_dir(site_dir, "build")
@@ -140,8 +150,7 @@ def _build_and_swap(
     try:
         if alike is not None and alike.keys:
             try:
-                state = _build_with_shell(config_file, overrides, staging, epoch, site_dir,
-                                          alike)
+                state = _build_with_shell(settings, overrides, staging, epoch, site_dir, alike)
             except shell.ShellMismatch:
                 shutil.rmtree(staging)
                 staging.mkdir(mode=0o700)
@@ -149,14 +158,14 @@ def _build_and_swap(
                                sorted(alike.keys))
                 state = {}
         if not state:
-            _run_mkdocs(config_file, {**overrides, "site_dir": str(staging)}, epoch)
+            _run_mkdocs(settings, {**overrides, "site_dir": str(staging)}, epoch)
         _finish_site(staging, state)
         _swap_in(staging, site_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _build_with_shell(config_file: Path, overrides: dict[str, Any], staging: Path, epoch: int,
+def _build_with_shell(settings: SiteSettings, overrides: dict[str, Any], staging: Path, epoch: int,
                       site_dir: Path, alike: AlikePages) -> dict[str, Any]:
     """The engine builds everything but the alike pages, plus their shell; we make the rest."""
     folder = Path(overrides["docs_dir"]) / alike.folder
@@ -170,13 +179,13 @@ def _build_with_shell(config_file: Path, overrides: dict[str, Any], staging: Pat
     shell_source.write_text(shell_text, encoding="utf-8")
     exclude = [f"/{alike.folder}/*.md", f"!/{alike.folder}/{shell.SHELL_STEM}.md"]
     try:
-        config = _run_mkdocs(config_file, {**overrides, "site_dir": str(staging)}, epoch,
+        config = _run_mkdocs(settings, {**overrides, "site_dir": str(staging)}, epoch,
                              exclude=exclude)
     finally:
         shell_source.unlink()
     built_shell = staging / alike.folder / f"{shell.SHELL_STEM}.html"
-    settings = _markdown_settings(config)
-    frame = shell.Shell.parse(built_shell.read_text(encoding="utf-8"), settings, shell_text)
+    markdown = _markdown_settings(config)
+    frame = shell.Shell.parse(built_shell.read_text(encoding="utf-8"), markdown, shell_text)
     built_shell.unlink()
     previous = _previous_state(site_dir)
     reusable = previous.get("shell") == frame.digest
@@ -188,7 +197,7 @@ def _build_with_shell(config_file: Path, overrides: dict[str, Any], staging: Pat
             _link_or_copy(old, target)
         else:
             jobs.append((stem, folder / f"{stem}.md", target))
-    shell.make_pages(frame, settings, jobs, expected, alike.render, alike.progress)
+    shell.make_pages(frame, markdown, jobs, expected, alike.render, alike.progress)
     return {"shell": frame.digest, "pages": dict(alike.keys)}
 
 
@@ -252,20 +261,20 @@ class _SiteRequestHandler(SimpleHTTPRequestHandler):
 # --- MkDocs ---------------------------------------------------------------
 
 
-def _run_mkdocs(config_file: Path, overrides: dict[str, Any], epoch: int,
+def _run_mkdocs(settings: SiteSettings, overrides: dict[str, Any], epoch: int,
                 exclude: list[str] | None = None) -> MkDocsConfig:
     try:
-        return _run_mkdocs_once(config_file, overrides, epoch, exclude, cut_tables=True)
+        return _run_mkdocs_once(settings, overrides, epoch, exclude, cut_tables=True)
     except passthrough.Mismatch:
         # The site's Markdown did not give an emptied table back as it was.
-        return _run_mkdocs_once(config_file, overrides, epoch, exclude, cut_tables=False)
+        return _run_mkdocs_once(settings, overrides, epoch, exclude, cut_tables=False)
 
 
-def _run_mkdocs_once(config_file: Path, overrides: dict[str, Any], epoch: int,
+def _run_mkdocs_once(settings: SiteSettings, overrides: dict[str, Any], epoch: int,
                      exclude: list[str] | None, *, cut_tables: bool) -> MkDocsConfig:
     with _source_date_epoch(epoch), _collect_mkdocs_log() as problems:
         try:
-            config = _load_config(config_file, overrides)
+            config = _load_config(settings, overrides)
             _enforce_privacy(config)
             if exclude:
                 config.exclude_docs = _with_exclusions(config.exclude_docs, exclude)
@@ -312,10 +321,19 @@ def _with_exclusions(current: Any, patterns: list[str]) -> Any:
     return type(ours)(existing + list(ours.patterns))
 
 
-def _load_config(config_file: Path, overrides: dict[str, Any]) -> MkDocsConfig:
-    if not config_file.is_file():
-        raise SiteBuildError(f"site configuration not found: {config_file}")
-    config = load_config(str(config_file), strict=True, use_directory_urls=False, **overrides)
+def _load_config(settings: SiteSettings, overrides: dict[str, Any]) -> MkDocsConfig:
+    """What ``mkdocs.config.load_config`` does, but from checked plain data: no file read."""
+    config = MkDocsConfig(config_file_path=settings.path)
+    config.load_dict(copy.deepcopy(settings.values))  # validation changes what it is given
+    config.load_dict({"strict": True, "use_directory_urls": False, **overrides})
+    errors, warnings = config.validate()
+    log = logging.getLogger(f"{_LOGGER_NAME}.config")
+    for name, warning in warnings:
+        log.warning(f"Config value '{name}': {warning}")
+    for name, error in errors:
+        log.error(f"Config value '{name}': {error}")
+    if errors or (config.strict and warnings):
+        raise Abort("Aborted with a configuration error!")
     config.validation.nav.omitted_files = logging.DEBUG  # = "ignore"
     return config
 

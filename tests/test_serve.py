@@ -21,8 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.site.engine import make_server
-from generator.site.serve import changed_paths, watch_state
+from generator.site.serve import changed_paths, make_server, watch_state
 from tests.conftest import DEMO_AS_OF, ROOT
 
 # Never let a proxy setting send a loopback request elsewhere.
@@ -117,6 +116,8 @@ def test_server_serves_the_built_demo_site(demo_site: Path) -> None:
             assert host == "127.0.0.1"
             body = fetch(f"http://127.0.0.1:{port}/index.html")
             root = fetch(f"http://127.0.0.1:{port}/")
+            with OPENER.open(f"http://127.0.0.1:{port}/roster.html", timeout=10) as reply:
+                assert reply.headers["Cache-Control"] == "no-store"
         finally:
             server.shutdown()
             thread.join(timeout=10)

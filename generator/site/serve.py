@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date
-from http.server import ThreadingHTTPServer
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-
-from generator.site.engine import make_server
+from typing import Any
 
 WatchState = dict[str, tuple[int, int]]
 WATCHED = ("content", "site_config", "templates", "mkdocs.yml")
@@ -58,6 +59,34 @@ def watch_state(workspace: Path, skip: Path | None = None) -> WatchState:
 def changed_paths(before: WatchState, after: WatchState) -> list[str]:
     """The files added, removed or changed between two watch states, sorted."""
     return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+
+
+def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+    """Return an http server for the built site (not yet serving)."""
+    handler = partial(_SiteRequestHandler, directory=str(Path(site_dir).absolute()))
+    return ThreadingHTTPServer((host, port), handler)
+
+
+def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the built site over http until interrupted (Ctrl+C).
+
+    Files are looked up per request, so a rebuild swapped in by
+    :func:`generator.site.engine.build_site` is served immediately.
+    """
+    with make_server(site_dir, host, port) as server, suppress(KeyboardInterrupt):
+        server.serve_forever()
+
+
+class _SiteRequestHandler(SimpleHTTPRequestHandler):
+    """Static file handler that never caches and never logs client paths."""
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
 
 
 class Server:

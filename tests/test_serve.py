@@ -1,4 +1,5 @@
-"""`caseload serve`: change detection (pure), the server, and the command end to end.
+"""`caseload serve`: change detection (pure), the server (which requests it answers,
+its headers), and the command end to end.
 
 Every server here listens on 127.0.0.1 on a port the system picks (port 0);
 every wait is bounded.
@@ -6,6 +7,7 @@ every wait is bounded.
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -15,13 +17,21 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.site.serve import changed_paths, make_server, watch_state
+from generator.site.serve import (
+    FORBIDDEN,
+    SiteServer,
+    allowed_hosts,
+    changed_paths,
+    make_server,
+    watch_state,
+)
 from tests.conftest import DEMO_AS_OF, ROOT
 
 # Never let a proxy setting send a loopback request elsewhere.
@@ -107,22 +117,181 @@ def test_watch_state_of_an_empty_folder_is_empty(tmp_path: Path) -> None:
 # --- the server -----------------------------------------------------------------------
 
 
-def test_server_serves_the_built_demo_site(demo_site: Path) -> None:
-    with make_server(demo_site, "127.0.0.1", 0) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+@pytest.fixture(scope="module")
+def server(demo_site: Path) -> Iterator[SiteServer]:
+    """The demo site served on 127.0.0.1, on a port the system picked."""
+    with make_server(demo_site, "127.0.0.1", 0) as running:
+        thread = threading.Thread(target=running.serve_forever, daemon=True)
         thread.start()
         try:
-            host, port = server.server_address[:2]
-            assert host == "127.0.0.1"
-            body = fetch(f"http://127.0.0.1:{port}/index.html")
-            root = fetch(f"http://127.0.0.1:{port}/")
-            with OPENER.open(f"http://127.0.0.1:{port}/roster.html", timeout=10) as reply:
-                assert reply.headers["Cache-Control"] == "no-store"
+            yield running
         finally:
-            server.shutdown()
+            running.shutdown()
             thread.join(timeout=10)
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+
+def ask(server: SiteServer, path: str, host: str | list[str] | None = "127.0.0.1:{port}",
+        method: str = "GET") -> Reply:
+    """One request with exactly the Host header(s) given ({port}: the server's; None: none)."""
+    port = server.server_port
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        hosts = [] if host is None else [host] if isinstance(host, str) else host
+        for value in hosts:
+            connection.putheader("Host", value.format(port=port))
+        connection.endheaders()
+        reply = connection.getresponse()
+        return Reply(reply.status, reply.headers, reply.read())
+    finally:
+        connection.close()
+
+
+def test_server_serves_the_built_demo_site(demo_site: Path, server: SiteServer) -> None:
+    assert server.server_address[0] == "127.0.0.1"
+    url = f"http://127.0.0.1:{server.server_port}/"
+    body, root = fetch(url + "index.html"), fetch(url)
     assert body == root == (demo_site / "index.html").read_text(encoding="utf-8")
     assert "Riverbend Counseling Collective" in body
+    assert fetch(url + "roster.html") == (demo_site / "roster.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("host", [
+    "127.0.0.1:{port}", "localhost:{port}", "LocalHost:{port}", "LOCALHOST:{port}", "[::1]:{port}",
+])
+def test_a_loopback_name_with_the_port_is_answered(demo_site: Path, server: SiteServer,
+                                                   host: str) -> None:
+    reply = ask(server, "/clients/C-1034.html", host)
+    assert reply.status == 200
+    assert reply.body == (demo_site / "clients" / "C-1034.html").read_bytes()
+    head = ask(server, "/clients/C-1034.html", host, "HEAD")
+    assert (head.status, head.body) == (200, b"")
+
+
+OTHER_HOSTS = [
+    "attacker.example:{port}",  # DNS rebinding: the page's own name, pointed at 127.0.0.1
+    "attacker.example",
+    "127.0.0.1.nip.io:{port}",
+    "localhost.:{port}",
+    "localhost.attacker.example:{port}",
+    "127.0.0.1:1",  # the wrong port
+    "127.0.0.1",  # no port: port 80
+    "localhost",
+    "127.0.0.1:0{port}",
+    "[::1]",
+    "::1:{port}",  # IPv6 without brackets
+    "[0:0:0:0:0:0:0:1]:{port}",  # not the form a browser sends
+    "[::ffff:127.0.0.1]:{port}",
+    "127.1:{port}",
+    "2130706433:{port}",
+    "0.0.0.0:{port}",
+    "",
+    None,  # no Host header at all
+    ["127.0.0.1:{port}", "attacker.example:{port}"],  # two of them
+    ["127.0.0.1:{port}", "127.0.0.1:{port}"],
+]
+
+
+@pytest.mark.parametrize("host", OTHER_HOSTS)
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "PUT", "OPTIONS", "DELETE"])
+def test_any_other_host_is_refused_with_nothing_from_the_site(
+        server: SiteServer, host: str | list[str] | None, method: str) -> None:
+    for path in ("/clients/C-1034.html", "/", "/assets/clients.js", "/nothing-here"):
+        reply = ask(server, path, host, method)
+        assert reply.status == 403, (path, host, method)
+        assert reply.body == (b"" if method == "HEAD" else FORBIDDEN)
+        assert reply.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_the_port_that_counts_is_the_one_bound(server: SiteServer) -> None:
+    assert server.server_port != 0
+    assert server.allowed_hosts == {f"{name}:{server.server_port}"
+                                    for name in ("127.0.0.1", "localhost", "[::1]")}
+    assert allowed_hosts(80) == {"127.0.0.1:80", "localhost:80", "[::1]:80",
+                                 "127.0.0.1", "localhost", "[::1]"}
+
+
+@pytest.mark.parametrize("path", [
+    "/clients/", "/clients", "/payers/", "/search/", "/assets/", "/assets/javascripts/",
+    "/clients/?C=M;O=A", "/clients/.",
+])
+def test_no_folder_is_listed(server: SiteServer, path: str) -> None:
+    reply = ask(server, path)
+    assert reply.status == 404, path
+    assert b"C-10" not in reply.body and b"Directory listing" not in reply.body
+
+
+def test_the_root_folder_serves_its_index_page(demo_site: Path, server: SiteServer) -> None:
+    # MkDocs writes index.html at the top only (use_directory_urls is off).
+    assert sorted(p.relative_to(demo_site).as_posix() for p in demo_site.rglob("index.html")) \
+        == ["index.html"]
+    for path in ("/", "/?x=1"):
+        assert ask(server, path).body == (demo_site / "index.html").read_bytes()
+
+
+@pytest.mark.parametrize("path", ["/.caseload-site", "/%2Ecaseload-site", "/clients/.x",
+                                  "/.git/config"])
+def test_dot_files_are_not_served(demo_site: Path, server: SiteServer, path: str) -> None:
+    assert (demo_site / ".caseload-site").is_file()  # the build marker: every client's id
+    reply = ask(server, path)
+    assert reply.status == 404
+    assert b"C-10" not in reply.body
+
+
+def test_a_request_for_another_server_is_refused(server: SiteServer) -> None:
+    # Absolute-form (as to a proxy): whatever it names, this is not a proxy.
+    port = server.server_port
+    reply = ask(server, f"http://127.0.0.1:{port}/clients/C-1034.html")
+    assert reply.status == 400 and b"C-1034" not in reply.body
+
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+@pytest.mark.parametrize(("method", "path", "host", "status"), [
+    ("GET", "/", "localhost:{port}", 200),
+    ("GET", "/clients/C-1034.html", "127.0.0.1:{port}", 200),
+    ("HEAD", "/roster.html", "[::1]:{port}", 200),
+    ("GET", "/assets/clients.js", "127.0.0.1:{port}", 200),
+    ("GET", "/search/search_index.json", "127.0.0.1:{port}", 200),
+    ("GET", "/nothing-here.html", "127.0.0.1:{port}", 404),
+    ("HEAD", "/nothing-here.html", "127.0.0.1:{port}", 404),
+    ("GET", "/clients/", "127.0.0.1:{port}", 404),
+    ("GET", "/.caseload-site", "127.0.0.1:{port}", 404),
+    ("GET", "/clients/C-1034.html", "attacker.example:{port}", 403),
+    ("HEAD", "/clients/C-1034.html", None, 403),
+    ("POST", "/roster.html", "127.0.0.1:{port}", 501),
+    ("GET", "http://127.0.0.1:{port}/", "127.0.0.1:{port}", 400),
+])
+def test_every_reply_carries_the_security_headers(server: SiteServer, method: str, path: str,
+                                                  host: str | None, status: int) -> None:
+    reply = ask(server, path.format(port=server.server_port), host, method)
+    assert reply.status == status
+    for name, value in SECURITY_HEADERS.items():
+        assert reply.headers.get_all(name) == [value], name
+    assert reply.headers["Server"] == "caseload"  # not the Python version
+
+
+def test_the_server_logs_no_request(server: SiteServer, capfd: pytest.CaptureFixture[str]
+                                    ) -> None:
+    for path, host in (("/clients/C-1034.html", "127.0.0.1:{port}"),
+                       ("/clients/C-1034.html", "attacker.example"),
+                       ("/clients/C-9999.html", "127.0.0.1:{port}")):
+        ask(server, path, host)
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
 
 
 # --- the command, end to end ----------------------------------------------------------
@@ -193,6 +362,14 @@ def test_serve_builds_serves_and_rebuilds(tmp_path: Path, served) -> None:
     url = server.url()
     assert url.startswith("http://127.0.0.1:")
     assert "Example Counseling Practice" in fetch(url + "index.html")
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    rebinding = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    rebinding.request("GET", "/clients/C-101.html",
+                      headers={"Host": f"attacker.example:{port}"})
+    refused = rebinding.getresponse()
+    assert (refused.status, refused.read()) == (403, FORBIDDEN)
+    assert refused.headers["Cache-Control"] == "no-store"
+    rebinding.close()
 
     practice = workspace / "site_config" / "practice.yaml"
     practice.write_text(practice.read_text().replace("Example Counseling Practice",

@@ -2,18 +2,28 @@
 
 Polling, not file-system events: a workspace is small enough to stat every
 second, and polling behaves the same on every system and network drive.
+
+The server listens on 127.0.0.1 only, and answers only requests addressed to
+this server by a loopback name (the Host header ``127.0.0.1:PORT``,
+``localhost:PORT`` or ``[::1]:PORT``): a web page whose own host name an
+attacker points at 127.0.0.1 (DNS rebinding) gets 403 and nothing else. Every
+response is marked not to be cached, sniffed, referred, or loaded by another
+origin.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import threading
+import urllib.parse
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import date
-from functools import partial
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 WatchState = dict[str, tuple[int, int]]
 WATCHED = ("content", "site_config", "templates", "mkdocs.yml")
@@ -61,10 +71,94 @@ def changed_paths(before: WatchState, after: WatchState) -> list[str]:
     return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
 
 
-def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+# --- the HTTP server ------------------------------------------------------------------
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+FORBIDDEN = b"Forbidden: caseload serve answers only requests to 127.0.0.1, localhost or [::1].\n"
+
+
+def allowed_hosts(port: int) -> frozenset[str]:
+    """The Host headers the server answers, lower case."""
+    hosts = {f"{name}:{port}" for name in LOOPBACK_NAMES}
+    if port == 80:  # a browser leaves the default port out
+        hosts.update(LOOPBACK_NAMES)
+    return frozenset(hosts)
+
+
+class SiteServer(ThreadingHTTPServer):
+    """An http server for a built site, answering loopback names of its own port only."""
+
+    def __init__(self, site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+        folder = Path(site_dir).absolute()
+        super().__init__((host, port), functools.partial(SiteRequestHandler, directory=str(folder)))
+        self.allowed_hosts = allowed_hosts(self.server_port)  # port 0: the one bound
+
+
+class SiteRequestHandler(SimpleHTTPRequestHandler):
+    """Static files of the site: no listing, no dot files, no caching, no logging of paths."""
+
+    server: SiteServer
+    server_version = "caseload"
+
+    def version_string(self) -> str:
+        return self.server_version  # not the Python version
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":  # such a reply cannot carry headers
+            self.close_connection = True
+            return False
+        if not self._addressed_to_us():
+            self._refuse(HTTPStatus.FORBIDDEN, FORBIDDEN)
+            return False
+        if not self.path.startswith("/"):  # "http://host/path" or "*": not for a file server
+            self._refuse(HTTPStatus.BAD_REQUEST, b"Bad request\n")
+            return False
+        return True
+
+    def _addressed_to_us(self) -> bool:
+        hosts = self.headers.get_all("Host") or []
+        return len(hosts) == 1 and hosts[0].strip(" \t").lower() in self.server.allowed_hosts
+
+    def _refuse(self, status: HTTPStatus, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_head(self) -> BinaryIO | None:
+        url_path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        if any(part.startswith(".") for part in url_path.split("/")):
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")  # the build marker
+            return None
+        path = self.translate_path(self.path)
+        if os.path.isdir(path) and not os.path.isfile(os.path.join(path, "index.html")):
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")  # no listing, no redirect
+            return None
+        return super().send_head()
+
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+        return None
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # request lines name clients
+
+
+def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> SiteServer:
     """Return an http server for the built site (not yet serving)."""
-    handler = partial(_SiteRequestHandler, directory=str(Path(site_dir).absolute()))
-    return ThreadingHTTPServer((host, port), handler)
+    return SiteServer(site_dir, host, port)
 
 
 def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
@@ -77,18 +171,6 @@ def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> Non
         server.serve_forever()
 
 
-class _SiteRequestHandler(SimpleHTTPRequestHandler):
-    """Static file handler that never caches and never logs client paths."""
-
-    def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        super().end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
 class Server:
     """The built site on 127.0.0.1, and a watcher that rebuilds it."""
 
@@ -99,7 +181,7 @@ class Server:
         self.seen = watch_state(workspace, site_dir)
         self.built_for: date | None = None
         self.stop = threading.Event()
-        self.http: ThreadingHTTPServer | None = None
+        self.http: SiteServer | None = None
 
     def day(self) -> date:
         return self.as_of or self.today()
@@ -110,8 +192,7 @@ class Server:
 
     def listen(self, port: int) -> str:
         self.http = make_server(self.site_dir, "127.0.0.1", port)
-        bound = self.http.server_address[1]  # port 0: the one the system chose
-        return f"http://127.0.0.1:{bound}/"
+        return f"http://127.0.0.1:{self.http.server_port}/"  # port 0: the one the system chose
 
     def needs_rebuild(self) -> bool:
         now = watch_state(self.workspace, self.site_dir)

@@ -1,5 +1,5 @@
 """`caseload serve`: change detection (pure), the server (which requests it answers,
-its headers), and the command end to end.
+its headers, its script policy), and the command end to end.
 
 Every server here listens on 127.0.0.1 on a port the system picks (port 0);
 every wait is bounded.
@@ -7,8 +7,11 @@ every wait is bounded.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import http.client
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,18 +21,24 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+import generator.site.serve as serve_module
 from generator.cli import cli
 from generator.site.serve import (
     FORBIDDEN,
+    ScriptHashes,
     SiteServer,
     allowed_hosts,
     changed_paths,
+    content_security_policy,
+    inline_scripts,
     make_server,
+    script_hash,
     watch_state,
 )
 from tests.conftest import DEMO_AS_OF, ROOT
@@ -258,6 +267,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+CSP_FIXED = ("default-src 'self'; script-src 'self'", "; style-src 'self' 'unsafe-inline'; "
+             "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 
 
 @pytest.mark.parametrize(("method", "path", "host", "status"), [
@@ -281,7 +292,157 @@ def test_every_reply_carries_the_security_headers(server: SiteServer, method: st
     assert reply.status == status
     for name, value in SECURITY_HEADERS.items():
         assert reply.headers.get_all(name) == [value], name
+    policies = reply.headers.get_all("Content-Security-Policy")
+    assert policies == [server.scripts.policy()]
+    head, tail = CSP_FIXED
+    assert policies[0].startswith(head) and policies[0].endswith(tail)
     assert reply.headers["Server"] == "caseload"  # not the Python version
+
+
+class _Scripts(HTMLParser):
+    """Every <script> element of a page, as Python's own HTML parser reads it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self._open: tuple[dict[str, str | None], list[str]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self._open = (dict(attrs), [])
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._open[1].append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._open is not None:
+            self.scripts.append((self._open[0], "".join(self._open[1])))
+            self._open = None
+
+
+def page_inline_scripts(page: Path) -> list[str]:
+    """The inline scripts of a page that a browser runs (not src=, not JSON data)."""
+    parser = _Scripts()
+    parser.feed(page.read_text(encoding="utf-8"))
+    parser.close()
+    return [text for attrs, text in parser.scripts
+            if "src" not in attrs and attrs.get("type") in (None, "text/javascript")]
+
+
+def sha256_source(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def script_sources(policy: str) -> set[str]:
+    script_src = next(d for d in policy.split("; ") if d.startswith("script-src "))
+    return set(script_src.split()[1:])
+
+
+def test_the_policy_lists_the_hash_of_every_inline_script_of_the_site(
+        demo_site: Path, server: SiteServer) -> None:
+    policy = ask(server, "/").headers["Content-Security-Policy"]
+    sources = script_sources(policy)
+    assert "'self'" in sources and "'unsafe-inline'" not in sources
+
+    # The pages a practice opens first: each inline script they run is allowed by hash.
+    for name in ("index.html", "roster.html", "clients/C-1034.html", "payers/selfpay.html"):
+        scripts = page_inline_scripts(demo_site / name)
+        assert len(scripts) >= 2, name  # Material's: storage helpers, palette, tabs
+        assert {sha256_source(text) for text in scripts} <= sources, name
+
+    # ... and the policy lists nothing else: only the theme's scripts, on any page.
+    everywhere = {sha256_source(text) for page in demo_site.rglob("*.html")
+                  for text in page_inline_scripts(page)}
+    assert sources == {"'self'"} | everywhere
+    assert 3 <= len(everywhere) <= 8  # the same few on every page, one per folder depth
+
+
+# --- which inline scripts are hashed --------------------------------------------------
+
+
+def test_inline_scripts_are_those_a_browser_runs() -> None:
+    page = (b'<html><head><script>a()</script><script src="x.js"></script>'
+            b'<SCRIPT type="text/javascript">b()</SCRIPT >'
+            b'<script id="__config" type="application/json">{"c": 1}</script>'
+            b'<script type="module" data-x="a>b">d()</script>'
+            b"<script type=' Text/JavaScript '>e()\r\nf()\rg()</script>"
+            b'<script>var s = "<script>"; h()</script>'
+            b"<script data-src='y'>i()</script/>"
+            b'</head><body><article class="md-content__inner"><h1>x</h1>'
+            b'<script>content()</script><p>&lt;script&gt;</p></article>'
+            b'<script>j()</script><script>a()</script></body></html>')
+    assert inline_scripts(page) == [b"a()", b"b()", b"d()", b"e()\nf()\ng()",
+                                    b'var s = "<script>"; h()', b"i()", b"j()", b"a()"]
+
+
+def test_a_script_in_the_page_content_is_never_hashed() -> None:
+    # Whatever reached the page's content (say, a template that turned escaping off):
+    # the server's policy does not allow it, even though it is in the built site.
+    page = (b"<head><script>theme()</script></head><article><script>alert(1)</script>"
+            b"</article><script>alert(2)</script></article>")
+    assert inline_scripts(page) == [b"theme()"]
+    assert inline_scripts(b"<script>x()</script><article>") == [b"x()"]  # no content end
+    assert inline_scripts(b"<script>x()") == []  # never closed
+
+
+def test_script_hash_is_the_csp_source_of_a_script() -> None:
+    # The example from the CSP specification.
+    assert script_hash(b"alert('Hello, world.');") == \
+        "'sha256-qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng='"
+    assert content_security_policy([script_hash(b"a"), script_hash(b"a")]).count("sha256") == 1
+
+
+def write_page(folder: Path, name: str, script: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"<html><head><script>{script}</script></head>"
+                    f"<body><article>text</article></body></html>", encoding="utf-8")
+    return path
+
+
+def test_the_policy_follows_a_site_swapped_in_and_reads_only_new_pages(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    write_page(site, "index.html", "one()")
+    for n in range(20):
+        write_page(site, f"clients/C-{n}.html", "two()")
+    write_page(site, ".hidden.html", "hidden()")  # never served, never counted
+    (site / "style.css").write_text("<script>css()</script>", encoding="utf-8")
+    scripts = ScriptHashes(site)
+    assert script_sources(scripts.policy()) == {"'self'", script_hash(b"one()"),
+                                                script_hash(b"two()")}
+
+    read: list[bytes] = []
+    real = serve_module.inline_scripts
+    monkeypatch.setattr(serve_module, "inline_scripts",
+                        lambda html: read.append(html) or real(html))
+    assert script_sources(scripts.policy()) == {"'self'", script_hash(b"one()"),
+                                                script_hash(b"two()")}
+    assert read == []  # unchanged: not scanned again
+
+    # A rebuild: a new folder, client pages taken over from the old one as hard links.
+    staging = tmp_path / "staging"
+    write_page(staging, "index.html", "three()")
+    for n in range(20):
+        (staging / "clients").mkdir(exist_ok=True)
+        os.link(site / "clients" / f"C-{n}.html", staging / "clients" / f"C-{n}.html")
+    write_page(staging, "clients/C-new.html", "four()")
+    site.rename(tmp_path / "old")
+    staging.rename(site)
+    assert script_sources(scripts.policy()) == {"'self'", script_hash(b"three()"),
+                                                script_hash(b"two()"), script_hash(b"four()")}
+    assert len(read) == 2  # only index.html and the new page were read
+
+    site.rename(tmp_path / "away")  # between a build's two renames: no site, no script
+    assert script_sources(scripts.policy()) == {"'self'"}
+    (tmp_path / "away").rename(site)
+    assert script_sources(scripts.policy()) == {"'self'", script_hash(b"three()"),
+                                                script_hash(b"two()"), script_hash(b"four()")}
+    assert len(read) == 2  # still known
+
+    shutil.rmtree(site)
+    assert script_sources(scripts.policy()) == {"'self'"}
 
 
 def test_the_server_logs_no_request(server: SiteServer, capfd: pytest.CaptureFixture[str]
@@ -368,7 +529,7 @@ def test_serve_builds_serves_and_rebuilds(tmp_path: Path, served) -> None:
                       headers={"Host": f"attacker.example:{port}"})
     refused = rebinding.getresponse()
     assert (refused.status, refused.read()) == (403, FORBIDDEN)
-    assert refused.headers["Cache-Control"] == "no-store"
+    assert "sha256-" in refused.headers["Content-Security-Policy"]
     rebinding.close()
 
     practice = workspace / "site_config" / "practice.yaml"

@@ -32,8 +32,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
-import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -44,7 +42,7 @@ import generator.site.engine as site_module
 from generator.model.site import SiteSettings
 from generator.reading.exact import WorkspaceInvalid
 from generator.reading.sitesettings import read_settings_file
-from generator.site.engine import MARKER_NAME, SiteBuildError, build_site, make_server
+from generator.site.engine import MARKER_NAME, SiteBuildError, build_site
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "mkdocs.yml"
@@ -444,21 +442,6 @@ def test_refuses_site_dir_containing_docs(tmp_path: Path) -> None:
     docs = write_docs(tmp_path / "docs")
     with pytest.raises(SiteBuildError, match="overlaps"):
         build(docs, tmp_path)
-
-
-def test_serve_site(built: Path) -> None:
-    with make_server(built, port=0) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            host, port = server.server_address[:2]
-            with urllib.request.urlopen(f"http://{host}:{port}/roster.html") as reply:
-                body = reply.read()
-                assert reply.headers["Cache-Control"] == "no-store"
-        finally:
-            server.shutdown()
-            thread.join()
-    assert body == (built / "roster.html").read_bytes()
 
 
 # --- nav extraction -------------------------------------------------------------

@@ -71,10 +71,8 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +88,7 @@ from generator.model.site import SiteSettings
 from generator.private import make_private
 from generator.site import passthrough, shell
 
-__all__ = ["SiteBuildError", "build_site", "make_server", "serve_site"]
+__all__ = ["SiteBuildError", "build_site"]
 
 MARKER_NAME = ".caseload-site"
 _MARKER_TEXT = "Built by caseload. This whole folder is replaced on every build.\n"
@@ -228,34 +226,6 @@ def _link_or_copy(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
-
-
-def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
-    """Return an http server for the built site (not yet serving)."""
-    handler = partial(_SiteRequestHandler, directory=str(Path(site_dir).absolute()))
-    return ThreadingHTTPServer((host, port), handler)
-
-
-def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the built site over http until interrupted (Ctrl+C).
-
-    Files are looked up per request, so a rebuild swapped in by
-    :func:`build_site` is served immediately.
-    """
-    with make_server(site_dir, host, port) as server, suppress(KeyboardInterrupt):
-        server.serve_forever()
-
-
-class _SiteRequestHandler(SimpleHTTPRequestHandler):
-    """Static file handler that never caches and never logs client paths."""
-
-    def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        super().end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
 
 
 # --- MkDocs ---------------------------------------------------------------

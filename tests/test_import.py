@@ -18,6 +18,7 @@ import yaml
 import generator.cli
 from generator.importing import tables
 from generator.importing.clients import derived_id
+from tests.conftest import ROOT
 from tests.importing_helpers import FILES, SP_HEADER, read_without_ledgers, run, tree, write
 
 
@@ -482,6 +483,20 @@ def test_an_id_column_gives_the_id_when_valid(ws: Path, tmp_path: Path) -> None:
     assert [e["client"] for e in ledger(ws, "jane")] == ["0012", "C-2", derived_id("Ana Lima")]
 
 
+def test_a_new_clients_file_never_replaces_another_file(ws: Path) -> None:
+    write(ws, {"content/clients/4712.yaml": "id: C-9\nname: Someone\nintake_date: 2026-01-01\n"})
+    export("jane.csv",
+           "start_at,patient_number,patient_first_name,patient_last_name,staff_member_name,state",
+           "2026-11-04,4712,Lena,Hartmann,,arrived")
+    before = tree(ws)
+    code, _, err = imp("jane", "jane.csv")
+    assert code == 2
+    assert err.splitlines()[0] == (
+        "content/clients/4712.yaml: the export's new client 4712 would be written here, but "
+        "this file holds another client; rename the file")
+    assert tree(ws) == before
+
+
 def test_a_client_with_sessions_kept_by_hand_stops_the_import(ws: Path) -> None:
     sp("11/03/2026,Samuel Okoro,,Show,,", "11/04/2026,Maya Castellanos,,Show,,")
     code, _, err = imp("simplepractice", "export.csv")
@@ -838,3 +853,31 @@ def test_check_reads_the_fhir_client_files_and_ledger(ws: Path) -> None:
     assert code in (0, 1), err
     (client,) = [c for c in json.loads(out)["clients"] if c["id"] == "C-2001"]
     assert (client["status"], client["last_session"]) == ("discharged", "2026-11-05")
+
+
+def test_a_header_that_is_not_utf8_is_reported_as_such(ws: Path) -> None:
+    Path("export.csv").write_bytes(SP_HEADER.replace("Client", "Cli\xe9nt").encode("latin-1")
+                                   + b"\n11/03/2026,Maya,,Show,,\n")
+    _, _, err = imp("simplepractice", "export.csv")
+    assert err.splitlines()[-2:] == [
+        "export.csv:1: not UTF-8 text; export the file as CSV UTF-8",
+        "caseload import: 2 errors; nothing was written.",
+    ]
+
+
+@pytest.mark.parametrize(("source", "name", "new_clients"), [
+    ("simplepractice", "simplepractice-2026-11.csv", 2),
+    ("jane", "jane-2026-11.csv", 1),
+    ("fhir", "fhir-2026-11.json", 2),
+])
+def test_the_example_exports_fit_the_demo(source: str, name: str, new_clients: int) -> None:
+    export_file = str(ROOT / "examples/exports" / name)
+    before = tree(ROOT / "content")
+    code, _, err = run("import", source, export_file, "--workspace", str(ROOT), "--dry-run")
+    assert code == 2  # the demo keeps its clients' sessions by hand
+    assert "keeps its sessions in this file" in err
+    code, out, err = run("import", source, export_file, "--workspace", str(ROOT), "--dry-run",
+                         "--skip-hand-kept")
+    assert (code, err) == (0, "")
+    assert f"{new_clients} new client" in out.splitlines()[-2]
+    assert tree(ROOT / "content") == before

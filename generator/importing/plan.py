@@ -157,9 +157,14 @@ def plan_import(profile: Profile, files: list[tuple[Path, str]], workspace: Path
 
     # New clients: a file each, written before the ledgers that name them.
     new_refs = _new_clients(directory, sessions_of, harvest.facts, in_export)
+    stems = {stem.casefold(): stem for stem in taken}
     for _, ref in new_refs:
         if not ref.name:
             problems.add(ref.where, f"new client {ref.id}: the export gives no name for it")
+        if ref.id.casefold() in stems:  # an id from the export, and a file of that name
+            problems.add(f"{CLIENTS_DIR}/{stems[ref.id.casefold()]}.yaml",
+                         f"the export's new client {ref.id} would be written here, but this "
+                         "file holds another client; rename the file")
 
     # This source's ledgers, read back.
     ledgers: dict[int, list[Entry]] = {}

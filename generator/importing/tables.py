@@ -104,6 +104,7 @@ class _Lines:
         self.count = 0
         self.bad_lines = 0
         self.first_bad = 0
+        self.reported = False
 
     def __iter__(self) -> Iterator[str]:
         progress, pending = self.progress, 0
@@ -125,7 +126,10 @@ class _Lines:
         progress(pending)
 
     def report(self) -> None:
-        if self.bad_lines:
+        """Record the encoding problem, if any (once; when the rows are read or the file
+        is closed unread)."""
+        if self.bad_lines and not self.reported:
+            self.reported = True
             more = f" (and {plural(self.bad_lines - 1, 'more line')})" \
                 if self.bad_lines > 1 else ""
             self.problems.add(f"{self.label}:{self.first_bad}",
@@ -148,6 +152,7 @@ def _csv(path: Path, label: str, problems: Problems, head: bytes, size: int,
         return None
     if header is None or not any(cell.strip() for cell in header):
         handle.close()
+        lines.report()
         problems.add(label, "the file is empty")
         return None
 
@@ -171,7 +176,8 @@ def _csv(path: Path, label: str, problems: Problems, head: bytes, size: int,
             lines.report()
 
     kind = f"CSV, {DELIMITER_NAMES[delimiter]}-separated"
-    return Table(label, [h.strip() for h in header], rows(), kind, size, [handle.close])
+    return Table(label, [h.strip() for h in header], rows(), kind, size,
+                 [lines.report, handle.close])
 
 
 def _delimiter(head: bytes, wanted: list[str]) -> str:

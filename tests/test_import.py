@@ -881,3 +881,16 @@ def test_the_example_exports_fit_the_demo(source: str, name: str, new_clients: i
     assert (code, err) == (0, "")
     assert f"{new_clients} new client" in out.splitlines()[-2]
     assert tree(ROOT / "content") == before
+
+
+def test_a_client_named_two_ways_is_one_client(ws: Path) -> None:
+    export("jane.csv",
+           "start_at,patient_number,patient_first_name,patient_last_name,staff_member_name,state",
+           "2026-11-04,C-3,Samuel,Okoro,,arrived",
+           "2026-11-05,99,Samuel,Okoro,,arrived")  # an id the caseload does not know: by name
+    code, _, err = imp("jane", "jane.csv")
+    assert code == 2
+    assert err.splitlines()[0].startswith(
+        "content/okafor/caseload.yaml:9: C-3 keeps its sessions in this file, and the export "
+        "has 2 sessions for it;")
+    assert len(err.splitlines()) == 2

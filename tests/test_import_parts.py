@@ -20,6 +20,7 @@ from generator.importing.dates import NotADate, parse_day
 from generator.importing.ledger import Entry, ledger_text, read_ledger
 from generator.importing.problems import Problems
 from generator.importing.profile import BUILT_IN, ProfileInvalid, load_profile
+from generator.model.records import ID_PATTERN
 from tests.importing_helpers import FILES, read_without_ledgers, run, write
 
 # --- the YAML an import writes --------------------------------------------------------------
@@ -318,3 +319,42 @@ def test_progress_bar_only_on_a_terminal_and_only_for_large_exports(
     with generator.cli.stderr_progress("Reading 1 file", big) as advance:
         advance(big)
     assert quiet.getvalue() == ""  # not a terminal: no bar
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(
+    st.sampled_from(["C-1", "0012", "true", "c-1", "A_b-9", "No", "x: y", "Zoë", "#1"]),
+    st.dates(dt.date(1990, 1, 1), dt.date(2099, 12, 31)),
+    st.sampled_from(["scheduled", "attended", "no_show", "late_cancel", "cancelled",
+                     "clinician_cancelled"]),
+    st.one_of(st.none(), st.just(True), st.dates(dt.date(1990, 1, 1), dt.date(2099, 12, 31))),
+    st.one_of(st.none(), st.text(max_size=20)),
+), max_size=12))
+def test_the_fast_ledger_reader_reads_what_the_event_reader_reads(
+        items: list[tuple[str, dt.date, str, object, str | None]]) -> None:
+    from generator.importing.ledger import _Events, _fast_ledger, _ledger
+
+    entries = [Entry(c, d, s, n, note) for c, d, s, n, note in items]  # type: ignore[arg-type]
+    text = ledger_text("jane", entries)
+    problems = Problems()
+    slow = _ledger(_Events(text, "x.yaml", problems), "jane")
+    assert not problems
+    assert slow == entries
+    fast = _fast_ledger(text, "jane")
+    assert fast is None or fast == entries
+    plain = all(e.note is None and emit.text(e.client) == e.client
+                and ID_PATTERN.fullmatch(e.client) for e in entries)
+    if plain and entries:
+        assert fast is not None  # what an import writes takes the fast way
+
+
+def test_the_fast_ledger_reader_leaves_anything_unusual_to_the_event_reader() -> None:
+    from generator.importing.ledger import _fast_ledger
+
+    good = ledger_text("jane", [Entry("C-1", dt.date(2026, 11, 3), "attended", True)])
+    assert _fast_ledger(good, "jane") == [Entry("C-1", dt.date(2026, 11, 3), "attended", True)]
+    for text in (good.replace("attended", "atended"), good.replace("11-03", "11-31"),
+                 good.replace("jane", "other"), good + "  - client: C-2\n",
+                 good.replace("    status", "    note: x\n    status"),
+                 good.replace("source: jane", "source: jane\nx_a: 1")):
+        assert _fast_ledger(text, "jane") is None

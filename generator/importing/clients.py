@@ -54,7 +54,6 @@ class Ref:
     earliest: date | None = None
     clinician: str | None = None  # of the latest dated row that names one
     clinician_day: date | None = None
-    sessions: int = 0  # rows imported as sessions
 
     @property
     def id(self) -> str:

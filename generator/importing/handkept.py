@@ -3,11 +3,12 @@
 A client's sessions come from one place: its own `sessions:` or ledgers. This
 looks at the client's file itself rather than at the loaded client, whose
 sessions will include the ledgers' once the reader reads them. Files without
-the word "sessions" are passed over without being parsed.
+a `sessions:` key anywhere are passed over without being parsed.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -16,6 +17,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from generator.model.records import Client
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# A `sessions` key, bare or quoted (the word alone, as in a comment, is not one).
+_SESSIONS_KEY = re.compile(rb"sessions[\"']?[ \t]*:")
 
 
 class HandKept:
@@ -42,7 +45,7 @@ class HandKept:
             root = None
             try:
                 data = (self.workspace / relative).read_bytes()
-                if b"sessions" in data:
+                if _SESSIONS_KEY.search(data):
                     root = yaml.compose(data.decode("utf-8-sig"), Loader=_Loader)
             except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
                 root = None  # the reader accepted it; if it changed since, it says so next time

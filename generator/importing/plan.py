@@ -131,27 +131,34 @@ def plan_import(profile: Profile, files: list[tuple[Path, str]], workspace: Path
             sessions_of[row[0]].append(row)
             ref.saw(row[1], row[4])
 
-    # Clients that keep their sessions by hand in their own file.
+    # Clients that keep their sessions by hand in their own file (an export may name one
+    # client in two ways, by id and by name: each client is looked at once).
     hand_kept: list[str] = []
     kept_by_hand = HandKept(workspace)
-    for index in sorted(sessions_of, key=lambda i: directory.refs[i].id):
-        ref = directory.refs[index]
-        if ref.client is None:
-            continue
-        line = kept_by_hand.sessions_line(ref.client)
+    known: dict[str, list[int]] = defaultdict(list)
+    for index in sessions_of:
+        client = directory.refs[index].client
+        if client is not None:
+            known[client.id].append(index)
+    for client_id in sorted(known):
+        indexes = known[client_id]
+        client = directory.refs[indexes[0]].client
+        assert client is not None
+        line = kept_by_hand.sessions_line(client)
         if line is None:
             continue
-        path = ref.client.source.path
-        count = plural(len(sessions_of[index]), "session")
+        path = client.source.path
+        count = plural(sum(len(sessions_of[i]) for i in indexes), "session")
         if skip_hand_kept:
-            hand_kept.append(f"{ref.id} {printable(ref.client.name)}: its sessions are kept by "
+            hand_kept.append(f"{client_id} {printable(client.name)}: its sessions are kept by "
                              f"hand in {path}; {count} in the export left out")
-            del sessions_of[index]
-            in_export.discard(index)
+            for index in indexes:
+                del sessions_of[index]
+                in_export.discard(index)
         else:
-            problems.add(f"{path}:{line}", f"{ref.id} keeps its sessions in this file, and the "
-                         f"export has {count} for it; a client's sessions come from one place. "
-                         "Delete the sessions: list here to take them from the practice "
+            problems.add(f"{path}:{line}", f"{client_id} keeps its sessions in this file, and "
+                         f"the export has {count} for it; a client's sessions come from one "
+                         "place. Delete the sessions: list here to take them from the practice "
                          "system from now on, or import with --skip-hand-kept to leave "
                          "this client out", (path, "clients with sessions kept by hand"))
 
@@ -189,9 +196,8 @@ def plan_import(profile: Profile, files: list[tuple[Path, str]], workspace: Path
         relative = f"{CLIENTS_DIR}/{ref.id}.yaml"
         writes.append((relative, _client_text(profile, ref, harvest.facts.get(index))))
         changes[ref.id].new_file = relative
-    ledger_writes = _ledgers(profile.source, workspace, ledgers, new_entries,
-                                      export_ids, start, end, changes)
-    writes.extend(ledger_writes)
+    writes.extend(_ledgers(profile.source, workspace, ledgers, new_entries, export_ids,
+                           start, end, changes))
 
     by_hand = _by_hand(directory, harvest.facts, sessions_of)
     changed = [c for c in changes.values() if c.any]

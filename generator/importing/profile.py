@@ -95,9 +95,6 @@ class Profile:
             found.append(("note", self.note_column))
         return found
 
-    def clinician_lines(self) -> dict[str, int]:
-        return self.clinicians.lines
-
 
 class ProfileInvalid(Exception):
     def __init__(self, problems: Problems) -> None:

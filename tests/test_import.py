@@ -894,3 +894,18 @@ def test_a_client_named_two_ways_is_one_client(ws: Path) -> None:
         "content/okafor/caseload.yaml:9: C-3 keeps its sessions in this file, and the export "
         "has 2 sessions for it;")
     assert len(err.splitlines()) == 2
+
+
+@pytest.mark.parametrize(("code", "status"), [
+    ("booked", "scheduled"), ("fulfilled", "attended"), ("arrived", "attended"),
+    ("checked-in", "attended"), ("noshow", "no_show"), ("cancelled", "cancelled"),
+    ("proposed", None), ("pending", None), ("waitlist", None), ("entered-in-error", None),
+])
+def test_every_fhir_appointment_status(ws: Path, code: str, status: str | None) -> None:
+    Path("bundle.json").write_text(json.dumps(bundle(
+        PATIENT_MAYA, PRACTITIONER,
+        appointment("Patient/p1", "fulfilled", "2026-11-03T10:00:00-08:00"),
+        appointment("Patient/p1", code, "2026-11-04T10:00:00-08:00"),
+    )), "utf-8")
+    assert imp("fhir", "bundle.json")[0] == 0
+    assert [e["status"] for e in ledger(ws, "fhir")][1:] == ([status] if status else [])

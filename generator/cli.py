@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from functools import wraps
 from pathlib import Path
@@ -482,6 +482,104 @@ def diff_command(before: str, after: str, workspace: Path, output_format: str) -
     else:
         for line in text_lines(changes):
             click.echo(line)
+
+
+# --- import -----------------------------------------------------------------------------
+
+# Below this, an export reads in about a second: no progress bar.
+LARGE_EXPORT_BYTES = 2 * 1024 * 1024
+
+
+@contextmanager
+def stderr_progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr while a large export is read, only when a person is watching
+    (standard output stays the summary alone)."""
+    if not sys.stderr.isatty() or total < LARGE_EXPORT_BYTES:
+        yield lambda done: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+@cli.command("import")
+@click.argument("source")
+@click.argument("files", metavar="FILE...", nargs=-1, required=True,
+                type=click.Path(path_type=Path))
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="The workspace to import into.")
+@click.option("--from", "date_from", type=IsoDate(), default=None,
+              help="First day of the range replaced (default: the export's first day).")
+@click.option("--to", "date_to", type=IsoDate(), default=None,
+              help="Last day of the range replaced (default: the export's last day).")
+@click.option("--dry-run", is_flag=True, help="Print what the import would change; write "
+              "nothing.")
+@click.option("--skip-hand-kept", is_flag=True,
+              help="Leave out clients whose own file lists sessions (instead of stopping).")
+@handle_invalid_input
+def import_command(source: str, files: tuple[Path, ...], workspace: Path,
+                   date_from: date | None, date_to: date | None, dry_run: bool,
+                   skip_hand_kept: bool) -> None:
+    """Import appointments from a practice-management export into session ledgers.
+
+    SOURCE is simplepractice, jane, fhir, or the path of a profile file; each
+    FILE an export (CSV or .xlsx; for fhir, a JSON bundle). For SOURCE, the
+    sessions of the clients in the export between --from and --to (default:
+    the export's first and last day) are replaced by the export's, in
+    content/imported/SOURCE-YEAR.yaml; clients new to the caseload get a file in
+    content/clients/. Running the same import again changes nothing.
+
+    Exit status: 0 imported (or nothing to do); 2 invalid export, profile or
+    workspace (nothing written).
+    """
+    from generator.importing import (
+        IMPORT_FOLDERS,
+        ImportInvalid,
+        ProfileInvalid,
+        WorkspaceBusy,
+        WriteFailed,
+        import_lock,
+        load_profile,
+        plan_import,
+        write_files,
+    )
+
+    if date_from and date_to and date_from > date_to:
+        raise CaseloadError(f"caseload import: --from {date_from} is after --to {date_to}")
+    try:
+        profile = load_profile(source)
+    except ProfileInvalid as exc:
+        count = exc.problems.count
+        raise CaseloadError("\n".join([
+            *exc.problems.lines(),
+            f"caseload import: {count} error{'s' if count != 1 else ''} in the profile; "
+            "nothing was written.",
+        ])) from None
+    # The whole import under the workspace's import lock (not a dry run: it writes nothing),
+    # so that what it read is still what is there when it writes.
+    lock = nullcontext() if dry_run else import_lock(workspace, IMPORT_FOLDERS)
+    try:
+        with lock:
+            with paused_gc():
+                caseload = load(workspace)
+            try:
+                plan = plan_import(profile, [(path, str(path)) for path in files], workspace,
+                                   caseload, date_from=date_from, date_to=date_to,
+                                   skip_hand_kept=skip_hand_kept, progress=stderr_progress)
+            except ImportInvalid as exc:
+                raise CaseloadError("\n".join(exc.lines)) from None
+            if not dry_run:
+                write_files(workspace, plan.writes)
+    except WorkspaceBusy:
+        raise CaseloadError("caseload import: another import is writing to this workspace; "
+                            "run this one when it has finished. Nothing was written.") from None
+    except WriteFailed as exc:
+        done = (f" Written completely before it: {', '.join(exc.written)}."
+                if exc.written else " Nothing was written.")
+        raise CaseloadError(f"caseload import: cannot write {exc.relative}: {exc.reason}; "
+                            f"it is unchanged.{done} Run the same import again to "
+                            "finish.") from None
+    for line in plan.summary(dry_run):
+        click.echo(line)
 
 
 def main() -> None:

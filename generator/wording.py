@@ -29,9 +29,15 @@ def plural(count: int, word: str) -> str:
 
 def suggest(value: str, choices: Iterable[str]) -> str:
     """"; did you mean 'x'?" when one choice is close to `value`, else ""."""
+    match = closest(value, choices)
+    return f"; did you mean '{match}'?" if match is not None else ""
+
+
+def closest(value: str, choices: Iterable[str]) -> str | None:
+    """The choice `suggest` would name for `value`, or None."""
     choices = list(choices)
     normalised = value.strip().lower().replace("-", "_").replace(" ", "_")
     if normalised in choices and normalised != value:
-        return f"; did you mean '{normalised}'?"
+        return normalised
     close = difflib.get_close_matches(normalised, choices, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return close[0] if close else None

@@ -140,4 +140,59 @@ def test_finder_says_when_nothing_matches(site: Path, page: tuple) -> None:
     tab, _ = page
     tab.goto((site / "roster.html").as_uri())
     tab.locator("#cl-finder-input").fill("no such person")
-    assert tab.locator("#cl-finder-results").inner_text() == "No client matches."
+    assert tab.get_by_role("status").inner_text() == "No client matches."
+    assert tab.locator("#cl-finder-results li").count() == 0
+
+
+# --- the client finder from the keyboard ---------------------------------------------
+
+
+def test_finder_works_from_the_keyboard_and_announces_matches(site: Path, page: tuple) -> None:
+    tab, requests = page
+    tab.goto((site / "roster.html").as_uri())
+    field = tab.get_by_role("searchbox", name="Find a client by id or name")
+    assert field.count() == 1
+    assert tab.get_by_role("search", name="Client finder").count() == 1
+    status = tab.get_by_role("status")
+    assert status.get_attribute("aria-live") == "polite"
+    field.focus()
+    # Typed key by key: letters Material uses as page shortcuts ("n", "p") stay in the field.
+    tab.keyboard.type("pn")
+    assert tab.url.endswith("/roster.html")
+    assert field.input_value() == "pn"
+    tab.keyboard.press("Escape")
+    assert field.input_value() == "" and status.inner_text() == ""
+
+    tab.keyboard.type("wren")
+    assert status.inner_text() == "1 match."
+    tab.keyboard.press("Enter")  # a single match opens
+    tab.wait_for_url("**/clients/C-1034.html")
+
+    tab.go_back()
+    field.fill("")
+    field.focus()
+    tab.keyboard.type("c-10")
+    found = tab.locator("#cl-finder-results a")
+    assert found.count() == 25
+    assert status.inner_text() == "45 matches; the first 25 are shown."
+    tab.keyboard.press("Enter")  # many matches: Enter does not guess
+    assert tab.url.endswith("/roster.html")
+
+    def focused() -> str:
+        return str(tab.evaluate("document.activeElement.textContent"))
+
+    tab.keyboard.press("ArrowDown")
+    assert focused() == found.nth(0).inner_text()
+    tab.keyboard.press("ArrowDown")
+    assert focused() == found.nth(1).inner_text()
+    tab.keyboard.press("ArrowUp")
+    tab.keyboard.press("ArrowUp")
+    assert tab.evaluate("document.activeElement.id") == "cl-finder-input"
+    tab.keyboard.press("Tab")  # Tab reaches the matches too
+    assert focused() == found.nth(0).inner_text()
+    tab.keyboard.press("Escape")
+    assert tab.evaluate("document.activeElement.id") == "cl-finder-input"
+    tab.keyboard.press("ArrowDown")
+    tab.keyboard.press("Enter")
+    tab.wait_for_url("**/clients/C-1001.html")
+    assert [url for url in requests if not url.startswith("file://")] == []

@@ -2,9 +2,11 @@
 and served as `caseload serve` serves it (its Content-Security-Policy, its refusal
 of other host names and of other origins).
 
-Headless Debian Chromium, driven by the playwright package. Screenshots land in
-test-artifacts/screenshots/; `--update-golden` also refreshes the ones the
-README shows (docs/screenshots/).
+Headless Debian Chromium, driven by the playwright package: the pages work, the
+client finder works from the keyboard, axe-core finds nothing serious on any
+kind of page in either colour scheme, and tables fit the screen and the paper.
+Screenshots land in test-artifacts/screenshots/; `--update-golden` also
+refreshes the ones the README shows (docs/screenshots/).
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import DEMO_AS_OF, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 README_SHOTS = ROOT / "docs" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 800}  # the README's screenshots, and the width tables fit
 CHROMIUM_ARGS = [
     "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
@@ -34,6 +38,10 @@ def _browser_missing() -> str | None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         return "the playwright package is not installed"
+    try:
+        import axe_playwright_python.sync_playwright  # noqa: F401
+    except ImportError:
+        return "the axe-playwright-python package is not installed"
     if not CHROMIUM.exists():
         return "Debian's chromium is not installed (apt-get install -y chromium)"
     return None
@@ -63,7 +71,7 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser: object) -> Iterator[tuple[object, list[str]]]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    context = browser.new_context(viewport=VIEWPORT)  # type: ignore[attr-defined]
     requests: list[str] = []
     context.on("request", lambda request: requests.append(request.url))
     # Anything that is not a local file is refused and remembered, never fetched.
@@ -144,7 +152,8 @@ def test_finder_says_when_nothing_matches(site: Path, page: tuple) -> None:
     tab, _ = page
     tab.goto((site / "roster.html").as_uri())
     tab.locator("#cl-finder-input").fill("no such person")
-    assert tab.locator("#cl-finder-results").inner_text() == "No client matches."
+    assert tab.get_by_role("status").inner_text() == "No client matches."
+    assert tab.locator("#cl-finder-results li").count() == 0
 
 
 # --- the same site under `caseload serve`, with its Content-Security-Policy ---------------
@@ -315,3 +324,284 @@ def test_dns_rebinding_gets_nothing(browser: object, served: tuple[str, object])
         assert reply is not None and reply.status == 200
     finally:
         rebinding.close()
+
+
+# --- the client finder from the keyboard ---------------------------------------------
+
+
+def test_finder_works_from_the_keyboard_and_announces_matches(site: Path, page: tuple) -> None:
+    tab, requests = page
+    tab.goto((site / "roster.html").as_uri())
+    field = tab.get_by_role("searchbox", name="Find a client by id or name")
+    assert field.count() == 1
+    assert tab.get_by_role("search", name="Client finder").count() == 1
+    status = tab.get_by_role("status")
+    assert status.get_attribute("aria-live") == "polite"
+    field.focus()
+    # Typed key by key: letters Material uses as page shortcuts ("n", "p") stay in the field.
+    tab.keyboard.type("pn")
+    assert tab.url.endswith("/roster.html")
+    assert field.input_value() == "pn"
+    tab.keyboard.press("Escape")
+    assert field.input_value() == "" and status.inner_text() == ""
+
+    tab.keyboard.type("wren")
+    assert status.inner_text() == "1 match."
+    tab.keyboard.press("Enter")  # a single match opens
+    tab.wait_for_url("**/clients/C-1034.html")
+
+    tab.go_back()
+    field.fill("")
+    field.focus()
+    tab.keyboard.type("c-10")
+    found = tab.locator("#cl-finder-results a")
+    assert found.count() == 25
+    assert status.inner_text() == "45 matches; the first 25 are shown."
+    tab.keyboard.press("Enter")  # many matches: Enter does not guess
+    assert tab.url.endswith("/roster.html")
+
+    def focused() -> str:
+        return str(tab.evaluate("document.activeElement.textContent"))
+
+    tab.keyboard.press("ArrowDown")
+    assert focused() == found.nth(0).inner_text()
+    tab.keyboard.press("ArrowDown")
+    assert focused() == found.nth(1).inner_text()
+    tab.keyboard.press("ArrowUp")
+    tab.keyboard.press("ArrowUp")
+    assert tab.evaluate("document.activeElement.id") == "cl-finder-input"
+    tab.keyboard.press("Tab")  # Tab reaches the matches too
+    assert focused() == found.nth(0).inner_text()
+    tab.keyboard.press("Escape")
+    assert tab.evaluate("document.activeElement.id") == "cl-finder-input"
+    tab.keyboard.press("ArrowDown")
+    tab.keyboard.press("Enter")
+    tab.wait_for_url("**/clients/C-1001.html")
+    assert [url for url in requests if not url.startswith("file://")] == []
+
+
+# --- accessibility: axe-core on every kind of page, in both colour schemes -----------
+
+# axe-core ships inside the axe-playwright-python package and is put into the page
+# by the test itself: nothing is fetched.
+SCHEMES = {"light": "default", "dark": "slate"}
+BLOCKING = ("serious", "critical")
+INIT_AS_OF = date(2026, 11, 28)
+
+
+def build_with_changes_and_pages(workspace: Path, site: Path, as_of: date, before: date,
+                                 page_size: int, preview: int) -> None:
+    """The site as `caseload snapshot` builds it after an earlier snapshot (so with a
+    Changes page), with long lists cut short so that it has paged pages."""
+    from generator.archive.changes import PAGE, compare, render_changes
+    from generator.pages import render
+    from generator.reading.exact import load_workspace
+    from generator.reading.sitesettings import read_site_settings
+    from generator.report.report import build_report, report_json
+    from generator.site.build import build
+
+    caseload = load_workspace(workspace)
+    report = build_report(caseload, as_of)
+    changes = compare(report_json(build_report(caseload, before)), report_json(report))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render, "ROSTER_PAGE_SIZE", page_size)
+        patch.setattr(render, "ACTION_PREVIEW", preview)
+        build(report, workspace, site, settings=read_site_settings(workspace),
+              extra_pages={PAGE: render_changes(changes, workspace)})
+
+
+@pytest.fixture(scope="module")
+def demo_paged_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo with a Changes page and its long lists in pages: the pages the
+    ordinary demo build has none of (roster page 2, an action group, changes)."""
+    site = tmp_path_factory.mktemp("demo-paged") / "site"
+    build_with_changes_and_pages(ROOT, site, date.fromisoformat(DEMO_AS_OF),
+                                 date(2026, 10, 28), page_size=20, preview=5)
+    return site
+
+
+@pytest.fixture(scope="module")
+def init_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site of a workspace `caseload init` writes, every kind of page in it."""
+    from generator.init import init_workspace
+
+    workspace = tmp_path_factory.mktemp("init") / "practice"
+    init_workspace(workspace, INIT_AS_OF)
+    site = workspace / "site"
+    build_with_changes_and_pages(workspace, site, INIT_AS_OF, INIT_AS_OF - timedelta(days=30),
+                                 page_size=2, preview=0)
+    return site
+
+
+def first(site: Path, pattern: str) -> str:
+    found = sorted(site.glob(pattern))
+    assert found, f"no page {pattern} in {site}"
+    return found[0].relative_to(site).as_posix()
+
+
+# Every kind of page the ordinary demo build has; the paged build adds the rest.
+DEMO_PAGES = ["index.html", "actions.html", "roster.html", "clients/C-1034.html",
+              "payers/summit-health.html", "clinicians/lee.html", "discharged.html",
+              "rules.html", "payers.html", "clinicians.html"]
+
+
+def demo_pages(site: Path, paged: Path) -> list[Path]:
+    more = ["roster-2.html", first(paged, "actions-*.html"), "changes.html"]
+    return [site / name for name in DEMO_PAGES] + [paged / name for name in more]
+
+
+def init_pages(site: Path) -> list[Path]:
+    names = ["index.html", "actions.html", first(site, "actions-*.html"), "roster.html",
+             "roster-2.html", first(site, "clients/*.html"), first(site, "payers/*.html"),
+             first(site, "clinicians/*.html"), "discharged.html", "rules.html", "payers.html",
+             "clinicians.html", "changes.html"]
+    return [site / name for name in names]
+
+
+@pytest.fixture(scope="module")
+def schemes(browser: object) -> Iterator[dict[str, tuple[object, list[str]]]]:
+    """One browser context per colour scheme, each at 1280 by 800: the computer's
+    preference picks the scheme, as Material's palette (media queries) says."""
+    contexts: dict[str, tuple[object, list[str]]] = {}
+    for name in SCHEMES:
+        context = browser.new_context(viewport=VIEWPORT, color_scheme=name)  # type: ignore[attr-defined]
+        requests: list[str] = []
+        context.on("request", lambda request, seen=requests: seen.append(request.url))
+        context.route(lambda url: not url.startswith("file://"), lambda route: route.abort())
+        contexts[name] = (context, requests)
+    yield contexts
+    for context, requests in contexts.values():
+        context.close()  # type: ignore[attr-defined]
+        assert [url for url in requests if not url.startswith("file://")] == []
+
+
+def open_settled(tab: object, path: Path, scheme: str) -> None:
+    """Open `path` and wait until the scheme is applied and no transition runs: axe
+    measures colours as they are on screen, and Material fades them in."""
+    tab.goto(path.as_uri())  # type: ignore[attr-defined]
+    tab.wait_for_function("document.getAnimations().length === 0")  # type: ignore[attr-defined]
+    assert tab.evaluate("document.body.dataset.mdColorScheme") == SCHEMES[scheme]  # type: ignore[attr-defined]
+
+
+def start_axe(tab: object) -> None:
+    """Start axe-core on the page without waiting for it, so that the pages of both
+    schemes are checked at once (each context has its own renderer process)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    tab.evaluate(Axe().axe_script)  # type: ignore[attr-defined]
+    tab.evaluate("() => { window.__caseloadAxe = axe.run(document, "  # type: ignore[attr-defined]
+                 "{resultTypes: ['violations']}); }")
+
+
+def blocking_violations(tab: object) -> list[str]:
+    """What the axe run started on `tab` found that is serious or critical."""
+    violations = tab.evaluate("() => window.__caseloadAxe.then(r => r.violations)")  # type: ignore[attr-defined]
+    return [f"{v['id']} ({v['impact']}): {node['target']} {node['failureSummary']}"
+            for v in violations if v["impact"] in BLOCKING for node in v["nodes"]]
+
+
+@pytest.mark.parametrize("which", ["demo", "init"])
+def test_every_kind_of_page_passes_axe_in_both_schemes(which: str, schemes: dict,
+                                                       request: pytest.FixtureRequest) -> None:
+    if which == "demo":
+        pages = demo_pages(request.getfixturevalue("site"),
+                           request.getfixturevalue("demo_paged_site"))
+    else:
+        pages = init_pages(request.getfixturevalue("init_site"))
+    tabs = {scheme: context.new_page() for scheme, (context, _) in schemes.items()}
+    problems: dict[str, list[str]] = {}
+    try:
+        for path in pages:
+            for scheme, tab in tabs.items():
+                open_settled(tab, path, scheme)
+                start_axe(tab)
+            for scheme, tab in tabs.items():
+                found = blocking_violations(tab)
+                if found:
+                    problems[f"{path.parent.name}/{path.name} ({scheme})"] = found
+    finally:
+        for tab in tabs.values():
+            tab.close()
+    assert problems == {}
+
+
+def test_palette_toggle_switches_to_dark_and_back(site: Path, page: tuple) -> None:
+    tab, _ = page  # a context of its own: the toggle's choice is kept for the next pages
+    open_settled(tab, site / "roster.html", "light")
+    tab.get_by_title("Switch to dark mode").click()
+    assert tab.evaluate("document.body.dataset.mdColorScheme") == "slate"
+    tab.goto((site / "clients" / "C-1034.html").as_uri())  # and the choice is kept
+    assert tab.evaluate("document.body.dataset.mdColorScheme") == "slate"
+    tab.get_by_title("Switch to light mode").click()
+    assert tab.evaluate("document.body.dataset.mdColorScheme") == "default"
+
+
+# --- fit: tables on a laptop screen, on a narrow one, and on paper --------------------
+
+# Each table's scroll box (Material wraps every table in one): how much it holds
+# and how much it shows.
+TABLE_BOXES = """() => Array.from(document.querySelectorAll('.md-typeset__scrollwrap'))
+  .map(box => ({scroll: box.scrollWidth, client: box.clientWidth}))"""
+
+
+def test_no_report_table_scrolls_at_1280(site: Path, init_site: Path, schemes: dict) -> None:
+    context, _ = schemes["light"]
+    tab = context.new_page()
+    too_wide = {}
+    try:
+        for path in [*(site / name for name in DEMO_PAGES), *init_pages(init_site)]:
+            tab.goto(path.as_uri())
+            boxes = tab.evaluate(TABLE_BOXES)
+            assert len(boxes) == tab.locator(".md-typeset table").count()
+            wide = [box for box in boxes if box["scroll"] > box["client"]]
+            if wide:
+                too_wide[f"{path.parent.name}/{path.name}"] = wide
+    finally:
+        tab.close()
+    assert too_wide == {}
+
+
+def test_narrow_screen_scrolls_tables_in_their_box_with_the_client_column_kept(
+        site: Path, page: tuple) -> None:
+    tab, _ = page
+    tab.set_viewport_size({"width": 800, "height": 800})
+    tab.goto((site / "roster.html").as_uri())
+    # The page itself does not scroll sideways: the table does, inside its box.
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 800
+    box = tab.locator(".md-typeset__scrollwrap").first
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth")
+    for cell in ("thead th:first-child", "tbody tr:first-child > :first-child"):
+        assert box.locator(cell).evaluate("c => getComputedStyle(c).position") == "sticky"
+    client = box.locator("tbody tr:first-child > :first-child")
+    name = box.locator("tbody tr:first-child > :nth-child(2)")
+    name_before = name.bounding_box()["x"]
+    box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+    edge = box.bounding_box()["x"]
+    assert abs(client.bounding_box()["x"] - edge) <= 1  # pinned to the box's left edge
+    assert name.bounding_box()["x"] < name_before - 20  # while the rest scrolled
+    # and it is the client cell that shows there, over the scrolled columns.
+    shown = tab.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('td').textContent",
+                         [edge + 5, client.bounding_box()["y"] + 5])
+    assert shown == "C-1001"
+
+
+@pytest.mark.parametrize("name", ["roster.html", "actions.html", "discharged.html",
+                                  "clients/C-1034.html", "payers/summit-health.html"])
+def test_print_has_no_scroll_boxes_sticky_cells_or_cut_columns(site: Path, page: tuple,
+                                                               name: str) -> None:
+    tab, _ = page
+    tab.set_viewport_size({"width": 718, "height": 1000})  # A4 less margins, at 96 dpi
+    tab.emulate_media(media="print")
+    tab.goto((site / name).as_uri())
+    layout = tab.evaluate("""() => {
+      const right = document.querySelector('.md-content__inner').getBoundingClientRect().right;
+      return Array.from(document.querySelectorAll('.md-typeset table')).map(table => ({
+        sticky: Array.from(table.querySelectorAll('th, td'))
+          .filter(c => getComputedStyle(c).position === 'sticky').length,
+        clipped: getComputedStyle(table.closest('.md-typeset__scrollwrap') || table)
+          .overflowX !== 'visible',
+        cut: table.getBoundingClientRect().right > right + 1,
+      }));
+    }""")
+    assert layout, "no table"
+    assert [row for row in layout if row["sticky"] or row["clipped"] or row["cut"]] == []

@@ -466,6 +466,10 @@ def workspace(tmp_path: Path) -> Path:
     return copy_demo(tmp_path / "ws")
 
 
+# The first line after the demo's mkdocs.yml, which ends inside its `extra:` mapping.
+APPENDED = len((ROOT / "mkdocs.yml").read_text(encoding="utf-8").splitlines()) + 1
+
+
 def hostile(workspace: Path, marker: Path) -> None:
     """A mkdocs.yml that would write `marker` if MkDocs read it, and a hook that would too."""
     text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
@@ -489,10 +493,12 @@ def test_a_hostile_mkdocs_yml_never_runs(workspace: Path, tmp_path: Path, comman
     assert not marker.exists()
     lines = err.splitlines()
     assert lines[:-1] == [
-        "mkdocs.yml:61: extra.x: tags are not allowed (found '!!python/object/apply:os.system'):"
+        f"mkdocs.yml:{APPENDED}: extra.x: tags are not allowed"
+        " (found '!!python/object/apply:os.system'):"
         " mkdocs.yml holds plain settings only",
-        "mkdocs.yml:61: extra.x: unknown key 'x'",
-        "mkdocs.yml:62: hooks: not allowed: hooks are Python files the site engine would run",
+        f"mkdocs.yml:{APPENDED}: extra.x: unknown key 'x'",
+        f"mkdocs.yml:{APPENDED + 1}: hooks: not allowed: hooks are Python files the site engine"
+        " would run",
     ]
     assert lines[-1] == "caseload: 3 input errors; nothing was written."
     assert "Traceback" not in out + err
@@ -554,7 +560,8 @@ def test_serve_refuses_a_hostile_mkdocs_yml_and_keeps_serving(tmp_path: Path) ->
         hostile(workspace, marker)
         assert wait_for(lambda: any("Rebuild failed" in line for line in server.err)), \
             "".join(server.err)
-        assert any(line.startswith("mkdocs.yml:62: hooks: not allowed") for line in server.err)
+        refused = f"mkdocs.yml:{APPENDED + 1}: hooks: not allowed"
+        assert any(line.startswith(refused) for line in server.err)
         assert fetch(url + "index.html") == before
         assert not marker.exists()
     finally:
@@ -606,7 +613,8 @@ def test_a_javascript_homepage_is_refused(workspace: Path) -> None:
     (workspace / "mkdocs.yml").write_text(text, encoding="utf-8")
     code, _, err = run("build", str(workspace), "--as-of", DEMO_AS_OF)
     assert code == 2
-    assert err.startswith("mkdocs.yml:61: extra.homepage: 'javascript:alert(1)' is not allowed")
+    assert err.startswith(
+        f"mkdocs.yml:{APPENDED}: extra.homepage: 'javascript:alert(1)' is not allowed")
     assert not (workspace / "site").exists()
 
 

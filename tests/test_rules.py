@@ -1459,6 +1459,9 @@ def test_attendance_facts_match_the_definitions(sessions, limit, late_cancel_cou
     upcoming = [s for s in sessions if (s.date > A and s.status != "cancelled")
                 or (s.date == A and s.status == "scheduled")]
     assert list(result.recorded) == recorded
+    assert list(result.upcoming) == upcoming
+    assert list(result.unresolved) == [s for s in sessions
+                                       if s.date < A and s.status == "scheduled"]
     assert result.next_appointment == min((s.date for s in upcoming), default=None)
     assert result.last_session == max((s.date for s in recorded if s.status == "attended"),
                                       default=None)
@@ -1476,3 +1479,57 @@ def test_attendance_facts_match_the_definitions(sessions, limit, late_cancel_cou
         assert f"in a row were no-shows ({dates})" in finding(result, "NO-SHOW-PATTERN").message
     else:
         assert "NO-SHOW-PATTERN" not in codes(result)
+
+
+# --- what the outputs read: the history, the window ------------------------------------
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(sessions=st.lists(ANY_SESSION, max_size=14), late_cancel_counts=st.booleans())
+def test_history_is_every_session_in_date_order_with_its_state(sessions, late_cancel_counts):
+    result = run(make_client(sessions=tuple(sessions)),
+                 practice={"attendance.late_cancel_counts_as_no_show": late_cancel_counts})
+
+    def state(s: Session) -> str | None:
+        if s.date <= A and s.status != "scheduled":
+            return "recorded"
+        if (s.date > A and s.status != "cancelled") or (s.date == A and s.status == "scheduled"):
+            return "upcoming"
+        if s.date < A and s.status == "scheduled":
+            return "unresolved"
+        return None
+
+    by_date = sorted(sessions, key=lambda s: s.date)  # stable: one day keeps listed order
+    history = result.history()
+    assert [entry.session for entry in history] == by_date
+    assert all(a.session is b for a, b in zip(history, by_date, strict=True))
+    assert [entry.state for entry in history] == [state(s) for s in by_date]
+    assert [entry.no_show for entry in history] == [
+        _is_no_show(s, late_cancel_counts) for s in by_date]
+    latest = sorted(sessions, key=lambda s: s.date, reverse=True)
+    assert [entry.session for entry in result.history(latest_first=True)] == latest
+
+
+def test_history_keeps_same_day_sessions_in_listed_order_both_ways():
+    first, second, other = sess(ago(3), "no_show"), sess(ago(3)), sess(ago(9))
+    result = run(make_client(sessions=(first, other, second)))
+    assert [e.session for e in result.history()] == [other, first, second]
+    assert [e.session for e in result.history(latest_first=True)] == [first, second, other]
+
+
+@pytest.mark.parametrize(("window", "start"), [
+    (1, A), (90, ago(89)), ((A - date.min).days + 1, date.min),
+    ((A - date.min).days + 2, date.min), (10**12, date.min),
+])
+def test_window_start_and_counts(window, start):
+    sessions = (sess(date.min, "no_show"), sess(ago(89), "late_cancel"), sess(ago(90)),
+                sess(A, "cancelled"), sess(A, "scheduled"), sess(ahead(1), "no_show"))
+    result = run(make_client(sessions=sessions),
+                 practice={"attendance.no_show_window_days": window})
+    assert result.window_start == start
+    inside = [s for s in result.recorded if 0 <= (A - s.date).days < window]
+    assert result.window_counts == {
+        status: sum(1 for s in inside if s.status == status)
+        for status in ("attended", "no_show", "late_cancel", "cancelled")}
+    assert result.no_shows_in_window == sum(1 for s in inside
+                                            if s.status in ("no_show", "late_cancel"))

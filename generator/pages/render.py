@@ -15,7 +15,6 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
@@ -39,9 +38,7 @@ from generator.rules.engine import (
     STATUSES,
     Evaluation,
     Finding,
-    add_days,
-    days,
-    is_no_show,
+    SessionState,
 )
 from generator.wording import plural
 
@@ -191,6 +188,15 @@ def _page_link(label: Any, path: str, suffix: str) -> Markup:
     return html_link(label, path + suffix) if suffix == ".html" else link(label, path + suffix)
 
 
+# The follow-up a session's state asks for, on the client page.
+_SESSION_STATES: dict[SessionState | None, str] = {
+    "upcoming": "upcoming",
+    "unresolved": "never marked held or missed",
+    "recorded": "",
+    None: "",
+}
+
+
 @dataclass(frozen=True)
 class PolicyRow:
     key: str
@@ -316,30 +322,17 @@ class Site:
         return [e for e in self.evaluations if e.status == "discharged"]
 
     # one client ----------------------------------------------------------------------
-    def window_counts(self, evaluation: Evaluation) -> dict[str, int]:
-        """Recorded sessions by status inside the no-show window ending on the as-of date."""
-        window = evaluation.policy["attendance.no_show_window_days"]
-        counts = Counter(s.status for s in evaluation.recorded
-                         if 0 <= days(s.date, self.as_of) < window)
-        return {status: counts[status] for status in
-                ("attended", "no_show", "late_cancel", "cancelled")}
-
-    def window_start(self, evaluation: Evaluation) -> date:
-        return add_days(self.as_of, 1 - evaluation.policy["attendance.no_show_window_days"])
-
     def sessions(self, evaluation: Evaluation) -> list[dict[str, Any]]:
+        """The session history, latest day first, in words."""
         rows = []
-        for session in sorted(evaluation.client.sessions, key=lambda s: s.date, reverse=True):
-            if session.date > self.as_of and session.status == "scheduled":
-                state = "upcoming"
-            elif session.date < self.as_of and session.status == "scheduled":
-                state = "never marked held or missed"
-            else:
-                state = ""
-            counted = " (counts as a no-show)" if session.status == "late_cancel" \
-                and is_no_show(session, evaluation.policy) else ""
+        for entry in evaluation.history(latest_first=True):
+            session = entry.session
+            # A late cancellation says so when it counts; a no-show needs no saying.
+            counted = " (counts as a no-show)" if entry.no_show \
+                and session.status != "no_show" else ""
             rows.append({"date": session.date, "status": session.status.replace("_", " ")
-                         + counted, "state": state, "note": self.free_text(session.note)})
+                         + counted, "state": _SESSION_STATES[entry.state],
+                         "note": self.free_text(session.note)})
         return rows
 
     def finding_policy(self, evaluation: Evaluation, finding: Finding) -> list[str]:

@@ -3,6 +3,10 @@
 Pure functions of (client, effective policy, as-of date): no clock, no I/O.
 Every comparison below mirrors one line of the rules table in the README, and
 `>` versus `>=` is deliberate: an auditor counts days.
+
+The `Evaluation` is the one place where dates and statuses get their meaning:
+the check text and JSON, the pages and the calendar read it and decide nothing
+of their own, so they cannot disagree with the rules.
 """
 
 from __future__ import annotations
@@ -12,10 +16,13 @@ from datetime import date, timedelta
 from typing import Literal
 
 from generator.model.policy import EffectivePolicy
-from generator.model.records import Client, Session
+from generator.model.records import SESSION_STATUSES, Client, Session
 from generator.wording import plural
 
 Severity = Literal["error", "warning", "info"]
+# What a session is to the rules on the as-of date; None: a cancelled appointment
+# after it (neither recorded nor upcoming).
+SessionState = Literal["recorded", "upcoming", "unresolved"]
 Status = Literal["discharged", "discharge_planned", "inactive", "at_risk", "active"]
 STATUSES: tuple[Status, ...] = ("discharged", "discharge_planned", "inactive", "at_risk", "active")
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -78,8 +85,20 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionEntry:
+    """One session of a client's history, with what it is to the rules."""
+
+    session: Session
+    state: SessionState | None
+    no_show: bool  # its status counts as a no-show under the client's policy
+
+
+@dataclass(frozen=True, slots=True)
 class Evaluation:
-    """A client's standing on the as-of date."""
+    """A client's standing on the as-of date: everything an output shows about it.
+
+    Session lists are in the order the sessions are listed (`history` sorts them).
+    """
 
     client: Client
     policy: EffectivePolicy
@@ -93,7 +112,10 @@ class Evaluation:
     discharged: bool
     discharge_planned_day: date | None
     no_shows_in_window: int
-    recorded: tuple[Session, ...]
+    window_start: date  # first day of the no-show window that ends on the as-of date
+    recorded: tuple[Session, ...]  # on or before the as-of date, with an outcome
+    upcoming: tuple[Session, ...]  # the appointments ahead (one on the as-of date included)
+    unresolved: tuple[Session, ...]  # before the as-of date and still `scheduled`
 
     @property
     def discharge_date(self) -> date | None:
@@ -109,6 +131,28 @@ class Evaluation:
 
     def has(self, code: str) -> bool:
         return any(f.code == code for f in self.findings)
+
+    def history(self, *, latest_first: bool = False) -> tuple[SessionEntry, ...]:
+        """Every session in date order (or latest day first), sessions on one day in the
+        order they are listed, each with its state. Made on demand: `check` needs none."""
+        # The states are those of the lists the rules read, never worked out again.
+        state: dict[int, SessionState] = {id(s): "recorded" for s in self.recorded}
+        state.update((id(s), "upcoming") for s in self.upcoming)
+        state.update((id(s), "unresolved") for s in self.unresolved)
+        no_show = no_show_statuses(self.policy)
+        return tuple(
+            SessionEntry(session, state.get(id(session)), session.status in no_show)
+            for session in sorted(self.client.sessions, key=_session_date, reverse=latest_first)
+        )
+
+    @property
+    def window_counts(self) -> dict[str, int]:
+        """Recorded sessions inside the no-show window, by outcome."""
+        counts = dict.fromkeys(_OUTCOMES, 0)
+        for session in self.recorded:
+            if session.date >= self.window_start:
+                counts[session.status] += 1
+        return counts
 
 
 def days(earlier: date, later: date) -> int:
@@ -140,6 +184,7 @@ def no_show_statuses(policy: EffectivePolicy) -> frozenset[str]:
 
 _NO_SHOW = frozenset({"no_show"})
 _NO_SHOW_OR_LATE_CANCEL = frozenset({"no_show", "late_cancel"})
+_OUTCOMES = tuple(status for status in SESSION_STATUSES if status != "scheduled")
 
 
 def evaluate(client: Client, policy: EffectivePolicy, as_of: date) -> Evaluation:
@@ -157,7 +202,8 @@ def evaluate(client: Client, policy: EffectivePolicy, as_of: date) -> Evaluation
         last_session=facts.last_session, next_appointment=facts.next_appointment,
         plan_date=facts.plan_date, plan_due=facts.plan_due,
         discharged=facts.discharged, discharge_planned_day=facts.planned_day,
-        no_shows_in_window=facts.no_shows_in_window, recorded=facts.recorded,
+        no_shows_in_window=facts.no_shows_in_window, window_start=facts.window_start,
+        recorded=facts.recorded, upcoming=facts.upcoming, unresolved=facts.unresolved,
     )
 
 
@@ -189,6 +235,7 @@ class _Facts:
     plan_due: date
     discharged: bool
     planned_day: date | None
+    window_start: date
     no_shows_in_window: int
 
     @classmethod
@@ -205,7 +252,7 @@ class _Facts:
         planned_day = None
         if discharge and not discharged:
             planned_day = discharge.planned_on or discharge.date
-        first_day = _window_start(as_of, policy["attendance.no_show_window_days"])
+        window_start = _window_start(as_of, policy["attendance.no_show_window_days"])
         no_show = no_show_statuses(policy)
         return cls(
             client=client, policy=policy, as_of=as_of,
@@ -214,9 +261,9 @@ class _Facts:
                              default=None),
             next_appointment=min((s.date for s in upcoming), default=None),
             plan_date=plan_date, plan_due=plan_due,
-            discharged=discharged, planned_day=planned_day,
+            discharged=discharged, planned_day=planned_day, window_start=window_start,
             no_shows_in_window=sum(1 for s in recorded
-                                   if s.status in no_show and s.date >= first_day),
+                                   if s.status in no_show and s.date >= window_start),
         )
 
     @property

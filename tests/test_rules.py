@@ -1650,3 +1650,26 @@ def test_findings_without_a_calendar_event_stay_out_of_it():
     assert {"INACTIVE", "NO-SHOW-PATTERN"} <= set(codes(result))
     assert [d.event.kind for d in result.deadlines] == ["plan-due"]
     assert result.deadlines[0].findings == ()
+
+
+def test_plans_in_date_order_with_whether_the_rules_read_them():
+    later, first, same_day, old = plan(ahead(1)), plan(A), TreatmentPlan(A, note="b"), plan(ago(9))
+    result = run(make_client(plans=(later, first, old, same_day)))
+    assert [(p.plan, p.counted) for p in result.plans()] == [
+        (old, True), (first, True), (same_day, True), (later, False)]
+    assert [p.plan for p in result.plans(latest_first=True)] == [later, first, same_day, old]
+
+
+@pytest.mark.parametrize(("plan_age", "overdue"), [(89, False), (90, False), (91, True)])
+def test_plan_overdue_is_the_plan_rules_boundary(plan_age, overdue):
+    result = run(make_client(plans=(plan(ago(plan_age)),)))
+    assert result.plan_overdue is overdue
+    assert ("PLAN-OVERDUE" in codes(result)) is overdue
+
+
+@pytest.mark.parametrize(("summary", "given"), [
+    (None, False), ("", False), ("  \n ", False), ("Closed.", True)])
+def test_a_blank_discharge_summary_counts_as_none(summary, given):
+    result = run(discharged_client(on=ago(30), summary=summary))
+    assert result.has_discharge_summary is given
+    assert ("DISCHARGE-SUMMARY-MISSING" in codes(result)) is not given

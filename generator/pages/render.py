@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 from generator import __version__
 from generator.errors import TemplateProblem
 from generator.model.plain import client_text
-from generator.model.policy import SETTINGS, EffectivePolicy, policy_for_payer
+from generator.model.policy import SETTINGS, EffectivePolicy
 from generator.model.records import ID_PATTERN, Client
 from generator.pages import charts
 from generator.pages.escape import block, inline
@@ -188,6 +188,8 @@ def _page_link(label: Any, path: str, suffix: str) -> Markup:
     return html_link(label, path + suffix) if suffix == ".html" else link(label, path + suffix)
 
 
+# An outcome that counts as a no-show without saying so.
+_OUTCOME_WORDS = {("late_cancel", True): "late cancel (counts as a no-show)"}
 # The follow-up a session's state asks for, on the client page.
 _SESSION_STATES: dict[SessionState | None, str] = {
     "upcoming": "upcoming",
@@ -286,13 +288,13 @@ class Site:
     def by_when(self, finding: Finding) -> str:
         if finding.due is None:
             return "now"
-        if finding.due < self.as_of:
+        if finding.overdue:
             return f"overdue since {finding.due}"
         return str(finding.due)
 
     # policies ------------------------------------------------------------------------
     def policy_rows(self, payer_id: str | None) -> list[PolicyRow]:
-        return policy_rows(policy_for_payer(self.caseload, payer_id))
+        return policy_rows(self.report.policies[payer_id])
 
     def policy_matrix(self) -> dict[str, Any]:
         """The policy in force, one column per payer (and one for clients with none)."""
@@ -319,7 +321,7 @@ class Site:
         return f"{clean} of {len(evaluations)} ({round(100 * clean / len(evaluations))} %)"
 
     def discharged(self) -> list[Evaluation]:
-        return [e for e in self.evaluations if e.status == "discharged"]
+        return [e for e in self.evaluations if e.discharged]
 
     # one client ----------------------------------------------------------------------
     def sessions(self, evaluation: Evaluation) -> list[dict[str, Any]]:
@@ -327,11 +329,10 @@ class Site:
         rows = []
         for entry in evaluation.history(latest_first=True):
             session = entry.session
-            # A late cancellation says so when it counts; a no-show needs no saying.
-            counted = " (counts as a no-show)" if entry.no_show \
-                and session.status != "no_show" else ""
-            rows.append({"date": session.date, "status": session.status.replace("_", " ")
-                         + counted, "state": _SESSION_STATES[entry.state],
+            outcome = _OUTCOME_WORDS.get((session.status, entry.no_show),
+                                         session.status.replace("_", " "))
+            rows.append({"date": session.date, "status": outcome,
+                         "state": _SESSION_STATES[entry.state],
                          "note": self.free_text(session.note)})
         return rows
 

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Literal, NamedTuple
 
 from generator.model.policy import EffectivePolicy
-from generator.model.records import SESSION_STATUSES, Client, Session
+from generator.model.records import SESSION_STATUSES, Client, Discharge, Session, TreatmentPlan
 from generator.wording import plural
 
 Severity = Literal["error", "warning", "info"]
@@ -135,6 +135,14 @@ class SessionEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanEntry:
+    """One treatment plan of a client's history, and whether the rules read it."""
+
+    plan: TreatmentPlan
+    counted: bool  # dated on or before the as-of date (later plans are ignored)
+
+
+@dataclass(frozen=True, slots=True)
 class Evaluation:
     """A client's standing on the as-of date: everything an output shows about it.
 
@@ -170,6 +178,16 @@ class Evaluation:
     def plan_age_days(self) -> int | None:
         return days(self.plan_date, self.as_of) if self.plan_date else None
 
+    @property
+    def plan_overdue(self) -> bool:
+        """The plan (or, with none, the first plan) was due before the as-of date."""
+        return self.plan_due < self.as_of
+
+    @property
+    def has_discharge_summary(self) -> bool:
+        """A discharge summary is written: a blank one counts as none."""
+        return _has_summary(self.client.discharge)
+
     def has(self, code: str) -> bool:
         return any(f.code == code for f in self.findings)
 
@@ -185,6 +203,12 @@ class Evaluation:
             SessionEntry(session, state.get(id(session)), session.status in no_show)
             for session in sorted(self.client.sessions, key=_session_date, reverse=latest_first)
         )
+
+    def plans(self, *, latest_first: bool = False) -> tuple[PlanEntry, ...]:
+        """Every treatment plan in date order (or latest first), plans of one day in the
+        order they are listed."""
+        return tuple(PlanEntry(plan, plan.date <= self.as_of) for plan in
+                     sorted(self.client.treatment_plans, key=_plan_date, reverse=latest_first))
 
     @property
     def window_counts(self) -> dict[str, int]:
@@ -560,6 +584,10 @@ def _session_date(session: Session) -> date:
     return session.date
 
 
+def _plan_date(plan: TreatmentPlan) -> date:
+    return plan.date
+
+
 @rule("SESSION-UNRESOLVED", "warning", "record session outcomes",
       calendar=CalendarEvent("overdue-session-unresolved",
                              "past sessions still marked scheduled (since {due})"),
@@ -599,9 +627,13 @@ def _summary_deadline(f: _Facts) -> date | None:
     discharge = f.client.discharge
     if not f.discharged or discharge is None or discharge.date is None:
         return None
-    if discharge.summary and discharge.summary.strip():
+    if _has_summary(discharge):
         return None
     return add_days(discharge.date, f.policy["discharge.summary_within_days"])
+
+
+def _has_summary(discharge: Discharge | None) -> bool:
+    return bool(discharge and discharge.summary and discharge.summary.strip())
 
 
 @rule("DISCHARGE-SUMMARY-DUE", "warning", "complete discharge records",

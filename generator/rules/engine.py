@@ -408,7 +408,8 @@ def _sort_sessions(sessions: tuple[Session, ...], as_of: date
 
 # --- the rules, in the order of the rules table -------------------------------------
 # Adding a rule: declare it here with `@rule` above its check function (in the place
-# its findings should be listed) and test it. Every output picks it up from RULES.
+# its findings should be listed), test it, and regenerate the README's findings table
+# (python scripts/readme_tables.py). Every output picks it up from RULES.
 
 # The caseload's dated items in the calendar, which findings about them are listed in.
 PLAN_DUE = CalendarEvent(

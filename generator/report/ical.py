@@ -88,12 +88,8 @@ def calendar_items(report: Report, *, redact: bool = False) -> list[Item]:
     return items
 
 
-def render_calendar(report: Report, *, redact: bool = False) -> bytes:
-    """The iCalendar file (CRLF line ends, folded lines), byte-identical for the same input."""
-    return calendar_bytes(report, calendar_items(report, redact=redact))
-
-
 def calendar_bytes(report: Report, items: list[Item]) -> bytes:
+    """The iCalendar file (CRLF line ends, folded lines), byte-identical for the same input."""
     stamp = datetime(report.as_of.year, report.as_of.month, report.as_of.day, tzinfo=UTC)
     sequence = max(0, (report.as_of - _SEQUENCE_EPOCH).days)
     name = _calendar_name(report)

@@ -188,9 +188,6 @@ class Evaluation:
         """A discharge summary is written: a blank one counts as none."""
         return _has_summary(self.client.discharge)
 
-    def has(self, code: str) -> bool:
-        return any(f.code == code for f in self.findings)
-
     def history(self, *, latest_first: bool = False) -> tuple[SessionEntry, ...]:
         """Every session in date order (or latest day first), sessions on one day in the
         order they are listed, each with its state. Made on demand: `check` needs none."""
@@ -259,10 +256,6 @@ def add_days(day: date, count: int) -> date:
 
 def on_caseload(client: Client, as_of: date) -> bool:
     return client.intake_date <= as_of
-
-
-def is_no_show(session: Session, policy: EffectivePolicy) -> bool:
-    return session.status in no_show_statuses(policy)
 
 
 def no_show_statuses(policy: EffectivePolicy) -> frozenset[str]:

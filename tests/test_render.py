@@ -154,3 +154,14 @@ def test_the_no_show_window_shown_is_the_one_the_rules_use(window: int, start: s
     assert f"In the {window}-day window {start} to 2026-11-28:" in page
     counted = sum(1 for s in sessions if s.date >= date.fromisoformat(start))
     assert f"{counted} no-show, " in page
+
+
+@pytest.mark.parametrize("counts", [True, False])
+def test_a_late_cancellation_says_when_it_counts_as_a_no_show(counts: bool) -> None:
+    page = _client_page((Session(date(2026, 11, 2), "late_cancel"),
+                         Session(date(2026, 11, 3), "no_show")),
+                        {"attendance.late_cancel_counts_as_no_show": counts})
+    late = re.findall(r"<tr><td>2026-11-02</td><td>([^<]*)</td>", page)
+    assert late == (["late cancel &#40;counts as a no&#45;show&#41;"] if counts
+                    else ["late cancel"])
+    assert re.findall(r"<tr><td>2026-11-03</td><td>([^<]*)</td>", page) == ["no show"]

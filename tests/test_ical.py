@@ -259,3 +259,27 @@ def test_errors_are_one_line_and_exit_2(demo: Path, tmp_path: Path, args: list[s
 def test_invalid_workspace_exits_2(tmp_path: Path) -> None:
     code, _, err = run("calendar", str(tmp_path / "nowhere"))
     assert code == 2 and "no such folder" in err
+
+
+def test_a_new_rule_reaches_the_calendar_through_its_declaration(
+        demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Adding a rule is one declaration and its function: the calendar needs no change.
+    from generator.rules import engine
+
+    event = engine.CalendarEvent("overdue-test-rule", "test rule raised (since {due})")
+    added = (
+        engine.Rule("TEST-RULE", "error", "reach out", (), event, "always", "x",
+                    lambda f: engine.Raised("raised for every client", date(2026, 1, 2))),
+        engine.Rule("TEST-QUIET", "error", "reach out", (), None, "always", "x",
+                    lambda f: engine.Raised("never in the calendar")),
+    )
+    monkeypatch.setattr(engine, "RULES", engine.RULES + added)
+    found = events(calendar(demo))
+    counts = Counter(kind(e) for e in found)
+    assert counts["overdue-test-rule"] == 45
+    assert sum(counts.values()) == 46 + 45
+    test = [e for e in found if kind(e) == "overdue-test-rule"]
+    assert {start(e) for e in test} == {AS_OF}
+    assert str(test[0]["SUMMARY"]).endswith(": test rule raised (since 2026-01-02)")
+    assert "TEST-RULE (error): raised for every client" in str(test[0]["DESCRIPTION"])
+    assert not any("never in the calendar" in str(e["DESCRIPTION"]) for e in found)

@@ -256,3 +256,22 @@ def test_different_payers_give_different_policies_over_one_practice():
     assert cigna.layers["treatment_plan.review_interval_days"] == "practice"
     assert alone["treatment_plan.review_interval_days"] == 120
     assert alone.layers["treatment_plan.review_interval_days"] == "practice"
+
+
+def test_a_report_holds_the_policy_of_every_payer_and_of_none():
+    from datetime import date
+
+    from generator.model.records import Caseload
+    from generator.report.report import build_report
+
+    payers = {"aetna": payer({"attendance.no_show_limit": 2}),
+              "quiet": payer({}, pid="quiet", name="Quiet")}
+    caseload = Caseload(practice_name="P", clinicians=None,
+                        practice_policy={"attendance.no_show_limit": 4}, payers=payers,
+                        clients=())
+    report = build_report(caseload, date(2026, 11, 28))
+    assert set(report.policies) == {None, "aetna", "quiet"}
+    assert report.policies["aetna"]["attendance.no_show_limit"] == 2
+    assert report.policies["aetna"].layers["attendance.no_show_limit"] == "payer"
+    assert report.policies["quiet"].layers["attendance.no_show_limit"] == "practice"
+    assert report.policies[None].payer_id is None

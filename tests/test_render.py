@@ -1,15 +1,21 @@
-"""Rendering pieces: escaping, ids in paths, and page names for free-text clinicians."""
+"""Rendering pieces: escaping, ids in paths, page names for free-text clinicians, long
+lists cut into pages, and a client page that shows what the rules decided."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import markdown
 import pytest
 from markupsafe import Markup
 
+from generator.model.records import Caseload, Client, Session, Source, TreatmentPlan
 from generator.pages.escape import block, inline
-from generator.pages.render import client_url, page_slug, safe_id
+from generator.pages.render import ClientPages, client_url, page_slug, safe_id
+from generator.report.report import build_report
 
 
 @pytest.mark.parametrize("text", [
@@ -93,3 +99,69 @@ def test_long_lists_are_split_into_pages(tmp_path, monkeypatch) -> None:  # type
         assert "14 clients" in first  # the count is the whole list's
         last = (site / folder / f"{stem}.page-4.html").read_text(encoding="utf-8")
         assert "page 4 of 4" in last and last.count('href="../clients/') == 2
+
+
+# --- the client page shows what the rules decided (bug 3) ---------------------------
+
+AS_OF = date(2026, 11, 28)
+
+
+def _client_page(sessions: tuple[Session, ...], policy: dict[str, Any] | None = None) -> str:
+    client = Client(id="C-1", name="Ada Example", intake_date=date(2026, 1, 5),
+                    source=Source("content/c.yaml", 1), sessions=sessions,
+                    treatment_plans=(TreatmentPlan(date(2026, 10, 30)),))
+    caseload = Caseload(practice_name="Practice", clinicians=None,
+                        practice_policy=dict(policy or {}), payers={}, clients=(client,))
+    return ClientPages.of(build_report(caseload, AS_OF), None).render("C-1")
+
+
+def _follow_up(page: str, day: str) -> list[str]:
+    """The follow-up cells of the session rows dated `day`."""
+    return re.findall(rf"<tr><td>{day}</td><td>[^<]*</td><td>([^<]*)</td>", page)
+
+
+def test_a_session_scheduled_on_the_as_of_date_is_shown_as_upcoming() -> None:
+    # The rules count it as an upcoming appointment (no INACTIVE, no NO-UPCOMING);
+    # the page said nothing about it.
+    sessions = (Session(date(2026, 11, 1), "attended"), Session(AS_OF, "scheduled"),
+                Session(date(2026, 11, 20), "scheduled"), Session(date(2026, 12, 5), "scheduled"),
+                Session(date(2026, 12, 12), "cancelled"))
+    page = _client_page(sessions)
+    assert _follow_up(page, "2026-11-28") == ["upcoming"]
+    assert _follow_up(page, "2026-12-05") == ["upcoming"]
+    assert _follow_up(page, "2026-11-20") == ["never marked held or missed"]
+    assert _follow_up(page, "2026-11-01") == [""]
+    assert _follow_up(page, "2026-12-12") == [""]  # cancelled: not an appointment
+
+
+def test_every_session_the_rules_count_as_upcoming_is_shown_so() -> None:
+    # An outcome recorded ahead of its day is still an upcoming appointment to the rules.
+    page = _client_page((Session(date(2026, 11, 1), "attended"),
+                         Session(date(2026, 12, 5), "no_show")))
+    assert _follow_up(page, "2026-12-05") == ["upcoming"]
+
+
+@pytest.mark.parametrize(("window", "start"), [
+    (1, "2026-11-28"), (90, "2026-08-31"), (739_947, "0001-01-02"), (739_948, "0001-01-01"),
+    (739_949, "0001-01-01"),
+    (10**7, "0001-01-01"), (10**12, "0001-01-01"),
+])
+def test_the_no_show_window_shown_is_the_one_the_rules_use(window: int, start: str) -> None:
+    sessions = (Session(date(1, 1, 1), "no_show"), Session(date(2026, 11, 1), "no_show"),
+                Session(AS_OF, "no_show"))
+    policy = {"attendance.no_show_window_days": window}
+    page = _client_page(sessions, policy)
+    assert f"In the {window}-day window {start} to 2026-11-28:" in page
+    counted = sum(1 for s in sessions if s.date >= date.fromisoformat(start))
+    assert f"{counted} no-show, " in page
+
+
+@pytest.mark.parametrize("counts", [True, False])
+def test_a_late_cancellation_says_when_it_counts_as_a_no_show(counts: bool) -> None:
+    page = _client_page((Session(date(2026, 11, 2), "late_cancel"),
+                         Session(date(2026, 11, 3), "no_show")),
+                        {"attendance.late_cancel_counts_as_no_show": counts})
+    late = re.findall(r"<tr><td>2026-11-02</td><td>([^<]*)</td>", page)
+    assert late == (["late cancel &#40;counts as a no&#45;show&#41;"] if counts
+                    else ["late cancel"])
+    assert re.findall(r"<tr><td>2026-11-03</td><td>([^<]*)</td>", page) == ["no show"]

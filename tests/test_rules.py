@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.model.policy import EffectivePolicy, merge
+from generator.model.policy import SETTINGS_BY_KEY, EffectivePolicy, merge
 from generator.model.records import (
     SESSION_STATUSES,
     Client,
@@ -32,7 +32,16 @@ from generator.model.records import (
     Source,
     TreatmentPlan,
 )
-from generator.rules.engine import Evaluation, evaluate
+from generator.rules.engine import (
+    ACTION_GROUPS,
+    DISCHARGE_SUMMARY_DUE,
+    FIRST_PLAN_DUE,
+    PLAN_DUE,
+    PLANNED_DISCHARGE,
+    RULES,
+    Evaluation,
+    evaluate,
+)
 
 A = date(2026, 11, 28)
 PRACTICE = "Riverside Counseling"
@@ -1459,6 +1468,9 @@ def test_attendance_facts_match_the_definitions(sessions, limit, late_cancel_cou
     upcoming = [s for s in sessions if (s.date > A and s.status != "cancelled")
                 or (s.date == A and s.status == "scheduled")]
     assert list(result.recorded) == recorded
+    assert list(result.upcoming) == upcoming
+    assert list(result.unresolved) == [s for s in sessions
+                                       if s.date < A and s.status == "scheduled"]
     assert result.next_appointment == min((s.date for s in upcoming), default=None)
     assert result.last_session == max((s.date for s in recorded if s.status == "attended"),
                                       default=None)
@@ -1476,3 +1488,188 @@ def test_attendance_facts_match_the_definitions(sessions, limit, late_cancel_cou
         assert f"in a row were no-shows ({dates})" in finding(result, "NO-SHOW-PATTERN").message
     else:
         assert "NO-SHOW-PATTERN" not in codes(result)
+
+
+# --- what the outputs read: the history, the window ------------------------------------
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(sessions=st.lists(ANY_SESSION, max_size=14), late_cancel_counts=st.booleans())
+def test_history_is_every_session_in_date_order_with_its_state(sessions, late_cancel_counts):
+    result = run(make_client(sessions=tuple(sessions)),
+                 practice={"attendance.late_cancel_counts_as_no_show": late_cancel_counts})
+
+    def state(s: Session) -> str | None:
+        if s.date <= A and s.status != "scheduled":
+            return "recorded"
+        if (s.date > A and s.status != "cancelled") or (s.date == A and s.status == "scheduled"):
+            return "upcoming"
+        if s.date < A and s.status == "scheduled":
+            return "unresolved"
+        return None
+
+    by_date = sorted(sessions, key=lambda s: s.date)  # stable: one day keeps listed order
+    history = result.history()
+    assert [entry.session for entry in history] == by_date
+    assert all(a.session is b for a, b in zip(history, by_date, strict=True))
+    assert [entry.state for entry in history] == [state(s) for s in by_date]
+    assert [entry.no_show for entry in history] == [
+        _is_no_show(s, late_cancel_counts) for s in by_date]
+    latest = sorted(sessions, key=lambda s: s.date, reverse=True)
+    assert [entry.session for entry in result.history(latest_first=True)] == latest
+
+
+def test_history_keeps_same_day_sessions_in_listed_order_both_ways():
+    first, second, other = sess(ago(3), "no_show"), sess(ago(3)), sess(ago(9))
+    result = run(make_client(sessions=(first, other, second)))
+    assert [e.session for e in result.history()] == [other, first, second]
+    assert [e.session for e in result.history(latest_first=True)] == [first, second, other]
+
+
+@pytest.mark.parametrize(("window", "start"), [
+    (1, A), (90, ago(89)), ((A - date.min).days + 1, date.min),
+    ((A - date.min).days + 2, date.min), (10**12, date.min),
+])
+def test_window_start_and_counts(window, start):
+    sessions = (sess(date.min, "no_show"), sess(ago(89), "late_cancel"), sess(ago(90)),
+                sess(A, "cancelled"), sess(A, "scheduled"), sess(ahead(1), "no_show"))
+    result = run(make_client(sessions=sessions),
+                 practice={"attendance.no_show_window_days": window})
+    assert result.window_start == start
+    inside = [s for s in result.recorded if 0 <= (A - s.date).days < window]
+    assert result.window_counts == {
+        status: sum(1 for s in inside if s.status == status)
+        for status in ("attended", "no_show", "late_cancel", "cancelled")}
+    assert result.no_shows_in_window == sum(1 for s in inside
+                                            if s.status in ("no_show", "late_cancel"))
+
+
+# --- the registry: each rule declared once ----------------------------------------------
+
+
+def test_the_registry_is_the_findings_table():
+    assert [(r.code, r.severity) for r in RULES] == list(TABLE)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_every_rule_is_fully_declared(rule):
+    assert rule.action in ACTION_GROUPS
+    assert all(key in SETTINGS_BY_KEY for key in rule.policy_keys)
+    assert len(set(rule.policy_keys)) == len(rule.policy_keys)
+    assert rule.when.strip() and rule.example.strip()
+    assert "|" not in rule.when + rule.example  # they are cells of the README's table
+    assert callable(rule.check)
+
+
+def test_every_action_group_has_a_rule():
+    assert {r.action for r in RULES} == set(ACTION_GROUPS)
+
+
+def test_events_of_one_kind_are_alike_but_for_their_words():
+    kinds: dict[str, set[bool]] = {}
+    for rule in RULES:
+        if rule.calendar is not None:
+            kinds.setdefault(rule.calendar.kind, set()).add(rule.calendar.day is None)
+    # An event either stands (has a day of its own) or exists through its findings.
+    assert all(len(standing) == 1 for standing in kinds.values()), kinds
+
+
+@pytest.mark.parametrize("trigger", [t for _, t in MESSAGE_CASES],
+                         ids=[f"{c}-{t.__name__}" for c, t in MESSAGE_CASES])
+def test_a_finding_is_overdue_when_its_due_date_has_passed(trigger):
+    result, _ = trigger()
+    for found in result.findings:
+        assert found.overdue == (found.due is not None and found.due < A), found
+
+
+# --- the calendar's events, as the evaluation gives them --------------------------------
+
+
+def deadlines(result: Evaluation) -> list[tuple[str, date | None, date, bool, list[str]]]:
+    return [(d.event.kind, d.due, d.day, d.overdue, [f.code for f in d.findings])
+            for d in result.deadlines]
+
+
+def test_an_open_client_has_its_plan_due_date_in_the_calendar():
+    result = run(make_client())
+    assert deadlines(result) == [("plan-due", ago(10) + timedelta(days=90),
+                                  ago(10) + timedelta(days=90), False, [])]
+    assert result.deadlines[0].event is PLAN_DUE
+
+
+@pytest.mark.parametrize(("plans", "intake", "event", "code"), [
+    ((), ago(40), FIRST_PLAN_DUE, "PLAN-MISSING"),
+    ((plan(ago(100)),), INTAKE, PLAN_DUE, "PLAN-OVERDUE"),
+])
+def test_an_overdue_plan_moves_to_the_as_of_date(plans, intake, event, code):
+    result = run(make_client(plans=plans, intake=intake))
+    (deadline,) = result.deadlines
+    assert deadline.event is event
+    assert deadline.due == result.plan_due < A
+    assert (deadline.day, deadline.overdue, [f.code for f in deadline.findings]) == (
+        A, True, [code])
+
+
+@pytest.mark.parametrize(("plans", "event"), [((), FIRST_PLAN_DUE), ((plan(ago(80)),), PLAN_DUE)])
+def test_a_plan_due_soon_is_listed_in_its_plan_event(plans, event):
+    intake = ago(20) if not plans else INTAKE
+    result = run(make_client(plans=plans, intake=intake))
+    (deadline,) = result.deadlines
+    assert deadline.event is event and deadline.day == deadline.due > A
+    assert [f.code for f in deadline.findings] == ["PLAN-DUE-SOON"]
+
+
+@pytest.mark.parametrize(("planned", "overdue"), [(ago(1), True), (A, False), (ahead(3), False)])
+def test_a_planned_discharge_is_in_the_calendar(planned, overdue):
+    result = run(make_client(discharge=Discharge(planned_on=planned)))
+    found = [d for d in result.deadlines if d.event is PLANNED_DISCHARGE]
+    assert [(d.due, d.day, d.overdue, [f.code for f in d.findings]) for d in found] == [
+        (planned, A if overdue else planned, overdue, ["DISCHARGE-OVERDUE"] if overdue else [])]
+
+
+def test_a_discharged_client_has_only_what_its_findings_name():
+    result = run(discharged_client(on=ago(20), sessions=(sess(ago(25)), sess(ago(5)),
+                                                         sess(ago(3), "scheduled")),
+                                   contacts=(), reason=None, summary=None))
+    assert deadlines(result) == [
+        ("overdue-session-unresolved", ago(3), A, True, ["SESSION-UNRESOLVED"]),
+        ("discharge-summary-due", ago(6), A, True, ["DISCHARGE-SUMMARY-MISSING"]),
+        ("overdue-discharge-reason-missing", None, A, True, ["DISCHARGE-REASON-MISSING"]),
+        ("overdue-discharge-outreach-undocumented", None, A, True,
+         ["DISCHARGE-OUTREACH-UNDOCUMENTED"]),
+        ("overdue-activity-after-discharge", None, A, True, ["ACTIVITY-AFTER-DISCHARGE"]),
+    ]
+    assert result.deadlines[1].event is DISCHARGE_SUMMARY_DUE
+    recent = run(discharged_client(on=ago(3), summary=" "))
+    assert deadlines(recent) == [
+        ("discharge-summary-due", ahead(11), ahead(11), False, ["DISCHARGE-SUMMARY-DUE"])]
+
+
+def test_findings_without_a_calendar_event_stay_out_of_it():
+    result = run(make_client(sessions=PATTERN))
+    assert {"INACTIVE", "NO-SHOW-PATTERN"} <= set(codes(result))
+    assert [d.event.kind for d in result.deadlines] == ["plan-due"]
+    assert result.deadlines[0].findings == ()
+
+
+def test_plans_in_date_order_with_whether_the_rules_read_them():
+    later, first, same_day, old = plan(ahead(1)), plan(A), TreatmentPlan(A, note="b"), plan(ago(9))
+    result = run(make_client(plans=(later, first, old, same_day)))
+    assert [(p.plan, p.counted) for p in result.plans()] == [
+        (old, True), (first, True), (same_day, True), (later, False)]
+    assert [p.plan for p in result.plans(latest_first=True)] == [later, first, same_day, old]
+
+
+@pytest.mark.parametrize(("plan_age", "overdue"), [(89, False), (90, False), (91, True)])
+def test_plan_overdue_is_the_plan_rules_boundary(plan_age, overdue):
+    result = run(make_client(plans=(plan(ago(plan_age)),)))
+    assert result.plan_overdue is overdue
+    assert ("PLAN-OVERDUE" in codes(result)) is overdue
+
+
+@pytest.mark.parametrize(("summary", "given"), [
+    (None, False), ("", False), ("  \n ", False), ("Closed.", True)])
+def test_a_blank_discharge_summary_counts_as_none(summary, given):
+    result = run(discharged_client(on=ago(30), summary=summary))
+    assert result.has_discharge_summary is given
+    assert ("DISCHARGE-SUMMARY-MISSING" in codes(result)) is not given

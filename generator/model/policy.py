@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from generator.model.records import Caseload, Client, Payer
+from generator.model.records import Caseload, Payer
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +96,6 @@ def merge(practice_name: str, practice_policy: dict[str, Any], payer: Payer | No
         payer_id=payer.id if payer else None,
         payer_name=payer.name if payer else None,
     )
-
-
-def policy_for(caseload: Caseload, client: Client) -> EffectivePolicy:
-    payer = caseload.payers.get(client.payer) if client.payer else None
-    return merge(caseload.practice_name, caseload.practice_policy, payer)
 
 
 def policy_for_payer(caseload: Caseload, payer_id: str | None) -> EffectivePolicy:

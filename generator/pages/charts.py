@@ -11,7 +11,7 @@ from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
 
-from generator.rules.engine import STATUSES, Evaluation, days
+from generator.rules.engine import STATUSES, Evaluation
 
 if TYPE_CHECKING:
     from generator.pages.render import Site
@@ -59,7 +59,7 @@ def plan_age(site: Site) -> str:
     if any(e.client.payer is None for e in site.evaluations):
         rows.append((None, "No payer"))
     rows += [(p, site.payer_name(p)) for p in site.payer_ids]
-    open_cases = [e for e in site.evaluations if e.status != "discharged"]
+    open_cases = [e for e in site.evaluations if not e.discharged]
     longest = max([e.plan_age_days or 0 for e in open_cases]
                   + [e.policy["treatment_plan.review_interval_days"] for e in open_cases]
                   + [90])
@@ -81,8 +81,7 @@ def plan_age(site: Site) -> str:
             if e.plan_age_days is None:
                 continue
             x = 170 + round(e.plan_age_days * scale)
-            overdue = e.plan_age_days > e.policy["treatment_plan.review_interval_days"]
-            colour = "#c62828" if overdue else "#2e7d32"
+            colour = "#c62828" if e.plan_overdue else "#2e7d32"
             body.append(f'<line x1="{x}" y1="{y + 12}" x2="{x}" y2="{y + 28}" '
                         f'stroke="{colour}" stroke-width="2"/>')
     height = 30 + max(len(rows), 1) * 40
@@ -98,7 +97,7 @@ def attendance(evaluations: tuple[Evaluation, ...], as_of: date) -> str:
     for e in evaluations:
         for s in e.recorded:
             key = f"{s.date.year:04d}-{s.date.month:02d}"
-            if key in months and days(s.date, as_of) >= 0:
+            if key in months:
                 counts[(key, s.status)] += 1
     outcomes = ("attended", "no_show", "late_cancel", "cancelled")
     tallest = max([sum(counts[(m, o)] for o in outcomes) for m in months] + [1])

@@ -15,7 +15,6 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
@@ -27,7 +26,7 @@ from markupsafe import Markup, escape
 from generator import __version__
 from generator.errors import TemplateProblem
 from generator.model.plain import client_text
-from generator.model.policy import SETTINGS, EffectivePolicy, policy_for_payer
+from generator.model.policy import SETTINGS, EffectivePolicy
 from generator.model.records import ID_PATTERN, Client
 from generator.pages import charts
 from generator.pages.escape import block, inline
@@ -39,9 +38,7 @@ from generator.rules.engine import (
     STATUSES,
     Evaluation,
     Finding,
-    add_days,
-    days,
-    is_no_show,
+    SessionState,
 )
 from generator.wording import plural
 
@@ -191,6 +188,17 @@ def _page_link(label: Any, path: str, suffix: str) -> Markup:
     return html_link(label, path + suffix) if suffix == ".html" else link(label, path + suffix)
 
 
+# An outcome that counts as a no-show without saying so.
+_OUTCOME_WORDS = {("late_cancel", True): "late cancel (counts as a no-show)"}
+# The follow-up a session's state asks for, on the client page.
+_SESSION_STATES: dict[SessionState | None, str] = {
+    "upcoming": "upcoming",
+    "unresolved": "never marked held or missed",
+    "recorded": "",
+    None: "",
+}
+
+
 @dataclass(frozen=True)
 class PolicyRow:
     key: str
@@ -280,13 +288,13 @@ class Site:
     def by_when(self, finding: Finding) -> str:
         if finding.due is None:
             return "now"
-        if finding.due < self.as_of:
+        if finding.overdue:
             return f"overdue since {finding.due}"
         return str(finding.due)
 
     # policies ------------------------------------------------------------------------
     def policy_rows(self, payer_id: str | None) -> list[PolicyRow]:
-        return policy_rows(policy_for_payer(self.caseload, payer_id))
+        return policy_rows(self.report.policies[payer_id])
 
     def policy_matrix(self) -> dict[str, Any]:
         """The policy in force, one column per payer (and one for clients with none)."""
@@ -313,33 +321,19 @@ class Site:
         return f"{clean} of {len(evaluations)} ({round(100 * clean / len(evaluations))} %)"
 
     def discharged(self) -> list[Evaluation]:
-        return [e for e in self.evaluations if e.status == "discharged"]
+        return [e for e in self.evaluations if e.discharged]
 
     # one client ----------------------------------------------------------------------
-    def window_counts(self, evaluation: Evaluation) -> dict[str, int]:
-        """Recorded sessions by status inside the no-show window ending on the as-of date."""
-        window = evaluation.policy["attendance.no_show_window_days"]
-        counts = Counter(s.status for s in evaluation.recorded
-                         if 0 <= days(s.date, self.as_of) < window)
-        return {status: counts[status] for status in
-                ("attended", "no_show", "late_cancel", "cancelled")}
-
-    def window_start(self, evaluation: Evaluation) -> date:
-        return add_days(self.as_of, 1 - evaluation.policy["attendance.no_show_window_days"])
-
     def sessions(self, evaluation: Evaluation) -> list[dict[str, Any]]:
+        """The session history, latest day first, in words."""
         rows = []
-        for session in sorted(evaluation.client.sessions, key=lambda s: s.date, reverse=True):
-            if session.date > self.as_of and session.status == "scheduled":
-                state = "upcoming"
-            elif session.date < self.as_of and session.status == "scheduled":
-                state = "never marked held or missed"
-            else:
-                state = ""
-            counted = " (counts as a no-show)" if session.status == "late_cancel" \
-                and is_no_show(session, evaluation.policy) else ""
-            rows.append({"date": session.date, "status": session.status.replace("_", " ")
-                         + counted, "state": state, "note": self.free_text(session.note)})
+        for entry in evaluation.history(latest_first=True):
+            session = entry.session
+            outcome = _OUTCOME_WORDS.get((session.status, entry.no_show),
+                                         session.status.replace("_", " "))
+            rows.append({"date": session.date, "status": outcome,
+                         "state": _SESSION_STATES[entry.state],
+                         "note": self.free_text(session.note)})
         return rows
 
     def finding_policy(self, evaluation: Evaluation, finding: Finding) -> list[str]:

@@ -1,14 +1,17 @@
 """`caseload calendar`: the caseload's due dates as an iCalendar (RFC 5545) file.
 
 One all-day event per thing to do, for Google Calendar, Outlook and Apple
-Calendar to import:
+Calendar to import. Which events a client has, their dates and whether they are
+overdue come from the evaluation (`Evaluation.deadlines`); what each looks like
+is declared with the rule whose findings it lists (`CalendarEvent` in
+generator/rules/engine.py). Today that gives:
 
 * ``plan-due``: the treatment plan due date of every client not discharged;
 * ``discharge-summary-due``: the summary deadline of a discharged client whose
   summary is blank;
 * ``planned-discharge``: the planned day of a planned discharge;
-* ``overdue-<code>``: every other finding that is overdue (its ``due`` is before
-  the as-of date) or is an undated error, e.g. ``overdue-session-unresolved``;
+* ``overdue-<code>``: the findings that are late already: past sessions still
+  scheduled, and the discharge record's errors, e.g. ``overdue-session-unresolved``;
 * ``caseload-review``: a monthly review, recurring from the as-of date.
 
 An item that is overdue is listed on the as-of date, not on its (past) due
@@ -47,25 +50,19 @@ from pathlib import Path
 from icalendar import Calendar, Event
 
 from generator.report.report import Report
-from generator.rules.engine import Evaluation, Finding
+from generator.rules.engine import (
+    DISCHARGE_SUMMARY_DUE,
+    PLAN_DUE,
+    PLANNED_DISCHARGE,
+    Evaluation,
+    Finding,
+)
 
 PRODID = "-//caseload//Caseload report//EN"
 _SEQUENCE_EPOCH = date(2000, 1, 1)
 
-# Findings that are an overdue form of one of the dated items: they move that
-# item's event to the as-of date instead of adding another event.
-_PLAN_CODES = ("PLAN-MISSING", "PLAN-OVERDUE", "PLAN-DUE-SOON")
-_SUMMARY_CODES = ("DISCHARGE-SUMMARY-DUE", "DISCHARGE-SUMMARY-MISSING")
-_DISCHARGE_CODES = ("DISCHARGE-OVERDUE",)
-_FOLDED = frozenset(_PLAN_CODES + _SUMMARY_CODES + _DISCHARGE_CODES)
-
-_OVERDUE_TITLES = {
-    "SESSION-UNRESOLVED": "past sessions still marked scheduled (since {due})",
-    "DISCHARGE-REASON-MISSING": "discharge reason missing",
-    "DISCHARGE-OUTREACH-UNDOCUMENTED": "discharge outreach not documented",
-    "ACTIVITY-AFTER-DISCHARGE": "attended session recorded after discharge",
-}
-_KIND_ORDER = ("plan-due", "planned-discharge", "discharge-summary-due", "overdue")
+# Events of one day: the dated items first, then everything late already (by kind).
+_KIND_ORDER = (PLAN_DUE.kind, PLANNED_DISCHARGE.kind, DISCHARGE_SUMMARY_DUE.kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +75,6 @@ class Item:
     title: str
     description: str
     uid: str
-    overdue: bool = False
 
 
 def calendar_items(report: Report, *, redact: bool = False) -> list[Item]:
@@ -92,12 +88,8 @@ def calendar_items(report: Report, *, redact: bool = False) -> list[Item]:
     return items
 
 
-def render_calendar(report: Report, *, redact: bool = False) -> bytes:
-    """The iCalendar file (CRLF line ends, folded lines), byte-identical for the same input."""
-    return calendar_bytes(report, calendar_items(report, redact=redact))
-
-
 def calendar_bytes(report: Report, items: list[Item]) -> bytes:
+    """The iCalendar file (CRLF line ends, folded lines), byte-identical for the same input."""
     stamp = datetime(report.as_of.year, report.as_of.month, report.as_of.day, tzinfo=UTC)
     sequence = max(0, (report.as_of - _SEQUENCE_EPOCH).days)
     name = _calendar_name(report)
@@ -160,58 +152,18 @@ def _client_items(report: Report, e: Evaluation, practice: str, redact: bool) ->
     client = e.client
     who = client.id if redact else f"{client.id} {client.name}"
     header = _header(report, e, redact)
-    by_code = {f.code: f for f in e.findings}
-    items: list[Item] = []
-
-    def add(kind: str, due: date | None, title: str, lines: list[str],
-            findings: list[Finding]) -> None:
-        # Overdue (or undated: an error that is late already): listed on the as-of date.
-        day = due if due is not None and due >= report.as_of else report.as_of
-        body = [*header, *lines, *(_finding_line(f) for f in findings), _footer(report)]
+    items = []
+    for deadline in e.deadlines:
+        event = deadline.event
+        title = event.overdue_title if deadline.overdue and event.overdue_title else event.title
+        lines = [event.detail.format(due=deadline.due, e=e)] if event.detail else []
+        body = [*header, *lines, *(_finding_line(f) for f in deadline.findings), _footer(report)]
         items.append(Item(
-            kind=kind, client_id=client.id, day=day,
-            title=f"{who}: {title}", description="\n".join(body),
-            uid=_uid(kind, client.id, practice), overdue=due is None or due < report.as_of,
+            kind=event.kind, client_id=client.id, day=deadline.day,
+            title=f"{who}: {title.format(due=deadline.due, e=e)}", description="\n".join(body),
+            uid=_uid(event.kind, client.id, practice),
         ))
-
-    if not e.discharged:
-        first = e.plan_date is None
-        plan = "first treatment plan" if first else "treatment plan"
-        title = (f"{plan} overdue since {e.plan_due}" if e.plan_due < report.as_of
-                 else f"{plan} due")
-        lines = ([f"No treatment plan yet (intake {client.intake_date}); "
-                  f"first plan due {e.plan_due}."] if first else
-                 [f"Treatment plan last updated {e.plan_date}; update due {e.plan_due}."])
-        add("plan-due", e.plan_due, title, lines,
-            [by_code[c] for c in _PLAN_CODES if c in by_code])
-
-    if e.discharge_planned_day is not None:
-        day = e.discharge_planned_day
-        title = (f"discharge planned for {day} not recorded" if day < report.as_of
-                 else "planned discharge")
-        add("planned-discharge", day, title, [f"Discharge planned for {day}."],
-            [by_code[c] for c in _DISCHARGE_CODES if c in by_code])
-
-    summary = next((by_code[c] for c in _SUMMARY_CODES if c in by_code), None)
-    if summary is not None and summary.due is not None:
-        title = (f"discharge summary overdue since {summary.due}" if summary.due < report.as_of
-                 else "discharge summary due")
-        add("discharge-summary-due", summary.due, title,
-            [f"Discharged {e.discharge_date}; discharge summary due {summary.due}."], [summary])
-
-    for finding in e.findings:
-        if finding.code in _FOLDED or not _is_overdue(finding, report.as_of):
-            continue
-        label = _OVERDUE_TITLES.get(finding.code, finding.code.lower().replace("-", " "))
-        add(f"overdue-{finding.code.lower()}", finding.due, label.format(due=finding.due), [],
-            [finding])
     return items
-
-
-def _is_overdue(finding: Finding, as_of: date) -> bool:
-    if finding.due is not None:
-        return finding.due < as_of
-    return finding.severity == "error"
 
 
 def _review_item(report: Report, practice: str) -> Item:
@@ -280,5 +232,4 @@ def _slug(name: str) -> str:
 
 
 def _kind_rank(kind: str) -> int:
-    base = "overdue" if kind.startswith("overdue-") else kind
-    return _KIND_ORDER.index(base) if base in _KIND_ORDER else len(_KIND_ORDER)
+    return _KIND_ORDER.index(kind) if kind in _KIND_ORDER else len(_KIND_ORDER)

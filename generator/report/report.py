@@ -7,11 +7,13 @@ none of them evaluates rules on its own, so they cannot disagree.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
-from generator.model.policy import policy_for_payer
+from generator.model.policy import EffectivePolicy, policy_for_payer
 from generator.model.records import Caseload
 from generator.rules.engine import (
     ACTION_GROUPS,
@@ -58,6 +60,9 @@ class Report:
     caseload: Caseload
     scope: Scope
     evaluations: tuple[Evaluation, ...]  # in id order
+    # The policy in force for each payer's clients (None: no payer), every number with
+    # the layer that set it: the same objects the evaluations read.
+    policies: Mapping[str | None, EffectivePolicy]
 
     @property
     def status_counts(self) -> dict[str, int]:
@@ -96,8 +101,8 @@ def _action_order(item: ActionItem) -> tuple[int, date, str]:
 def build_report(caseload: Caseload, as_of: date, scope: Scope = Scope()) -> Report:
     _check_scope(caseload, scope)
     # A policy depends only on the payer: merge the layers once per payer, not per client.
-    policies = {payer: policy_for_payer(caseload, payer)
-                for payer in {client.payer for client in caseload.clients}}
+    payers = {None, *caseload.payers, *(client.payer for client in caseload.clients)}
+    policies = {payer: policy_for_payer(caseload, payer) for payer in payers}
     evaluations = tuple(
         evaluate(client, policies[client.payer], as_of)
         for client in caseload.clients
@@ -105,7 +110,7 @@ def build_report(caseload: Caseload, as_of: date, scope: Scope = Scope()) -> Rep
         and (scope.payer is None or client.payer == scope.payer)
         and (scope.clinician is None or client.clinician == scope.clinician)
     )
-    return Report(as_of, caseload, scope, evaluations)
+    return Report(as_of, caseload, scope, evaluations, MappingProxyType(policies))
 
 
 def _check_scope(caseload: Caseload, scope: Scope) -> None:

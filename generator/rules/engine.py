@@ -3,56 +3,32 @@
 Pure functions of (client, effective policy, as-of date): no clock, no I/O.
 Every comparison below mirrors one line of the rules table in the README, and
 `>` versus `>=` is deliberate: an auditor counts days.
+
+The `Evaluation` is the one place where dates and statuses get their meaning:
+the check text and JSON, the pages and the calendar read it and decide nothing
+of their own, so they cannot disagree with the rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from generator.model.policy import EffectivePolicy
-from generator.model.records import Client, Session
+from generator.model.records import SESSION_STATUSES, Client, Discharge, Session, TreatmentPlan
 from generator.wording import plural
 
 Severity = Literal["error", "warning", "info"]
+# What a session is to the rules on the as-of date; None: a cancelled appointment
+# after it (neither recorded nor upcoming).
+SessionState = Literal["recorded", "upcoming", "unresolved"]
 Status = Literal["discharged", "discharge_planned", "inactive", "at_risk", "active"]
 STATUSES: tuple[Status, ...] = ("discharged", "discharge_planned", "inactive", "at_risk", "active")
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    code: str
-    severity: Severity
-    action: str  # the work-queue group in the action list
-    policy_keys: tuple[str, ...]  # the policy numbers the rule applies
-
-
-RULES: tuple[Rule, ...] = (
-    Rule("PLAN-MISSING", "error", "update treatment plans",
-         ("treatment_plan.initial_within_days",)),
-    Rule("PLAN-OVERDUE", "error", "update treatment plans",
-         ("treatment_plan.review_interval_days",)),
-    Rule("PLAN-DUE-SOON", "warning", "update treatment plans",
-         ("treatment_plan.due_soon_days",)),
-    Rule("INACTIVE", "warning", "reach out", ("attendance.inactive_after_days",)),
-    Rule("NO-UPCOMING", "info", "reach out", ()),
-    Rule("NO-SHOW-PATTERN", "warning", "reach out",
-         ("attendance.no_show_limit", "attendance.no_show_window_days",
-          "attendance.consecutive_no_show_limit", "attendance.late_cancel_counts_as_no_show")),
-    Rule("SESSION-UNRESOLVED", "warning", "record session outcomes", ()),
-    Rule("DISCHARGE-OVERDUE", "warning", "plan discharges", ()),
-    Rule("DISCHARGE-SUMMARY-DUE", "warning", "complete discharge records",
-         ("discharge.summary_within_days",)),
-    Rule("DISCHARGE-SUMMARY-MISSING", "error", "complete discharge records",
-         ("discharge.summary_within_days",)),
-    Rule("DISCHARGE-REASON-MISSING", "error", "complete discharge records", ()),
-    Rule("DISCHARGE-OUTREACH-UNDOCUMENTED", "error", "complete discharge records",
-         ("discharge.min_outreach_attempts",)),
-    Rule("ACTIVITY-AFTER-DISCHARGE", "error", "complete discharge records", ()),
-)
-RULES_BY_CODE = {rule.code: rule for rule in RULES}
 ACTION_GROUPS = (
     "reach out",
     "plan discharges",
@@ -62,15 +38,76 @@ ACTION_GROUPS = (
 )
 
 
+# --- the registry: every rule declared once, with `@rule` on its check function -------
+
+
 @dataclass(frozen=True, slots=True)
-class Finding:
-    code: str
+class CalendarEvent:
+    """How findings show in `caseload calendar`: one all-day event per client and kind.
+
+    The kind names the event in its UID, never a date, so that a newer calendar file
+    moves the event rather than adding another. The texts are `str.format` templates
+    over `due` (the event's due date) and `e` (the client's Evaluation). A standing
+    event (one with `day`) is in the calendar whenever `day` gives a date, with or
+    without a finding; any other is there while a finding names it. Findings of rules
+    whose events are of one kind are listed in the one event of that kind.
+    """
+
+    kind: str
+    title: str
+    overdue_title: str | None = None  # once its due date has passed; default: `title`
+    detail: str | None = None  # the description's first line
+    day: Callable[[Evaluation], date | None] | None = None
+
+
+class Raised(NamedTuple):
+    """What a check function returns when its rule applies to the client."""
+
     message: str
     due: date | None = None  # by when it must be (or had to be) done, when a date applies
 
+
+Check = Callable[["_Facts"], Raised | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One check: what it is called, how it is shown, and the function that decides it."""
+
+    code: str
+    severity: Severity
+    action: str  # the work-queue group in the action list, one of ACTION_GROUPS
+    policy_keys: tuple[str, ...]  # the policy numbers it applies, named with each finding
+    calendar: CalendarEvent | None  # the calendar event its findings are listed in
+    when: str  # when it is raised, in the README's words
+    example: str  # an example message, for the README
+    check: Check
+
+
+_DECLARED: list[Rule] = []
+
+
+def rule(code: str, severity: Severity, action: str, *, policy: tuple[str, ...] = (),
+         calendar: CalendarEvent | None = None, when: str, example: str
+         ) -> Callable[[Check], Check]:
+    """Declare the rule that the decorated function checks. Rules are listed, and
+    findings ordered, in the order they are declared."""
+    def declare(check: Check) -> Check:
+        _DECLARED.append(Rule(code, severity, action, policy, calendar, when, example, check))
+        return check
+    return declare
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: Rule
+    message: str
+    due: date | None = None  # by when it must be (or had to be) done, when a date applies
+    overdue: bool = False  # `due` is before the as-of date
+
     @property
-    def rule(self) -> Rule:
-        return RULES_BY_CODE[self.code]
+    def code(self) -> str:
+        return self.rule.code
 
     @property
     def severity(self) -> Severity:
@@ -78,8 +115,39 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Deadline:
+    """One of a client's calendar events: what is due, by when, and the findings on it."""
+
+    event: CalendarEvent
+    due: date | None  # None: an undated finding, late already
+    day: date  # the day it is listed on: `due`, or the as-of date once overdue
+    overdue: bool
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEntry:
+    """One session of a client's history, with what it is to the rules."""
+
+    session: Session
+    state: SessionState | None
+    no_show: bool  # its status counts as a no-show under the client's policy
+
+
+@dataclass(frozen=True, slots=True)
+class PlanEntry:
+    """One treatment plan of a client's history, and whether the rules read it."""
+
+    plan: TreatmentPlan
+    counted: bool  # dated on or before the as-of date (later plans are ignored)
+
+
+@dataclass(frozen=True, slots=True)
 class Evaluation:
-    """A client's standing on the as-of date."""
+    """A client's standing on the as-of date: everything an output shows about it.
+
+    Session lists are in the order the sessions are listed (`history` sorts them).
+    """
 
     client: Client
     policy: EffectivePolicy
@@ -93,7 +161,10 @@ class Evaluation:
     discharged: bool
     discharge_planned_day: date | None
     no_shows_in_window: int
-    recorded: tuple[Session, ...]
+    window_start: date  # first day of the no-show window that ends on the as-of date
+    recorded: tuple[Session, ...]  # on or before the as-of date, with an outcome
+    upcoming: tuple[Session, ...]  # the appointments ahead (one on the as-of date included)
+    unresolved: tuple[Session, ...]  # before the as-of date and still `scheduled`
 
     @property
     def discharge_date(self) -> date | None:
@@ -107,8 +178,68 @@ class Evaluation:
     def plan_age_days(self) -> int | None:
         return days(self.plan_date, self.as_of) if self.plan_date else None
 
-    def has(self, code: str) -> bool:
-        return any(f.code == code for f in self.findings)
+    @property
+    def plan_overdue(self) -> bool:
+        """The plan (or, with none, the first plan) was due before the as-of date."""
+        return self.plan_due < self.as_of
+
+    @property
+    def has_discharge_summary(self) -> bool:
+        """A discharge summary is written: a blank one counts as none."""
+        return _has_summary(self.client.discharge)
+
+    def history(self, *, latest_first: bool = False) -> tuple[SessionEntry, ...]:
+        """Every session in date order (or latest day first), sessions on one day in the
+        order they are listed, each with its state. Made on demand: `check` needs none."""
+        # The states are those of the lists the rules read, never worked out again.
+        state: dict[int, SessionState] = {id(s): "recorded" for s in self.recorded}
+        state.update((id(s), "upcoming") for s in self.upcoming)
+        state.update((id(s), "unresolved") for s in self.unresolved)
+        no_show = no_show_statuses(self.policy)
+        return tuple(
+            SessionEntry(session, state.get(id(session)), session.status in no_show)
+            for session in sorted(self.client.sessions, key=_session_date, reverse=latest_first)
+        )
+
+    def plans(self, *, latest_first: bool = False) -> tuple[PlanEntry, ...]:
+        """Every treatment plan in date order (or latest first), plans of one day in the
+        order they are listed."""
+        return tuple(PlanEntry(plan, plan.date <= self.as_of) for plan in
+                     sorted(self.client.treatment_plans, key=_plan_date, reverse=latest_first))
+
+    @property
+    def window_counts(self) -> dict[str, int]:
+        """Recorded sessions inside the no-show window, by outcome."""
+        counts = dict.fromkeys(_OUTCOMES, 0)
+        for session in self.recorded:
+            if session.date >= self.window_start:
+                counts[session.status] += 1
+        return counts
+
+    @property
+    def deadlines(self) -> tuple[Deadline, ...]:
+        """The client's calendar events: each standing event that applies, then one for
+        each other event its findings are listed in (see CalendarEvent)."""
+        listed: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            if finding.rule.calendar is not None:
+                listed.setdefault(finding.rule.calendar.kind, []).append(finding)
+        deadlines = []
+        for event in STANDING_EVENTS:
+            due = event.day(self) if event.day else None
+            if due is not None:
+                deadlines.append(self._deadline(event, due, listed.pop(event.kind, [])))
+        for finding in self.findings:
+            named = finding.rule.calendar
+            if named is not None and named.kind in listed:
+                deadlines.append(self._deadline(named, finding.due, listed.pop(named.kind)))
+        return tuple(deadlines)
+
+    def _deadline(self, event: CalendarEvent, due: date | None, findings: list[Finding]
+                  ) -> Deadline:
+        if due is None or due < self.as_of:  # late already: listed on the as-of date
+            return Deadline(event, due, self.as_of, True, tuple(findings))
+        return Deadline(event, due, due, False, tuple(findings))
 
 
 def days(earlier: date, later: date) -> int:
@@ -127,10 +258,6 @@ def on_caseload(client: Client, as_of: date) -> bool:
     return client.intake_date <= as_of
 
 
-def is_no_show(session: Session, policy: EffectivePolicy) -> bool:
-    return session.status in no_show_statuses(policy)
-
-
 def no_show_statuses(policy: EffectivePolicy) -> frozenset[str]:
     """The statuses that count as a no-show under `policy`."""
     if policy["attendance.late_cancel_counts_as_no_show"]:
@@ -140,24 +267,28 @@ def no_show_statuses(policy: EffectivePolicy) -> frozenset[str]:
 
 _NO_SHOW = frozenset({"no_show"})
 _NO_SHOW_OR_LATE_CANCEL = frozenset({"no_show", "late_cancel"})
+_OUTCOMES = tuple(status for status in SESSION_STATUSES if status != "scheduled")
 
 
 def evaluate(client: Client, policy: EffectivePolicy, as_of: date) -> Evaluation:
     """Status and findings of one client on `as_of` (the client is on the caseload)."""
     facts = _Facts.of(client, policy, as_of)
-    findings = tuple(
-        finding
-        for check in _CHECKS
-        if (finding := check(facts)) is not None
-    )
-    codes = {f.code for f in findings}
+    found = []
+    for declared in RULES:
+        raised = declared.check(facts)
+        if raised is not None:
+            due = raised.due
+            found.append(Finding(declared, raised.message, due, due is not None and due < as_of))
+    findings = tuple(found)
+    codes = {f.rule.code for f in findings}
     return Evaluation(
         client=client, policy=policy, as_of=as_of,
         status=_status(facts, codes), findings=findings,
         last_session=facts.last_session, next_appointment=facts.next_appointment,
         plan_date=facts.plan_date, plan_due=facts.plan_due,
         discharged=facts.discharged, discharge_planned_day=facts.planned_day,
-        no_shows_in_window=facts.no_shows_in_window, recorded=facts.recorded,
+        no_shows_in_window=facts.no_shows_in_window, window_start=facts.window_start,
+        recorded=facts.recorded, upcoming=facts.upcoming, unresolved=facts.unresolved,
     )
 
 
@@ -189,6 +320,7 @@ class _Facts:
     plan_due: date
     discharged: bool
     planned_day: date | None
+    window_start: date
     no_shows_in_window: int
 
     @classmethod
@@ -205,7 +337,7 @@ class _Facts:
         planned_day = None
         if discharge and not discharged:
             planned_day = discharge.planned_on or discharge.date
-        first_day = _window_start(as_of, policy["attendance.no_show_window_days"])
+        window_start = _window_start(as_of, policy["attendance.no_show_window_days"])
         no_show = no_show_statuses(policy)
         return cls(
             client=client, policy=policy, as_of=as_of,
@@ -214,9 +346,9 @@ class _Facts:
                              default=None),
             next_appointment=min((s.date for s in upcoming), default=None),
             plan_date=plan_date, plan_due=plan_due,
-            discharged=discharged, planned_day=planned_day,
+            discharged=discharged, planned_day=planned_day, window_start=window_start,
             no_shows_in_window=sum(1 for s in recorded
-                                   if s.status in no_show and s.date >= first_day),
+                                   if s.status in no_show and s.date >= window_start),
         )
 
     @property
@@ -268,14 +400,43 @@ def _sort_sessions(sessions: tuple[Session, ...], as_of: date
 
 
 # --- the rules, in the order of the rules table -------------------------------------
+# Adding a rule: declare it here with `@rule` above its check function (in the place
+# its findings should be listed), test it, and regenerate the README's findings table
+# (python scripts/readme_tables.py). Every output picks it up from RULES.
+
+# The caseload's dated items in the calendar, which findings about them are listed in.
+PLAN_DUE = CalendarEvent(
+    "plan-due", "treatment plan due", "treatment plan overdue since {due}",
+    "Treatment plan last updated {e.plan_date}; update due {due}.",
+    day=lambda e: e.plan_due if not e.discharged and e.plan_date is not None else None,
+)
+FIRST_PLAN_DUE = CalendarEvent(
+    "plan-due", "first treatment plan due", "first treatment plan overdue since {due}",
+    "No treatment plan yet (intake {e.client.intake_date}); first plan due {due}.",
+    day=lambda e: e.plan_due if not e.discharged and e.plan_date is None else None,
+)
+PLANNED_DISCHARGE = CalendarEvent(
+    "planned-discharge", "planned discharge", "discharge planned for {due} not recorded",
+    "Discharge planned for {due}.",
+    day=lambda e: e.discharge_planned_day,
+)
+DISCHARGE_SUMMARY_DUE = CalendarEvent(
+    "discharge-summary-due", "discharge summary due", "discharge summary overdue since {due}",
+    "Discharged {e.discharge_date}; discharge summary due {due}.",
+)
 
 
-def _plan_missing(f: _Facts) -> Finding | None:
+@rule("PLAN-MISSING", "error", "update treatment plans",
+      policy=("treatment_plan.initial_within_days",), calendar=FIRST_PLAN_DUE,
+      when="not discharged, no plan, and the report date is after intake + "
+           "`initial_within_days`",
+      example="no treatment plan since intake on 2026-09-23, 66 days ago; Summit Health Plan "
+              "requires the first plan within 14 days; overdue since 2026-10-07")
+def _plan_missing(f: _Facts) -> Raised | None:
     if f.discharged or f.plan_date is not None or not f.as_of > f.plan_due:
         return None
     key = "treatment_plan.initial_within_days"
-    return Finding(
-        "PLAN-MISSING",
+    return Raised(
         f"no treatment plan since intake on {f.client.intake_date}, "
         f"{plural(days(f.client.intake_date, f.as_of), 'day')} ago; "
         f"{f.policy.says_who(key)} requires the first plan within "
@@ -284,12 +445,17 @@ def _plan_missing(f: _Facts) -> Finding | None:
     )
 
 
-def _plan_overdue(f: _Facts) -> Finding | None:
+@rule("PLAN-OVERDUE", "error", "update treatment plans",
+      policy=("treatment_plan.review_interval_days",), calendar=PLAN_DUE,
+      when="not discharged, and the report date is after the latest plan + "
+           "`review_interval_days`",
+      example="treatment plan last updated 2026-04-02, 240 days ago; Northwind Commercial PPO "
+              "requires an update every 180 days; overdue since 2026-09-29")
+def _plan_overdue(f: _Facts) -> Raised | None:
     if f.discharged or f.plan_date is None or not f.as_of > f.plan_due:
         return None
     key = "treatment_plan.review_interval_days"
-    return Finding(
-        "PLAN-OVERDUE",
+    return Raised(
         f"treatment plan last updated {f.plan_date}, "
         f"{plural(days(f.plan_date, f.as_of), 'day')} ago; "
         f"{f.policy.says_who(key)} requires an update every {plural(f.policy[key], 'day')}; "
@@ -298,7 +464,13 @@ def _plan_overdue(f: _Facts) -> Finding | None:
     )
 
 
-def _plan_due_soon(f: _Facts) -> Finding | None:
+# Listed in the client's plan-due event, whether that is the first plan's or an update's.
+@rule("PLAN-DUE-SOON", "warning", "update treatment plans",
+      policy=("treatment_plan.due_soon_days",), calendar=PLAN_DUE,
+      when="not discharged, and the due date is between the report date and `due_soon_days` "
+           "after it, both ends included",
+      example="treatment plan update due 2026-12-10 (in 12 days); last updated 2026-09-11; …")
+def _plan_due_soon(f: _Facts) -> Raised | None:
     if f.discharged:
         return None
     left = days(f.as_of, f.plan_due)
@@ -313,10 +485,15 @@ def _plan_due_soon(f: _Facts) -> Finding | None:
         what = (f"treatment plan update due {f.plan_due} ({when}); last updated {f.plan_date}; "
                 f"{f.policy.says_who('treatment_plan.review_interval_days')} requires an update "
                 f"every {plural(f.policy['treatment_plan.review_interval_days'], 'day')}")
-    return Finding("PLAN-DUE-SOON", what, f.plan_due)
+    return Raised(what, f.plan_due)
 
 
-def _inactive(f: _Facts) -> Finding | None:
+@rule("INACTIVE", "warning", "reach out", policy=("attendance.inactive_after_days",),
+      when="open, nothing upcoming, and more than `inactive_after_days` since the last session "
+           "(or intake, with none)",
+      example="last attended session 2026-08-26, 94 days ago, and nothing scheduled; … counts a "
+              "client inactive after 60 days")
+def _inactive(f: _Facts) -> Raised | None:
     if not f.is_inactive:
         return None
     limit = f.policy["attendance.inactive_after_days"]
@@ -326,22 +503,34 @@ def _inactive(f: _Facts) -> Finding | None:
     else:
         since = (f"no attended session since intake on {f.client.intake_date}, "
                  f"{plural(days(f.client.intake_date, f.as_of), 'day')} ago")
-    return Finding(
-        "INACTIVE",
+    return Raised(
         f"{since}, and nothing scheduled; {f.policy.says_who('attendance.inactive_after_days')} "
         f"counts a client inactive after {plural(limit, 'day')}: reach out or plan a discharge",
     )
 
 
-def _no_upcoming(f: _Facts) -> Finding | None:
+@rule("NO-UPCOMING", "info", "reach out",
+      when="open, nothing upcoming, and not inactive",
+      example="no appointment scheduled (last attended session 2026-11-17): book the next "
+              "session")
+def _no_upcoming(f: _Facts) -> Raised | None:
     if not f.open_case or f.upcoming or f.is_inactive:
         return None
     last = (f"last attended session {f.last_session}" if f.last_session
             else "no attended session yet")
-    return Finding("NO-UPCOMING", f"no appointment scheduled ({last}): book the next session")
+    return Raised(f"no appointment scheduled ({last}): book the next session")
 
 
-def _no_show_pattern(f: _Facts) -> Finding | None:
+@rule("NO-SHOW-PATTERN", "warning", "reach out",
+      policy=("attendance.no_show_limit", "attendance.no_show_window_days",
+              "attendance.consecutive_no_show_limit",
+              "attendance.late_cancel_counts_as_no_show"),
+      when="open, and either at least `no_show_limit` no-shows dated in the last "
+           "`no_show_window_days` days (the report date is day 0), or the latest "
+           "`consecutive_no_show_limit` recorded sessions, cancelled ones skipped, are all "
+           "no-shows",
+      example="3 no-shows in the last 90 days; … counts 3 as a pattern")
+def _no_show_pattern(f: _Facts) -> Raised | None:
     if not f.open_case:
         return None
     reasons = []
@@ -364,7 +553,7 @@ def _no_show_pattern(f: _Facts) -> Finding | None:
         return None
     counted = " (late cancellations count)" if f.policy[
         "attendance.late_cancel_counts_as_no_show"] else ""
-    return Finding("NO-SHOW-PATTERN", " and ".join(reasons) + counted)
+    return Raised(" and ".join(reasons) + counted)
 
 
 def _latest_no_show_streak(f: _Facts) -> tuple[Session, ...]:
@@ -389,26 +578,37 @@ def _session_date(session: Session) -> date:
     return session.date
 
 
-def _session_unresolved(f: _Facts) -> Finding | None:
+def _plan_date(plan: TreatmentPlan) -> date:
+    return plan.date
+
+
+@rule("SESSION-UNRESOLVED", "warning", "record session outcomes",
+      calendar=CalendarEvent("overdue-session-unresolved",
+                             "past sessions still marked scheduled (since {due})"),
+      when="any client with a past session still `scheduled` (one finding per client)",
+      example="2 past sessions still marked scheduled (2026-11-10, 2026-11-17): record each "
+              "as …")
+def _session_unresolved(f: _Facts) -> Raised | None:
     if not f.unresolved:
         return None
     dates = sorted(s.date for s in f.unresolved)
     shown = ", ".join(map(str, dates[:5]))
     if len(dates) > 5:
         shown += f" and {len(dates) - 5} more"
-    return Finding(
-        "SESSION-UNRESOLVED",
+    return Raised(
         f"{plural(len(dates), 'past session')} still marked scheduled ({shown}): "
         "record each as attended, no-show, late cancel or cancelled",
         dates[0],
     )
 
 
-def _discharge_overdue(f: _Facts) -> Finding | None:
+@rule("DISCHARGE-OVERDUE", "warning", "plan discharges", calendar=PLANNED_DISCHARGE,
+      when="a planned discharge whose day is before the report date",
+      example="discharge was planned for 2026-11-14, 14 days ago, and is not recorded")
+def _discharge_overdue(f: _Facts) -> Raised | None:
     if f.planned_day is None or not f.planned_day < f.as_of:
         return None
-    return Finding(
-        "DISCHARGE-OVERDUE",
+    return Raised(
         f"discharge was planned for {f.planned_day}, "
         f"{plural(days(f.planned_day, f.as_of), 'day')} ago, and is not recorded: "
         "complete the discharge or move the planned date",
@@ -421,19 +621,27 @@ def _summary_deadline(f: _Facts) -> date | None:
     discharge = f.client.discharge
     if not f.discharged or discharge is None or discharge.date is None:
         return None
-    if discharge.summary and discharge.summary.strip():
+    if _has_summary(discharge):
         return None
     return add_days(discharge.date, f.policy["discharge.summary_within_days"])
 
 
-def _discharge_summary_due(f: _Facts) -> Finding | None:
+def _has_summary(discharge: Discharge | None) -> bool:
+    return bool(discharge and discharge.summary and discharge.summary.strip())
+
+
+@rule("DISCHARGE-SUMMARY-DUE", "warning", "complete discharge records",
+      policy=("discharge.summary_within_days",), calendar=DISCHARGE_SUMMARY_DUE,
+      when="discharged, summary empty, and the report date is no later than discharge + "
+           "`summary_within_days`",
+      example="discharge summary due 2026-11-28 (today); …")
+def _discharge_summary_due(f: _Facts) -> Raised | None:
     deadline = _summary_deadline(f)
     if deadline is None or not f.as_of <= deadline:
         return None
     left = days(f.as_of, deadline)
     when = "today" if left == 0 else f"in {plural(left, 'day')}"
-    return Finding(
-        "DISCHARGE-SUMMARY-DUE",
+    return Raised(
         f"discharge summary due {deadline} ({when}); "
         f"{f.policy.says_who('discharge.summary_within_days')} requires it within "
         f"{plural(f.policy['discharge.summary_within_days'], 'day')} of discharge",
@@ -441,12 +649,15 @@ def _discharge_summary_due(f: _Facts) -> Finding | None:
     )
 
 
-def _discharge_summary_missing(f: _Facts) -> Finding | None:
+@rule("DISCHARGE-SUMMARY-MISSING", "error", "complete discharge records",
+      policy=("discharge.summary_within_days",), calendar=DISCHARGE_SUMMARY_DUE,
+      when="discharged, summary empty, and the report date is later than that",
+      example="no discharge summary; it was due 2026-11-27, 1 day ago")
+def _discharge_summary_missing(f: _Facts) -> Raised | None:
     deadline = _summary_deadline(f)
     if deadline is None or not f.as_of > deadline:
         return None
-    return Finding(
-        "DISCHARGE-SUMMARY-MISSING",
+    return Raised(
         f"no discharge summary; it was due {deadline}, "
         f"{plural(days(deadline, f.as_of), 'day')} ago "
         f"({f.policy.says_who('discharge.summary_within_days')} requires it within "
@@ -455,17 +666,30 @@ def _discharge_summary_missing(f: _Facts) -> Finding | None:
     )
 
 
-def _discharge_reason_missing(f: _Facts) -> Finding | None:
+@rule("DISCHARGE-REASON-MISSING", "error", "complete discharge records",
+      calendar=CalendarEvent("overdue-discharge-reason-missing", "discharge reason missing"),
+      when="discharged without a `reason`",
+      example="discharged 2026-11-02 without a recorded reason")
+def _discharge_reason_missing(f: _Facts) -> Raised | None:
     discharge = f.client.discharge
     if not f.discharged or discharge is None or discharge.reason:
         return None
-    return Finding(
-        "DISCHARGE-REASON-MISSING",
+    return Raised(
         f"discharged {discharge.date} without a recorded reason",
     )
 
 
-def _discharge_outreach_undocumented(f: _Facts) -> Finding | None:
+@rule("DISCHARGE-OUTREACH-UNDOCUMENTED", "error", "complete discharge records",
+      policy=("discharge.min_outreach_attempts",),
+      calendar=CalendarEvent("overdue-discharge-outreach-undocumented",
+                             "discharge outreach not documented"),
+      when="discharged, `client_participated` not true, and fewer than "
+           "`min_outreach_attempts` contacts dated after the last attended session on or "
+           "before the discharge day, up to and including the discharge day",
+      example="the client did not take part in the discharge on 2026-10-28, and 2 outreach "
+              "attempts are documented since the last attended session on 2026-09-09; "
+              "Cascade State Medicaid requires 3")
+def _discharge_outreach_undocumented(f: _Facts) -> Raised | None:
     discharge = f.client.discharge
     if not f.discharged or discharge is None or discharge.date is None:
         return None
@@ -484,15 +708,19 @@ def _discharge_outreach_undocumented(f: _Facts) -> Finding | None:
     if attempts >= needed:
         return None
     since = f"since the last attended session on {last_seen}" if last_seen else "before discharge"
-    return Finding(
-        "DISCHARGE-OUTREACH-UNDOCUMENTED",
+    return Raised(
         f"the client did not take part in the discharge on {discharge.date}, and "
         f"{plural(attempts, 'outreach attempt')} {'is' if attempts == 1 else 'are'} documented "
         f"{since}; {f.policy.says_who('discharge.min_outreach_attempts')} requires {needed}",
     )
 
 
-def _activity_after_discharge(f: _Facts) -> Finding | None:
+@rule("ACTIVITY-AFTER-DISCHARGE", "error", "complete discharge records",
+      calendar=CalendarEvent("overdue-activity-after-discharge",
+                             "attended session recorded after discharge"),
+      when="discharged, with an attended session recorded after the discharge day",
+      example="1 attended session after the discharge on 2026-10-30 (first 2026-11-06)")
+def _activity_after_discharge(f: _Facts) -> Raised | None:
     discharge = f.client.discharge
     if not f.discharged or discharge is None or discharge.date is None:
         return None
@@ -500,25 +728,13 @@ def _activity_after_discharge(f: _Facts) -> Finding | None:
                    if s.status == "attended" and s.date > discharge.date)
     if not after:
         return None
-    return Finding(
-        "ACTIVITY-AFTER-DISCHARGE",
+    return Raised(
         f"{plural(len(after), 'attended session')} after the discharge on {discharge.date} "
         f"(first {after[0]}): correct the discharge or the session record",
     )
 
 
-_CHECKS = (
-    _plan_missing,
-    _plan_overdue,
-    _plan_due_soon,
-    _inactive,
-    _no_upcoming,
-    _no_show_pattern,
-    _session_unresolved,
-    _discharge_overdue,
-    _discharge_summary_due,
-    _discharge_summary_missing,
-    _discharge_reason_missing,
-    _discharge_outreach_undocumented,
-    _activity_after_discharge,
-)
+RULES: tuple[Rule, ...] = tuple(_DECLARED)
+# The events shown whether or not a finding names them, in the order rules name them.
+STANDING_EVENTS: tuple[CalendarEvent, ...] = tuple(dict.fromkeys(
+    r.calendar for r in RULES if r.calendar is not None and r.calendar.day is not None))

@@ -1,6 +1,6 @@
 """Long HTML tables kept out of the engine's Markdown and put back in its HTML.
 
-The site's long lists (roster pages of 500 rows, the action list, payer,
+The site's long lists (roster pages of 250 rows, the action list, payer,
 clinician and discharged pages) are HTML tables in their Markdown, which
 Markdown passes through as they are. Passing through is not free: MkDocs reads
 every tag of a page's raw HTML looking for anchors, then Markdown reads it all

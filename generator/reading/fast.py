@@ -19,11 +19,10 @@ value through exactly as the exact path would read it, or declines.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from operator import itemgetter, methodcaller
 from typing import Any
@@ -31,7 +30,7 @@ from typing import Any
 from generator.model.plain import column_encoder, plain_entry
 from generator.model.records import DATE_PATTERN, ID_PATTERN
 from generator.model.schema import CLIENT, Field, Record
-from generator.reading import yamlnodes
+from generator.reading import cstderr, yamlnodes
 from generator.reading.yamlnodes import NULLS
 
 try:
@@ -64,7 +63,7 @@ def read_clients(data: bytes, text: str, path: str) -> list[list[Any]] | None:
         return None
     buffer = bytearray(data)
     try:
-        with _silenced_stderr():
+        with cstderr.quiet((ryml.ExceptionBasic,)):
             tree = ryml.parse_in_place(buffer)
             emitted = ryml.emit_json(tree)
         document = json.loads(emitted, parse_int=str, parse_float=_decline_float,
@@ -132,23 +131,6 @@ def _plain_enough(data: bytes) -> bool:
     if any(marker in data for marker in _DOCUMENT_MARKERS):
         return False
     return data.isascii() or not any(brk in data for brk in _EXTRA_LINE_BREAKS)
-
-
-@contextlib.contextmanager
-def _silenced_stderr() -> Iterator[None]:
-    # rapidyaml prints its own diagnostics to the C stderr before raising; the
-    # exact path reports the problem properly, so keep them off the terminal.
-    saved = os.dup(2)
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 2)
-        finally:
-            os.close(devnull)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def _decline_float(text: str) -> Any:

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
+from generator.model.plain import plain_entry
 from generator.model.records import (
     CONTACT_METHODS,
     SESSION_STATUSES,
@@ -17,7 +18,8 @@ from generator.model.records import (
     Session,
     TreatmentPlan,
 )
-from generator.reading.cache import FILE_NAME, ParseCache, cache_folder
+from generator.model.schema import CLIENT, SESSION
+from generator.reading.cache import _FORMAT, FILE_NAME, ParseCache, cache_folder
 from generator.reading.exact import load_workspace
 from tests.conftest import DEMO_AS_OF
 from tests.test_build import copy_demo
@@ -223,8 +225,12 @@ def test_every_kind_of_value_comes_back_the_same(workspace: Path,
 
 
 def test_model_classes_have_no_post_init() -> None:
-    # The cache rebuilds them field by field, as their __init__ would, without calling it.
-    for cls in (Session, TreatmentPlan, Contact):
+    # The cache rebuilds those of every list of records field by field, as their
+    # __init__ would, without calling it.
+    listed = [f.kind.record.model for f in CLIENT.fields if f.kind.record is not None
+              and f.kind.name == "records"]
+    assert {Session, TreatmentPlan, Contact} <= set(listed)
+    for cls in listed:
         assert not hasattr(cls, "__post_init__"), cls
 
 
@@ -233,15 +239,17 @@ def test_entries_with_damaged_columns_are_ignored(workspace: Path, damage: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     expected = check_json(workspace, monkeypatch, cached=True)
     entries = stored_entries(workspace)
+    sessions_slot = len(plain_entry("", "", 0, {}, [])) + CLIENT.keys.index("sessions")
+    date, status = SESSION.keys.index("date"), SESSION.keys.index("status")
     for records in entries.values():
         for record in records:
-            statuses = record[13]  # the session statuses, one letter each
+            sessions = record[sessions_slot]  # a column per field of a session
             if damage == "short column":
-                record[13] = statuses[:-1]
+                sessions[status] = sessions[status][:-1]  # one letter each
             elif damage == "unknown status":
-                record[13] = "z" * len(statuses)
+                sessions[status] = "z" * len(sessions[status])
             else:
-                record[12] = {"not": "a list"}
+                sessions[date] = {"not": "a list"}
     store_entries(workspace, entries)
     assert check_json(workspace, monkeypatch, cached=True) == expected
     assert ParseCache(workspace).get(next(iter(entries))) is not None  # repaired
@@ -254,3 +262,17 @@ def test_the_previous_formats_file_is_removed(workspace: Path,
     old.write_text("{}", encoding="utf-8")
     check_json(workspace, monkeypatch, cached=True)
     assert not old.exists() and stored_file(workspace).is_file()
+
+
+def test_a_file_of_the_previous_layout_is_replaced_whole(workspace: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its entries hold the same health information in a layout no version reads now.
+    stored = stored_file(workspace)
+    stored.parent.mkdir(parents=True)
+    old_entry = '["where",0,0,0,0,"C-1001","Maya Castellanos",738000]'
+    stored.write_text(f"caseload-parse-cache-3\n{'0' * 64} [{old_entry}]\n", encoding="utf-8")
+    expected = check_json(workspace, monkeypatch, cached=False)
+    assert check_json(workspace, monkeypatch, cached=True) == expected
+    header, *lines = stored.read_text(encoding="utf-8").splitlines()
+    assert header == _FORMAT.decode() != "caseload-parse-cache-3"
+    assert lines and not any("Maya Castellanos\",738000" in line for line in lines)

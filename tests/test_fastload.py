@@ -26,9 +26,10 @@ from hypothesis import strategies as st
 
 from benchmarks.generate import generate_workspace
 from generator.cli import cli
+from generator.model.plain import entry_text
 from generator.reading import exact as load
 from generator.reading import fast as fastload
-from generator.reading.cache import Days
+from generator.reading.cache import Days, plain_records
 from generator.reading.exact import ClientRecord, WorkspaceInvalid, load_workspace
 from tests.conftest import DEMO_AS_OF
 from tests.test_build import copy_demo
@@ -70,6 +71,10 @@ def agrees(root: Path, path: Path) -> bool:
         return False
     assert not errors, f"the fast path accepted an invalid file: {errors}"
     assert [(r.client, r.where) for r in accepted] == [(r.client, r.where) for r in exact]
+    # And it writes the cache entry those clients make, but for the lines it does not know.
+    plain = load._load_content_file(root, path, [], None, fast=True).plain
+    made = plain_records([ClientRecord(r.client, r.where, 0, 0, 0, 0) for r in exact])
+    assert entry_text(plain or []) == entry_text(made)
     return True
 
 
@@ -309,6 +314,115 @@ def test_rapidyaml_diagnostics_never_reach_the_terminal(tmp_path: Path) -> None:
     assert lines[0].startswith("content/c.yaml:4: YAML: ")
     assert lines[-1].startswith("caseload: ")
     assert len(lines) == 2, result.stderr
+
+
+# Another thread writes numbered lines to stderr while this one reads files that
+# rapidyaml fails to parse (and prints a diagnostic for), as under `caseload serve`.
+OTHER_THREAD_WRITES = r"""
+import ctypes, os, sys, threading
+sys.setswitchinterval(1e-6)  # switch threads as often as possible
+from generator.reading import fast
+how, count = sys.argv[1], int(sys.argv[2])
+libc = ctypes.CDLL(None)
+libc.fputs.argtypes = (ctypes.c_char_p, ctypes.c_void_p)
+libc.fflush.argtypes = (ctypes.c_void_p,)
+c_stderr = ctypes.c_void_p.in_dll(libc, "stderr")
+bad = b"id: C-1\nname: A\nintake_date: 2026-01-05\npayer: a: b\n"
+done = threading.Event()
+
+def other():
+    for i in range(count):
+        line = f"{how} {i}\n"
+        if how == "python":
+            sys.stderr.write(line)
+            sys.stderr.flush()
+        elif how == "descriptor":
+            os.write(2, line.encode())
+        else:  # through C's stderr stream, as C code does
+            stream = c_stderr.value
+            libc.fputs(line.encode(), stream)
+            libc.fflush(stream)
+    done.set()
+
+thread = threading.Thread(target=other)
+thread.start()
+calls = 0
+while not done.is_set() or calls < 200:
+    assert fast.read_clients(bad, bad.decode(), "content/c.yaml") is None
+    calls += 1
+thread.join()
+print(calls)
+"""
+
+
+@pytest.mark.parametrize("how", ["python", "descriptor", "c stdio"])
+def test_another_threads_errors_still_appear_during_fast_parsing(how: str) -> None:
+    # The fast path silences rapidyaml's diagnostics; it must not silence anyone else.
+    count = 3000
+    result = subprocess.run(
+        [sys.executable, "-c", OTHER_THREAD_WRITES, how, str(count)], capture_output=True,
+        text=True, cwd=REPO, check=False, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stderr.splitlines()
+    written = [f"{how} {i}" for i in range(count)]
+    assert sorted(line for line in lines if line.startswith(how)) == sorted(written)
+    if how != "c stdio":
+        # (C output can land between the pieces of a diagnostic, which is then passed
+        # on whole: nothing is lost, but the diagnostic shows.)
+        assert not [line for line in lines if not line.startswith(how)], lines[:5]
+
+
+CRASH_INSIDE_RAPIDYAML = r"""
+import ctypes, faulthandler
+from generator.reading import fast
+faulthandler.enable()
+def crash(*args):
+    ctypes.string_at(0)  # a segmentation fault, as a bug in C++ would make
+fast.ryml.parse_in_place = crash
+data = b"id: C-1\nname: A\nintake_date: 2026-01-05\n"
+fast.read_clients(data, data.decode(), "content/c.yaml")
+"""
+
+
+def test_a_crash_inside_rapidyaml_is_reported() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", CRASH_INSIDE_RAPIDYAML], capture_output=True, text=True,
+        cwd=REPO, check=False, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode != 0
+    assert "Fatal Python error: Segmentation fault" in result.stderr
+
+
+def test_what_is_not_a_rapidyaml_diagnostic_is_passed_on(capfd: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes
+
+    from generator.reading import cstderr
+
+    libc = ctypes.CDLL(None)
+    libc.fputs.argtypes = (ctypes.c_char_p, ctypes.c_void_p)
+    libc.fflush.argtypes = (ctypes.c_void_p,)
+    c_stderr = ctypes.c_void_p.in_dll(libc, "stderr")
+
+    def parse(*args: object) -> None:
+        libc.fputs(b"line=1 col=1 (0B): ERROR: [parse] looks like one\n", c_stderr.value)
+        libc.fputs(b"something else\n", c_stderr.value)
+        raise RuntimeError("not a parse error of rapidyaml")
+
+    monkeypatch.setattr(fastload.ryml, "parse_in_place", parse)
+    data = CLIENT.encode()
+    with pytest.raises(RuntimeError):
+        fastload.read_clients(data, data.decode(), "content/c.yaml")
+    with pytest.raises(ValueError), cstderr.quiet((ValueError,)):
+        for diagnostic in (b"line=1 col=1 (0B): ERROR: [parse] dropped\n"
+                           b"/src/c4/yml/parse.hpp:12: (detected here)\n",
+                           b"/src/c4/yml/emit.def.hpp:1325: ERROR: [visit] max depth exceeded\n"
+                           b"/src/c4/yml/emit.def.hpp:1325: ERROR: (node=68 tree=0x55ca82)\n"):
+            libc.fputs(diagnostic, c_stderr.value)
+        libc.fputs(b"kept\n", c_stderr.value)
+        raise ValueError("a parse error, as expected")
+    libc.fflush(c_stderr.value)
+    assert capfd.readouterr().err.splitlines() == [
+        "line=1 col=1 (0B): ERROR: [parse] looks like one", "something else", "kept"]
 
 
 def test_without_rapidyaml_every_file_is_read_exactly(

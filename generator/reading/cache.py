@@ -19,27 +19,12 @@ import hashlib
 import json
 import os
 import tempfile
-from collections import deque
-from collections.abc import Iterable, Iterator
-from dataclasses import fields
-from datetime import date
-from itertools import accumulate, repeat
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from generator.fingerprint import code_digest
-from generator.model.plain import METHOD_LETTERS, STATUS_LETTERS, entry_text, plain_client
-from generator.model.records import (
-    Client,
-    Contact,
-    Discharge,
-    Session,
-    Source,
-    TreatmentPlan,
-)
+from generator.model.plain import Days, client_of, entry_text, plain_client
 from generator.reading.record import ClientRecord
-
-T = TypeVar("T")
 
 
 def cache_folder(workspace: Path) -> Path:
@@ -48,7 +33,7 @@ def cache_folder(workspace: Path) -> Path:
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     name = hashlib.sha256(str(workspace.resolve()).encode("utf-8")).hexdigest()[:24]
     return base / "caseload" / name
-_FORMAT = b"caseload-parse-cache-3"
+_FORMAT = b"caseload-parse-cache-4"
 FILE_NAME = "parse.lines"
 
 
@@ -144,25 +129,10 @@ class ParseCache:
 _KEY_LENGTH = 64  # a SHA-256 in hex
 
 
-class Days(dict[int, date]):
-    """Date objects by ordinal, each made once: the 400,000 sessions of a large
-    caseload fall on a few thousand days, and they can share them (pass one to
-    every `records_from_plain` of a run)."""
-
-    def __missing__(self, ordinal: int) -> date:
-        day = self[ordinal] = date.fromordinal(ordinal)
-        return day
-
-    def column(self, steps: list[int]) -> Iterator[date]:
-        return map(self.__getitem__, accumulate(steps))
-
-    def optional(self, ordinal: int | None) -> date | None:
-        return self[ordinal] if ordinal is not None else None
-
-
 def plain_records(records: list[Any]) -> list[Any]:
     """A file's ClientRecords as plain JSON data (what the cache stores)."""
-    return [_plain_record(record) for record in records]
+    return [plain_client(r.client, r.where, (r.id_line, r.payer_line, r.clinician_line,
+                                             r.discharge_date_line)) for r in records]
 
 
 def records_from_plain(plain: list[Any], days: Days | None = None) -> list[Any]:
@@ -172,82 +142,6 @@ def records_from_plain(plain: list[Any], days: Days | None = None) -> list[Any]:
     return [_record(item, days) for item in plain]
 
 
-def _plain_record(record: Any) -> list[Any]:
-    return plain_client(record.client, record.where, (
-        record.id_line, record.payer_line, record.clinician_line, record.discharge_date_line))
-
-
-_STATUS_OF_LETTER = {letter: status for status, letter in STATUS_LETTERS.items()}
-_METHOD_OF_LETTER = {letter: method for method, letter in METHOD_LETTERS.items()}
-
-
-# The slot descriptor of every field, by class: what `_instances` sets them with.
-_SLOTS: dict[type, dict[str, Any]] = {cls: {f.name: getattr(cls, f.name) for f in fields(cls)}
-          for cls in (Session, TreatmentPlan, Contact)}
-
-
-def _same_length(*columns: Any) -> int:
-    """The columns' common length; an entry whose columns disagree is damaged."""
-    lengths = set(map(len, columns))
-    if len(lengths) != 1:
-        raise ValueError("columns of different lengths")
-    return lengths.pop()
-
-
-def _instances(cls: type[T], count: int, **columns: Iterable[Any]) -> tuple[T, ...]:
-    """`count` instances of the frozen, slotted dataclass `cls`, field by field.
-
-    Exactly what its generated `__init__` does, but in C: that `__init__` sets each
-    field through `object.__setattr__` in Python, which for the 400,000 sessions of
-    a 10,000-client caseload was the largest single cost of a warm check. Every
-    field gets a value (all are named, and the callers check the columns'
-    lengths), and the model classes have no `__post_init__` that this would skip.
-    """
-    slots = _SLOTS[cls]
-    if columns.keys() != slots.keys():
-        raise TypeError(f"{cls.__name__} needs exactly the fields {list(slots)}")
-    if not count:
-        return ()
-    objects = tuple(map(object.__new__, repeat(cls, count)))
-    for name, values in columns.items():
-        deque(map(slots[name].__set__, objects, values), maxlen=0)
-    return objects
-
-
-def _sessions(days: Days, steps: list[int], statuses: str, notes: list[str | None]
-              ) -> tuple[Session, ...]:
-    return _instances(Session, _same_length(steps, statuses, notes),
-                      date=days.column(steps),
-                      status=map(_STATUS_OF_LETTER.__getitem__, statuses), note=notes)
-
-
-def _plans(days: Days, steps: list[int], goals: list[list[str]], notes: list[str | None]
-           ) -> tuple[TreatmentPlan, ...]:
-    return _instances(TreatmentPlan, _same_length(steps, goals, notes),
-                      date=days.column(steps), goals=map(tuple, goals), note=notes)
-
-
-def _contacts(days: Days, steps: list[int], methods: str, outcomes: list[str | None],
-              notes: list[str | None]) -> tuple[Contact, ...]:
-    return _instances(Contact, _same_length(steps, methods, outcomes, notes),
-                      date=days.column(steps),
-                      method=map(_METHOD_OF_LETTER.__getitem__, methods),
-                      outcome=outcomes, note=notes)
-
-
 def _record(item: list[Any], days: Days) -> ClientRecord:
-    (where, id_line, payer_line, clinician_line, discharge_line, client_id, name, intake,
-     path, line, payer, clinician, session_steps, statuses, session_notes, plan_steps, goals,
-     plan_notes, contact_steps, methods, outcomes, contact_notes, discharge, extras) = item
-    client = Client(
-        id=client_id, name=name, intake_date=days[intake],
-        source=Source(path, line), payer=payer, clinician=clinician,
-        sessions=_sessions(days, session_steps, statuses, session_notes),
-        treatment_plans=_plans(days, plan_steps, goals, plan_notes),
-        contacts=_contacts(days, contact_steps, methods, outcomes, contact_notes),
-        discharge=None if discharge is None else Discharge(
-            days.optional(discharge[0]), days.optional(discharge[1]), discharge[2],
-            discharge[3], bool(discharge[4])),
-        extras=extras,
-    )
-    return ClientRecord(client, where, id_line, payer_line, clinician_line, discharge_line)
+    where, lines, client = client_of(item, days)
+    return ClientRecord(client, where, *lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,34 +22,20 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from generator.model.plain import entry_text
 from generator.model.policy import SECTIONS, SETTINGS_BY_KEY
 from generator.model.records import (
-    CONTACT_METHODS,
     DATE_PATTERN,
-    DISCHARGE_REASONS,
     ID_PATTERN,
-    SESSION_STATUSES,
     Caseload,
     Client,
-    Contact,
-    Discharge,
     Payer,
-    Session,
     Source,
-    TreatmentPlan,
 )
+from generator.model.schema import CLIENT, RECORDS, Field, Record
 from generator.parallel import map_slices
 from generator.reading import fast as fast_reader
 from generator.reading import yamlnodes
 from generator.reading.cache import Days, plain_records, records_from_plain
 from generator.reading.record import ClientRecord
-from generator.reading.schema import (
-    CLIENT_KEYS,
-    CONTACT_KEYS,
-    DISCHARGE_KEYS,
-    INT_PATTERN,
-    NULLS,
-    PLAN_KEYS,
-    SESSION_KEYS,
-)
+from generator.reading.yamlnodes import NULLS
 from generator.wording import printable, suggest
 
 if TYPE_CHECKING:
@@ -63,6 +50,7 @@ PRACTICE_FILE = "site_config/practice.yaml"
 PAYERS_DIR = "site_config/payers"
 
 POLICY_FILE_KEYS = ("name", *SECTIONS)
+INT_PATTERN = re.compile(r"[+-]?[0-9]+")
 
 T = TypeVar("T")
 
@@ -343,89 +331,70 @@ class _Collect:
 
 
 # --- the caseload schema ------------------------------------------------------------
+#
+# Every record (client, session, plan, contact, discharge) is read by `_values`, from
+# its declaration in model/schema.py: keys checked by `_fields`, then each declared
+# field in declared order, read by the reader of its kind.
 
 
-def _session(doc: _Doc, node: Node, where: str) -> Session:
-    required = ("date", "status")
-    fields = _fields(doc, node, where, SESSION_KEYS, required, "a session mapping")
-    read = _Collect(doc, fields, where, required)
-    day = read.get("date", _date)
-    status = read.get("status", lambda d, n, w: _enum(d, n, w, SESSION_STATUSES, "status"))
-    note = read.get("note", _text)
-    if read.failed or day is None or status is None:
-        raise _Invalid
-    return Session(day, status, note)
-
-
-def _plan(doc: _Doc, node: Node, where: str) -> TreatmentPlan:
-    fields = _fields(doc, node, where, PLAN_KEYS, ("date",), "a treatment plan mapping")
-    read = _Collect(doc, fields, where, ("date",))
-    day = read.get("date", _date)
-    goals = read.get("goals", _goals) or ()
-    note = read.get("note", _text)
-    if read.failed or day is None:
-        raise _Invalid
-    return TreatmentPlan(day, goals, note)
-
-
-def _contact(doc: _Doc, node: Node, where: str) -> Contact:
-    required = ("date", "method")
-    fields = _fields(doc, node, where, CONTACT_KEYS, required, "a contact mapping")
-    read = _Collect(doc, fields, where, required)
-    day = read.get("date", _date)
-    method = read.get("method", lambda d, n, w: _enum(d, n, w, CONTACT_METHODS, "method"))
-    outcome = read.get("outcome", _text)
-    note = read.get("note", _text)
-    if read.failed or day is None or method is None:
-        raise _Invalid
-    return Contact(day, method, outcome, note)
-
-
-def _discharge(doc: _Doc, node: Node, where: str) -> Discharge:
-    fields = _fields(doc, node, where, DISCHARGE_KEYS, (), "a discharge mapping")
-    read = _Collect(doc, fields, where)
-    discharge = Discharge(
-        date=read.get("date", _date),
-        planned_on=read.get("planned_on", _date),
-        reason=read.get("reason", lambda d, n, w: _enum(d, n, w, DISCHARGE_REASONS, "reason")),
-        summary=read.get("summary", _text),
-        client_participated=bool(read.get("client_participated", _bool)),
-    )
+def _values(doc: _Doc, node: Node, where: str, record: Record,
+            suggestions: tuple[str, ...] = ()) -> tuple[dict[str, Any], _Fields]:
+    """The model's values of one record, each field read by its kind, every failure
+    recorded; _Invalid when any of its own fields failed (an invalid item of one of
+    its lists is recorded and left out, not a failure of the record)."""
+    fields = _fields(doc, node, where, record.keys, record.required, record.expected,
+                     suggestions)
+    read = _Collect(doc, fields, where, record.required)
+    values: dict[str, Any] = {}
+    for declared, reader, default in _READERS[record.name]:
+        name = declared.name
+        if declared.kind.name == "records":
+            values[name] = _each(doc, fields.values.get(name), _join(where, name), reader)
+        else:
+            value = read.get(name, reader)
+            values[name] = default if value is None else value
     if read.failed:
         raise _Invalid
-    return discharge
+    if record.extras:
+        values[record.extras] = fields.extras
+    return values, fields
+
+
+def _reader(record: Record) -> Callable[[_Doc, Node, str], Any]:
+    """Read one `record` mapping as its model dataclass."""
+    return lambda doc, node, where: record.model(**_values(doc, node, where, record)[0])
+
+
+def _enum_reader(field: Field) -> Callable[[_Doc, Node, str], str]:
+    choices, what = field.kind.choices, field.kind.what
+    return lambda doc, node, where: _enum(doc, node, where, choices, what)
+
+
+def _readers(record: Record) -> list[tuple[Field, Callable[[_Doc, Node, str], Any], Any]]:
+    """Each field of `record` with the reader of its kind and its default."""
+    readers: list[tuple[Field, Callable[[_Doc, Node, str], Any], Any]] = []
+    for declared in record.fields:
+        kind = declared.kind
+        if kind.name == "enum":
+            reader = _enum_reader(declared)
+        elif kind.record is not None:
+            reader = _reader(kind.record)
+        else:
+            reader = _SCALAR_READERS[kind.name]
+        readers.append((declared, reader, kind.default))
+    return readers
 
 
 def _client(doc: _Doc, node: Node, where: str, suggestions: tuple[str, ...] = ()
             ) -> ClientRecord:
-    required = ("id", "name", "intake_date")
-    fields = _fields(doc, node, where, CLIENT_KEYS, required, "a client mapping", suggestions)
-    read = _Collect(doc, fields, where, required)
-    client_id = read.get("id", _client_id)
-    name = read.get("name", _required_text)
-    intake = read.get("intake_date", _date)
-    payer = read.get("payer", _required_text)
-    clinician = read.get("clinician", _required_text)
-    sessions = _each(doc, fields.values.get("sessions"), _join(where, "sessions"), _session)
-    plans = _each(doc, fields.values.get("treatment_plans"),
-                  _join(where, "treatment_plans"), _plan)
-    contacts = _each(doc, fields.values.get("contacts"), _join(where, "contacts"), _contact)
-    discharge = read.get("discharge", _discharge)
-    if read.failed or client_id is None or name is None or intake is None:
-        raise _Invalid
+    values, fields = _values(doc, node, where, CLIENT, suggestions)
     discharge_node = fields.values.get("discharge")
     discharge_date_node = None
     if isinstance(discharge_node, MappingNode):
         discharge_date_node = next(
             (v for k, v in discharge_node.value if getattr(k, "value", None) == "date"), None
         )
-    client = Client(
-        id=client_id, name=name, intake_date=intake,
-        source=Source(doc.path, fields.node.start_mark.line + 1),
-        payer=payer, clinician=clinician,
-        sessions=sessions, treatment_plans=plans, contacts=contacts,
-        discharge=discharge, extras=fields.extras,
-    )
+    client = Client(source=Source(doc.path, fields.node.start_mark.line + 1), **values)
     return ClientRecord(client, where, _line(fields.values["id"]),
                         _line(fields.values.get("payer")), _line(fields.values.get("clinician")),
                         _line(discharge_date_node))
@@ -441,6 +410,15 @@ def _client_id(doc: _Doc, node: Node, where: str) -> str:
         )
         raise _Invalid
     return value
+
+
+_SCALAR_READERS: dict[str, Callable[[_Doc, Node, str], Any]] = {
+    "text": _text, "nonempty_text": _required_text, "id": _client_id, "date": _date,
+    "bool": _bool, "goals": _goals,
+}
+# Each record's fields with their readers, by the record's name.
+_READERS: dict[str, list[tuple[Field, Callable[[_Doc, Node, str], Any], Any]]] = {}
+_READERS.update((record.name, _readers(record)) for record in RECORDS)
 
 
 def _content_document(doc: _Doc, root: Node | None) -> list[ClientRecord]:

@@ -12,33 +12,26 @@ can only ever be a shortcut to the result the exact path would give; the
 differential tests in tests/test_fastload.py pin that, on the demo, on generated
 workspaces and on fuzzed text.
 
-The checks below mirror `exact.py`'s schema, but only in the accepting direction:
-each one either lets a value through exactly as the exact path would read it, or
-declines.
+The checks below are derived from the same declarations as `exact.py`'s
+(model/schema.py), but only in the accepting direction: each one either lets a
+value through exactly as the exact path would read it, or declines.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date
 from operator import itemgetter, methodcaller
 from typing import Any
 
-from generator.model.plain import METHOD_LETTERS, STATUS_LETTERS, plain_entry
-from generator.model.records import DATE_PATTERN, DISCHARGE_REASONS, ID_PATTERN
-from generator.reading import yamlnodes
-from generator.reading.schema import (
-    CLIENT_KEYS,
-    CONTACT_KEYS,
-    DISCHARGE_KEYS,
-    NULLS,
-    PLAN_KEYS,
-    SESSION_KEYS,
-)
+from generator.model.plain import column_encoder, plain_entry
+from generator.model.records import DATE_PATTERN, ID_PATTERN
+from generator.model.schema import CLIENT, Field, Record
+from generator.reading import cstderr, yamlnodes
+from generator.reading.yamlnodes import NULLS
 
 try:
     import ryml
@@ -60,7 +53,7 @@ def available() -> bool:
 
 def read_clients(data: bytes, text: str, path: str) -> list[list[Any]] | None:
     """The clients of one content file in the parse cache's layout
-    (`cache.plain_entry`, lines of id, payer, clinician and discharge date not
+    (`plain.plain_entry`, lines of id, payer, clinician and discharge date not
     known), or None: then read the file the exact way.
 
     `data` is the file's bytes and `text` the same, decoded; `path` is the
@@ -70,7 +63,7 @@ def read_clients(data: bytes, text: str, path: str) -> list[list[Any]] | None:
         return None
     buffer = bytearray(data)
     try:
-        with _silenced_stderr():
+        with cstderr.quiet((ryml.ExceptionBasic,)):
             tree = ryml.parse_in_place(buffer)
             emitted = ryml.emit_json(tree)
         document = json.loads(emitted, parse_int=str, parse_float=_decline_float,
@@ -140,23 +133,6 @@ def _plain_enough(data: bytes) -> bool:
     return data.isascii() or not any(brk in data for brk in _EXTRA_LINE_BREAKS)
 
 
-@contextlib.contextmanager
-def _silenced_stderr() -> Iterator[None]:
-    # rapidyaml prints its own diagnostics to the C stderr before raising; the
-    # exact path reports the problem properly, so keep them off the terminal.
-    saved = os.dup(2)
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 2)
-        finally:
-            os.close(devnull)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def _decline_float(text: str) -> Any:
     # rapidyaml's JSON writes some numbers differently from how they were typed
     # ("1." becomes 1.0); the schema keeps text as typed, so leave them alone.
@@ -224,7 +200,7 @@ class _LineFinder:
 
 # --- the caseload schema, accepting only --------------------------------------------
 #
-# A client comes out in the parse cache's layout (`cache.plain_entry`), column by
+# A client comes out in the parse cache's layout (`plain.plain_entry`), column by
 # column, as a warm run reads it back: a large caseload is mostly sessions, and
 # checking them a column at a time runs in C (`map` over a dict's methods)
 # rather than one Python call per session.
@@ -255,14 +231,6 @@ def _mapping_line(tree: Any, node: int, lines: _LineFinder) -> int:
     if not tree.is_map(node) or tree.is_flow(node) or tree.num_children(node) == 0:
         raise _Decline
     return lines.of_key(tree.key(tree.first_child(node)))
-
-
-_CLIENT_KEYS = frozenset(CLIENT_KEYS)
-_SESSION_KEYS = frozenset(SESSION_KEYS)
-_PLAN_KEYS = frozenset(PLAN_KEYS)
-_CONTACT_KEYS = frozenset(CONTACT_KEYS)
-_DISCHARGE_KEYS = frozenset(DISCHARGE_KEYS)
-_REASONS = frozenset(DISCHARGE_REASONS)
 
 
 class _Ordinals(dict[Any, int]):
@@ -303,42 +271,11 @@ class _KeySets:
                 self.known.add(keys)
 
 
-_SESSION_KEYSETS = _KeySets(_SESSION_KEYS, ("date", "status"))
-_PLAN_KEYSETS = _KeySets(_PLAN_KEYS, ("date",))
-_CONTACT_KEYSETS = _KeySets(_CONTACT_KEYS, ("date", "method"))
-_DISCHARGE_KEYSETS = _KeySets(_DISCHARGE_KEYS, ())
-_get_date, _get_status, _get_method = itemgetter("date"), itemgetter("status"), itemgetter("method")
-_get_note, _get_outcome = methodcaller("get", "note"), methodcaller("get", "outcome")
-_get_goals = methodcaller("get", "goals")
-
-
 def _client(mapping: Any, line: int, path: str, where: str) -> list[Any]:
     extras = _extras(mapping, _CLIENT_KEYS)
     get = mapping.get
-    sessions = _items(get("sessions"))
-    plans = _items(get("treatment_plans"))
-    contacts = _items(get("contacts"))
-    _SESSION_KEYSETS.check(sessions)
-    _PLAN_KEYSETS.check(plans)
-    _CONTACT_KEYSETS.check(contacts)
-    return plain_entry(
-        where=where, client_id=_client_id(get("id")), name=_required_text(get("name")),
-        intake=_day(get("intake_date")), path=path, line=line,
-        payer=_optional_required_text(get("payer")),
-        clinician=_optional_required_text(get("clinician")),
-        session_days=list(map(_day, map(_get_date, sessions))),
-        # A status that is not text, or not one of them, has no letter: KeyError.
-        statuses="".join(map(STATUS_LETTERS.__getitem__, map(_get_status, sessions))),
-        session_notes=_texts(list(map(_get_note, sessions))),
-        plan_days=list(map(_day, map(_get_date, plans))),
-        goals=[_goals(goals) for goals in map(_get_goals, plans)],
-        plan_notes=_texts(list(map(_get_note, plans))),
-        contact_days=list(map(_day, map(_get_date, contacts))),
-        methods="".join(map(METHOD_LETTERS.__getitem__, map(_get_method, contacts))),
-        outcomes=_texts(list(map(_get_outcome, contacts))),
-        contact_notes=_texts(list(map(_get_note, contacts))),
-        discharge=_discharge(get("discharge")), extras=extras,
-    )
+    return plain_entry(where, path, line, extras,
+                       [read(get(name)) for name, read in _CLIENT_FIELDS])
 
 
 def _extras(mapping: Any, allowed: frozenset[str]) -> dict[str, Any]:
@@ -426,23 +363,123 @@ def _goals(value: Any) -> list[str]:
     return [] if goal is None else [goal]
 
 
-def _discharge(mapping: Any) -> list[Any] | None:
-    if mapping is None:
-        return None
-    _DISCHARGE_KEYSETS.check([mapping])
-    get = mapping.get
-    day, planned_on, reason = get("date"), get("planned_on"), get("reason")
-    if reason is not None and (reason.__class__ is not str or reason not in _REASONS):
-        raise _Decline
-    return [None if day is None else _day(day),
-            None if planned_on is None else _day(planned_on),
-            reason, _text(get("summary")), _participated(get("client_participated"))]
-
-
-def _participated(value: Any) -> bool:
+def _bool(value: Any) -> bool:
     if value is None:
         return False
     text = _scalar(value).lower()
     if text not in ("true", "false"):
         raise _Decline
     return text == "true"
+
+
+# --- readers derived from the declarations (model/schema.py) ------------------------
+
+
+def _enum(field: Field) -> Callable[[Any], str | None]:
+    choices = frozenset(field.kind.choices)
+
+    def read(value: Any) -> str | None:
+        if value is not None and (value.__class__ is not str or value not in choices):
+            raise _Decline
+        return value
+
+    return read
+
+
+def _required(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def read_required(value: Any) -> Any:
+        if value is None:  # null or absent
+            raise _Decline
+        return read(value)
+
+    return read_required
+
+
+def _optional(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def read_optional(value: Any) -> Any:
+        return None if value is None else read(value)
+
+    return read_optional
+
+
+# Each kind's plain value (as `plain.py` keeps it) from the file's value; null or
+# absent gives the kind's default. The fast ways to read a required value, which
+# decline null by themselves, are listed apart.
+_OPTIONAL: dict[str, Callable[[Any], Any]] = {
+    "text": _text,
+    "nonempty_text": _optional_required_text,
+    "id": lambda value: None if value is None else _client_id(value),
+    "date": lambda value: None if value is None else _day(value),
+    "bool": _bool,
+    "goals": _goals,
+}
+_REQUIRED: dict[str, Callable[[Any], Any]] = {
+    "nonempty_text": _required_text, "id": _client_id, "date": _day,
+}
+
+
+def _value(field: Field) -> Callable[[Any], Any]:
+    """A field's plain value from the file's value (None when absent), or _Decline."""
+    kind = field.kind
+    if field.required and kind.name in _REQUIRED:
+        return _REQUIRED[kind.name]
+    read: Callable[[Any], Any]
+    if kind.name == "records" and kind.record is not None:
+        read = _records(kind.record)  # null or absent: no items
+    elif kind.name == "mapping" and kind.record is not None:
+        read = _optional(_mapping(kind.record))
+    elif kind.name == "enum":
+        read = _enum(field)
+    else:
+        read = _OPTIONAL[kind.name]
+    return _required(read) if field.required else read
+
+
+def _column(field: Field) -> Callable[[list[Any]], Any]:
+    """The column of `field` of some records (the file's mappings) as the cache keeps it
+    (`plain.column_encoder`), or _Decline; the common kinds at C speed."""
+    get = itemgetter(field.name) if field.required else methodcaller("get", field.name)
+    store = column_encoder(field)
+    kind = field.kind.name
+    if kind == "date" and field.required and store is not None:
+        return lambda items: store(list(map(_day, map(get, items))))
+    if kind == "enum" and store is not None:
+        # A value that is not one of the choices (null in a required field) has no
+        # letter: KeyError or TypeError, which decline.
+        return lambda items: store(list(map(get, items)))
+    if kind == "text" and not field.required and store is None:
+        return lambda items: _texts(list(map(get, items)))
+    read = _value(field)
+    if store is None:
+        return lambda items: list(map(read, map(get, items)))
+    return lambda items: store(list(map(read, map(get, items))))
+
+
+def _records(record: Record) -> Callable[[Any], list[Any]]:
+    """A list of `record` mappings as the cache keeps it: one column per field."""
+    keysets = _KeySets(frozenset(record.keys), record.required)
+    columns = [_column(f) for f in record.fields]
+
+    def read(value: Any) -> list[Any]:
+        items = _items(value)
+        keysets.check(items)
+        return [column(items) for column in columns]
+
+    return read
+
+
+def _mapping(record: Record) -> Callable[[Any], list[Any]]:
+    """One `record` mapping as the cache keeps it: its fields' plain values."""
+    keysets = _KeySets(frozenset(record.keys), record.required)
+    fields = [(f.name, _value(f)) for f in record.fields]
+
+    def read(mapping: Any) -> list[Any]:
+        keysets.check([mapping])
+        get = mapping.get
+        return [read_field(get(name)) for name, read_field in fields]
+
+    return read
+
+
+_CLIENT_KEYS = frozenset(CLIENT.keys)
+_CLIENT_FIELDS = [(field.name, _value(field)) for field in CLIENT.fields]

@@ -15,6 +15,10 @@ from yaml.nodes import Node
 
 _FastLoader = getattr(yaml, "CSafeLoader", None)
 
+# Plain (unquoted) scalars that mean "no value"; quoted, they are text. Both readers
+# (exact.py, fast.py) must mean the same by a null.
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+
 # libyaml's composer recurses on the C stack and crashes the interpreter on
 # very deep nesting, so text that *might* nest deeply goes to the pure-Python
 # composer, which raises RecursionError instead.

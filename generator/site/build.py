@@ -22,7 +22,7 @@ from generator.pages.render import (
     write_page,
 )
 from generator.report.report import Report
-from generator.site.engine import AlikePages, build_site
+from generator.site.engine import AlikePages, build_site, engine_fingerprint
 from generator.site.shell import Progress, no_progress
 
 NAV = (
@@ -85,7 +85,8 @@ def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSett
         pages = render_docs(report, workspace, docs_dir, redact=redact,
                             extra_pages=extra_pages, clients=docs_keep is not None,
                             progress=progress)
-        clients = ClientPages.of(report, workspace, redact=redact)
+        clients = ClientPages.of(report, workspace, redact=redact,
+                                 engine=engine_fingerprint(settings))
         build_site(
             settings, docs_dir, site_dir,
             # MkDocs themes print site_name without escaping it.

@@ -51,6 +51,13 @@ Decisions (MkDocs 1.6 + Material for MkDocs 9.x):
   reads the HTML, so the theme and the search index see the very same page.
   Should a table not come back as it went in, MkDocs builds again without it.
 
+* Alike pages (client pages). MkDocs builds one shell page; shell.py makes the
+  others around it. A page whose key and frame did not change is taken from
+  the previous site. The keys are derived in one place, ``pages/render.py``
+  (``ClientPages.key``), from everything that shapes a page, with what only
+  the engine knows from :func:`engine_fingerprint`. Whenever the shell does
+  not fit, every page is built by MkDocs.
+
 * Atomicity. MkDocs builds into a fresh ``0o700`` sibling of ``site_dir``; only
   a complete, warning-free build is swapped in (old renamed away, new renamed
   in, old deleted). On failure the previous site is untouched and the staging
@@ -65,14 +72,17 @@ MkDocs keeps global state (logging handlers, ``os.environ``): call
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +98,7 @@ from generator.model.site import SiteSettings
 from generator.private import make_private
 from generator.site import passthrough, shell
 
-__all__ = ["SiteBuildError", "build_site"]
+__all__ = ["SiteBuildError", "build_site", "engine_fingerprint"]
 
 MARKER_NAME = ".caseload-site"
 _MARKER_TEXT = "Built by caseload. This whole folder is replaced on every build.\n"
@@ -96,6 +106,10 @@ _ALLOWED_PLUGINS = frozenset({"search", "material/search"})
 _FORCED_OFF_EXTRA = ("analytics", "consent", "social", "alternate", "version")
 _LOGGER_NAME = "mkdocs"
 _TABLES_PLUGIN = "caseload/passthrough-tables"
+ENGINE = "mkdocs"
+# Installed packages whose code shapes a page the engine builds: the engine, its
+# theme, the Markdown converter, its extensions, and the code highlighter.
+_ENGINE_PACKAGES = ("mkdocs", "mkdocs-material", "Markdown", "pymdown-extensions", "Pygments")
 
 
 @dataclass(frozen=True)
@@ -107,9 +121,31 @@ class AlikePages:
     """
 
     folder: str
-    keys: Mapping[str, str]  # page stem -> a digest of everything the page shows
+    # page stem -> a digest of everything that shapes the page, the engine's part
+    # (engine_fingerprint) included; an unchanged key lets the page be reused.
+    keys: Mapping[str, str]
     render: Callable[[str], str]  # page stem -> its Markdown, asked for only when needed
     progress: shell.Progress | None = None
+
+
+def engine_fingerprint(settings: SiteSettings) -> bytes:
+    """What the engine adds to the shape of every page it builds, besides the page's
+    Markdown and caseload's own code: its name and version, the installed versions
+    of the packages that convert and theme pages (and of Python, whose HTML parser
+    Markdown uses), and the checked settings (mkdocs.yml), canonically serialized."""
+    versions = {name: _installed_version(name) for name in _ENGINE_PACKAGES}
+    described = {"engine": ENGINE, "versions": versions, "python": sys.version,
+                 "settings": settings.values}
+    text = json.dumps(described, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=repr)
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def _installed_version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
 
 
 def build_site(
@@ -165,7 +201,11 @@ def _build_and_swap(
 
 def _build_with_shell(settings: SiteSettings, overrides: dict[str, Any], staging: Path, epoch: int,
                       site_dir: Path, alike: AlikePages) -> dict[str, Any]:
-    """The engine builds everything but the alike pages, plus their shell; we make the rest."""
+    """The engine builds everything but the alike pages, plus their shell; we make the rest.
+
+    A page is taken from the previous site instead when the frame around it and
+    its key are the same as when it was made.
+    """
     folder = Path(overrides["docs_dir"]) / alike.folder
     stems = sorted(alike.keys)
     first = _write_sources(alike, folder, stems[:1])[0]

@@ -168,3 +168,32 @@ def test_a_new_date_renders_every_client_again(tmp_path: Path,
     result = CliRunner().invoke(cli, ["build", str(workspace), "--as-of", "2026-11-29"])
     assert result.exit_code == 0
     assert len(rendered) == 45
+
+
+def test_a_shell_that_does_not_fit_says_so_in_one_line(tmp_path: Path) -> None:
+    workspace = copy_demo(tmp_path)
+    template = workspace / "templates" / "client.md.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        "hide:\n  - toc\n", "{% if e.client.id != 'C-1002' %}\nhide:\n  - toc\n{% endif %}\n"),
+        encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(workspace), "--as-of", DEMO_AS_OF])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[:-1] == ["caseload: client pages built by MkDocs one by one (slower): "
+                          "C-1002.md has other front matter than its shell"]
+    assert lines[-1].startswith("Built ")
+
+
+def test_a_table_that_does_not_pass_through_says_so_in_one_line(tmp_path: Path) -> None:
+    from tests.test_passthrough import TABLE
+
+    workspace = copy_demo(tmp_path)
+    rules = workspace / "templates" / "rules.md.j2"
+    rules.write_text(rules.read_text(encoding="utf-8")
+                     + f"\n```\nQuoted.\n\n{TABLE}\n\nMore.\n```\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(workspace), "--as-of", DEMO_AS_OF])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[:-1] == [
+        "caseload: rules.md converted with its long tables inside MkDocs' Markdown (slower): "
+        "an emptied table did not come back as it went in"]
+    assert "&lt;table&gt;" in (workspace / "site" / "rules.html").read_text(encoding="utf-8")

@@ -27,11 +27,12 @@ def alike_pages(docs: Path) -> site.AlikePages:
                            lambda stem: (folder / f"{stem}.md").read_text(encoding="utf-8"))
 
 
-def build(docs: Path, target: Path, pages: list[str], alike: str | None) -> None:
+def build(docs: Path, target: Path, pages: list[str], alike: str | None,
+          warn: site.Warn | None = None) -> None:
     site.build_site(read_site_settings(ROOT), docs, target,
                     site_name="Riverbend Counseling Collective", nav=nav_for(pages),
                     source_date_epoch=source_date_epoch(date(2026, 11, 28)),
-                    alike=alike_pages(docs) if alike else None)
+                    alike=alike_pages(docs) if alike else None, warn=warn)
 
 
 @pytest.fixture(scope="module")

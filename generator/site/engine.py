@@ -49,14 +49,15 @@ Decisions (MkDocs 1.6 + Material for MkDocs 9.x):
   a plugin of ours empties each table before conversion and puts the rows back
   in the HTML after (see passthrough.py). It runs before any other plugin
   reads the HTML, so the theme and the search index see the very same page.
-  Should a table not come back as it went in, MkDocs builds again without it.
+  Should a table not come back as it went in, that one page is converted again
+  whole (MkDocs' own ``Page.render``), and the build says so.
 
 * Alike pages (client pages). MkDocs builds one shell page; shell.py makes the
   others around it. A page whose key and frame did not change is taken from
   the previous site. The keys are derived in one place, ``pages/render.py``
   (``ClientPages.key``), from everything that shapes a page, with what only
   the engine knows from :func:`engine_fingerprint`. Whenever the shell does
-  not fit, every page is built by MkDocs.
+  not fit, every page is built by MkDocs, and the build says so.
 
 * Atomicity. MkDocs builds into a fresh ``0o700`` sibling of ``site_dir``; only
   a complete, warning-free build is swapped in (old renamed away, new renamed
@@ -91,6 +92,7 @@ from mkdocs.config import config_options
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, MkDocsException
 from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from generator.errors import SiteBuildError
@@ -110,6 +112,7 @@ ENGINE = "mkdocs"
 # Installed packages whose code shapes a page the engine builds: the engine, its
 # theme, the Markdown converter, its extensions, and the code highlighter.
 _ENGINE_PACKAGES = ("mkdocs", "mkdocs-material", "Markdown", "pymdown-extensions", "Pygments")
+Warn = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -157,42 +160,52 @@ def build_site(
     nav: list[dict[str, str]],
     source_date_epoch: int,
     alike: AlikePages | None = None,
+    warn: Warn | None = None,
 ) -> None:
     """Build ``docs_dir`` with ``settings`` and atomically replace ``site_dir``.
 
     ``nav`` lists the top-level pages only (e.g. ``[{"Roster": "roster.md"}]``);
     every other page is still built. ``alike`` pages are made around one shell
     page the engine builds, and those whose key is the same as in the previous
-    build are taken from it as they are. Raises :class:`SiteBuildError`.
+    build are taken from it as they are. ``warn`` is told, in one line each,
+    whenever a faster way of building did not fit and a slower one was used.
+    Raises :class:`SiteBuildError`.
     """
     config_file = Path(settings.path).absolute()
     docs_dir, site_dir = Path(docs_dir).absolute(), Path(site_dir).absolute()
     overrides = {"docs_dir": str(docs_dir), "site_name": site_name, "nav": nav}
     try:
         _check_layout(config_file, docs_dir, site_dir)
-        _build_and_swap(settings, overrides, site_dir, source_date_epoch, alike)
+        _build_and_swap(settings, overrides, site_dir, source_date_epoch, alike,
+                        warn or _no_warning)
     except OSError as exc:
         raise SiteBuildError(f"site build failed: {exc}") from exc
 
 
+def _no_warning(line: str) -> None:
+    pass
+
+
 def _build_and_swap(
     settings: SiteSettings, overrides: dict[str, Any], site_dir: Path, epoch: int,
-    alike: AlikePages | None,
+    alike: AlikePages | None, warn: Warn,
 ) -> None:
     staging = _make_private_dir(site_dir, "build")
     state: dict[str, Any] = {}
     try:
         if alike is not None and alike.keys:
             try:
-                state = _build_with_shell(settings, overrides, staging, epoch, site_dir, alike)
-            except shell.ShellMismatch:
+                state = _build_with_shell(settings, overrides, staging, epoch, site_dir, alike,
+                                          warn)
+            except shell.ShellMismatch as exc:
+                warn(f"client pages built by MkDocs one by one (slower): {exc}")
                 shutil.rmtree(staging)
                 staging.mkdir(mode=0o700)
                 _write_sources(alike, Path(overrides["docs_dir"]) / alike.folder,
                                sorted(alike.keys))
                 state = {}
         if not state:
-            _run_mkdocs(settings, {**overrides, "site_dir": str(staging)}, epoch)
+            _run_mkdocs(settings, {**overrides, "site_dir": str(staging)}, epoch, warn)
         _finish_site(staging, state)
         _swap_in(staging, site_dir)
     finally:
@@ -200,7 +213,7 @@ def _build_and_swap(
 
 
 def _build_with_shell(settings: SiteSettings, overrides: dict[str, Any], staging: Path, epoch: int,
-                      site_dir: Path, alike: AlikePages) -> dict[str, Any]:
+                      site_dir: Path, alike: AlikePages, warn: Warn) -> dict[str, Any]:
     """The engine builds everything but the alike pages, plus their shell; we make the rest.
 
     A page is taken from the previous site instead when the frame around it and
@@ -217,7 +230,7 @@ def _build_with_shell(settings: SiteSettings, overrides: dict[str, Any], staging
     shell_source.write_text(shell_text, encoding="utf-8")
     exclude = [f"/{alike.folder}/*.md", f"!/{alike.folder}/{shell.SHELL_STEM}.md"]
     try:
-        config = _run_mkdocs(settings, {**overrides, "site_dir": str(staging)}, epoch,
+        config = _run_mkdocs(settings, {**overrides, "site_dir": str(staging)}, epoch, warn,
                              exclude=exclude)
     finally:
         shell_source.unlink()
@@ -271,35 +284,38 @@ def _link_or_copy(source: Path, target: Path) -> None:
 # --- MkDocs ---------------------------------------------------------------
 
 
-def _run_mkdocs(settings: SiteSettings, overrides: dict[str, Any], epoch: int,
+def _run_mkdocs(settings: SiteSettings, overrides: dict[str, Any], epoch: int, warn: Warn,
                 exclude: list[str] | None = None) -> MkDocsConfig:
-    try:
-        return _run_mkdocs_once(settings, overrides, epoch, exclude, cut_tables=True)
-    except passthrough.Mismatch:
-        # The site's Markdown did not give an emptied table back as it was.
-        return _run_mkdocs_once(settings, overrides, epoch, exclude, cut_tables=False)
-
-
-def _run_mkdocs_once(settings: SiteSettings, overrides: dict[str, Any], epoch: int,
-                     exclude: list[str] | None, *, cut_tables: bool) -> MkDocsConfig:
     with _source_date_epoch(epoch), _collect_mkdocs_log() as problems:
+        tables: _PassThroughTables | None = None
         try:
             config = _load_config(settings, overrides)
             _enforce_privacy(config)
             if exclude:
                 config.exclude_docs = _with_exclusions(config.exclude_docs, exclude)
-            if cut_tables and passthrough.applies_to(
-                    shell.converter_for(_markdown_settings(config))):
+            if passthrough.applies_to(shell.converter_for(_markdown_settings(config))):
                 # Added after the plugin check: ours is the only other plugin.
-                config.plugins[_TABLES_PLUGIN] = _PassThroughTables()
+                tables = config.plugins[_TABLES_PLUGIN] = _PassThroughTables()
             _run_build(config)
-        except (SiteBuildError, passthrough.Mismatch):
+        except SiteBuildError:
             raise
         except Exception as exc:  # mkdocs' Abort is an Exception too
             raise _build_error(exc, problems) from exc
     if problems:  # strict mode should have caught these; be safe
         raise SiteBuildError(_summary(problems), tuple(problems))
+    if tables is not None and tables.whole:
+        warn(f"{_some(tables.whole)} converted with {_its(tables.whole)} long tables inside "
+             f"MkDocs' Markdown (slower): an emptied table did not come back as it went in")
     return config
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more pages" if more > 0 else "")
+
+
+def _its(names: list[str]) -> str:
+    return "its" if len(names) == 1 else "their"
 
 
 def _markdown_settings(config: MkDocsConfig) -> shell.Settings:
@@ -307,10 +323,17 @@ def _markdown_settings(config: MkDocsConfig) -> shell.Settings:
 
 
 class _PassThroughTables(BasePlugin):
-    """Long HTML tables around MkDocs' Markdown rather than through it (passthrough.py)."""
+    """Long HTML tables around MkDocs' Markdown rather than through it (passthrough.py).
+
+    A page whose emptied tables do not come back as they went in is converted
+    again, whole, by MkDocs' own `Page.render`: the very conversion it would
+    have had without this plugin (every other plugin's Markdown changes came
+    before ours). Only that page costs twice; `whole` names it.
+    """
 
     def __init__(self) -> None:
         self.cuts: dict[str, tuple[str, passthrough.Cut]] = {}
+        self.whole: list[str] = []
 
     @event_priority(-100)  # last: after anything else that changes the Markdown
     def on_page_markdown(self, markdown: str, /, *, page: Page, **_: Any) -> str:
@@ -319,9 +342,16 @@ class _PassThroughTables(BasePlugin):
         return cut.markdown
 
     @event_priority(100)  # first: before anything else reads the HTML
-    def on_page_content(self, html: str, /, *, page: Page, **_: Any) -> str:
+    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files,
+                        **_: Any) -> str:
         page.markdown, cut = self.cuts.pop(page.file.src_uri)
-        return cut.restore(html)
+        try:
+            return cut.restore(html)
+        except passthrough.Mismatch:
+            self.whole.append(page.file.src_uri)
+            page.render(config, files)
+            assert page.content is not None
+            return page.content
 
 
 def _with_exclusions(current: Any, patterns: list[str]) -> Any:

@@ -53,11 +53,12 @@ Decisions (MkDocs 1.6 + Material for MkDocs 9.x):
   whole (MkDocs' own ``Page.render``), and the build says so.
 
 * Alike pages (client pages). MkDocs builds one shell page; shell.py makes the
-  others around it. A page whose key and frame did not change is taken from
-  the previous site. The keys are derived in one place, ``pages/render.py``
-  (``ClientPages.key``), from everything that shapes a page, with what only
-  the engine knows from :func:`engine_fingerprint`. Whenever the shell does
-  not fit, every page is built by MkDocs, and the build says so.
+  others around it, with MkDocs' own link rewriting (``_ShellLinks``). A page
+  whose key and frame did not change is taken from the previous site. The keys
+  are derived in one place, ``pages/render.py`` (``ClientPages.key``), from
+  everything that shapes a page, with what only the engine knows from
+  :func:`engine_fingerprint`. Whenever the shell does not fit, every page is
+  built by MkDocs, and the build says so.
 
 * Atomicity. MkDocs builds into a fresh ``0o700`` sibling of ``site_dir``; only
   a complete, warning-free build is swapped in (old renamed away, new renamed
@@ -77,23 +78,27 @@ import hashlib
 import json
 import logging
 import os
+import posixpath
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
+import markdown
+from markdown.util import AMP_SUBSTITUTE
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import config_options
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, MkDocsException
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import Files
-from mkdocs.structure.pages import Page
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page, _RelativePathTreeprocessor
 
 from generator.errors import SiteBuildError
 from generator.model.site import SiteSettings
@@ -108,6 +113,7 @@ _ALLOWED_PLUGINS = frozenset({"search", "material/search"})
 _FORCED_OFF_EXTRA = ("analytics", "consent", "social", "alternate", "version")
 _LOGGER_NAME = "mkdocs"
 _TABLES_PLUGIN = "caseload/passthrough-tables"
+_FILES_PLUGIN = "caseload/files"
 ENGINE = "mkdocs"
 # Installed packages whose code shapes a page the engine builds: the engine, its
 # theme, the Markdown converter, its extensions, and the code highlighter.
@@ -230,14 +236,16 @@ def _build_with_shell(settings: SiteSettings, overrides: dict[str, Any], staging
     shell_source.write_text(shell_text, encoding="utf-8")
     exclude = [f"/{alike.folder}/*.md", f"!/{alike.folder}/{shell.SHELL_STEM}.md"]
     try:
-        config = _run_mkdocs(settings, {**overrides, "site_dir": str(staging)}, epoch, warn,
-                             exclude=exclude)
+        built = _run_mkdocs(settings, {**overrides, "site_dir": str(staging)}, epoch, warn,
+                            exclude=exclude)
     finally:
         shell_source.unlink()
     built_shell = staging / alike.folder / f"{shell.SHELL_STEM}.html"
-    markdown = _markdown_settings(config)
-    frame = shell.Shell.parse(built_shell.read_text(encoding="utf-8"), markdown, shell_text)
+    markdown_settings = _markdown_settings(built.config)
+    frame = shell.Shell.parse(built_shell.read_text(encoding="utf-8"), markdown_settings,
+                              shell_text)
     built_shell.unlink()
+    links = _ShellLinks(built.config, built.files, alike.folder, alike.keys)
     previous = _previous_state(site_dir)
     reusable = previous.get("shell") == frame.digest
     jobs = []
@@ -248,8 +256,92 @@ def _build_with_shell(settings: SiteSettings, overrides: dict[str, Any], staging
             _link_or_copy(old, target)
         else:
             jobs.append((stem, folder / f"{stem}.md", target))
-    shell.make_pages(frame, markdown, jobs, expected, alike.render, alike.progress)
+    shell.make_pages(frame, markdown_settings, jobs, expected, alike.render, links.of,
+                     alike.progress)
     return {"shell": frame.digest, "pages": dict(alike.keys)}
+
+
+class _ShellLinks:
+    """Links and images of the pages the shell makes, rewritten by MkDocs' own code.
+
+    MkDocs makes a page's relative links to documents (``../roster.md#x``) and
+    images into links to the built files, relative to the page. Its own tree
+    processor does that here too, against the documents of the whole site as
+    a build of every page would have them: the shell build's files, without the
+    shell, with every alike page. Only what MkDocs rewrites without a word is
+    left to it; for any link MkDocs would warn or tell about (no such document,
+    an absolute link, one to an excluded file), the shell declines and MkDocs
+    builds every page, so that its strict mode judges the link as always.
+    """
+
+    def __init__(self, config: MkDocsConfig, files: Files, folder: str,
+                 stems: Collection[str]) -> None:
+        self.config = config
+        self.files = _SiteFiles(files, folder, stems, config)
+        self.folder = folder
+
+    def of(self, stem: str) -> shell.PageLinks:
+        page = self.files.get_file_from_path(f"{self.folder}/{stem}.md")
+        assert page is not None
+        return _PageLinks(page, self.files, self.config)
+
+
+def _linkable(file: File | None) -> bool:
+    return file is not None and not file.inclusion.is_excluded()
+
+
+class _SiteFiles(Files):
+    """The files of a build of every page: the shell build's, with the alike pages
+    in its folder (made on demand, there are thousands) in place of the shell."""
+
+    def __init__(self, built: Files, folder: str, stems: Collection[str],
+                 config: MkDocsConfig) -> None:
+        super().__init__(f for f in built if posixpath.dirname(f.src_uri) != folder)
+        self.folder, self.stems, self.config = folder, stems, config
+        self.pages: dict[str, File] = {}
+
+    def get_file_from_path(self, path: str) -> File | None:
+        uri = PurePath(path).as_posix()
+        folder, _, name = uri.rpartition("/")
+        if folder != self.folder:
+            return super().get_file_from_path(uri)
+        stem = name.removesuffix(".md")
+        if stem == name or stem not in self.stems:  # nothing else is in the folder
+            return None
+        page = self.pages.get(stem)
+        if page is None:
+            page = self.pages[stem] = File(uri, self.config.docs_dir, self.config.site_dir,
+                                           self.config.use_directory_urls,
+                                           inclusion=InclusionLevel.INCLUDED)
+        return page
+
+
+class _PageLinks(_RelativePathTreeprocessor):
+    """MkDocs' rewriting of one page's links, for a link it rewrites without a word."""
+
+    def __init__(self, file: File, files: Files, config: MkDocsConfig) -> None:
+        super().__init__(file, files, config)
+        self.targets: set[str] = set()
+
+    def register(self, converter: markdown.Markdown) -> None:
+        self._register(converter)
+
+    def path_to_url(self, url: str) -> str:
+        scheme, netloc, path, _, _ = urlsplit(url)
+        if scheme or netloc:  # to another site: MkDocs leaves it as it is
+            return url
+        if url.startswith(("/", "\\")):
+            raise shell.ShellMismatch(
+                f"{self.file.src_uri} has an absolute link ('{url}'), which MkDocs judges "
+                "by its settings")
+        if AMP_SUBSTITUTE in url or not path:  # an e-mail address; a link within the page
+            return super().path_to_url(url)
+        target = self._target_uri(self.file.src_uri, unquote(path))
+        if not _linkable(self.files.get_file_from_path(target)):
+            raise shell.ShellMismatch(
+                f"{self.file.src_uri} links to '{url}', which is not a document of the site")
+        self.targets.add(target)
+        return super().path_to_url(url)
 
 
 def _write_sources(alike: AlikePages, folder: Path, stems: list[str]) -> list[Path]:
@@ -284,18 +376,28 @@ def _link_or_copy(source: Path, target: Path) -> None:
 # --- MkDocs ---------------------------------------------------------------
 
 
+@dataclass
+class _Built:
+    """What a build of the engine leaves for the shell: its settings and its files."""
+
+    config: MkDocsConfig
+    files: Files
+
+
 def _run_mkdocs(settings: SiteSettings, overrides: dict[str, Any], epoch: int, warn: Warn,
-                exclude: list[str] | None = None) -> MkDocsConfig:
+                exclude: list[str] | None = None) -> _Built:
     with _source_date_epoch(epoch), _collect_mkdocs_log() as problems:
         tables: _PassThroughTables | None = None
+        keep = _KeepFiles()
         try:
             config = _load_config(settings, overrides)
             _enforce_privacy(config)
             if exclude:
                 config.exclude_docs = _with_exclusions(config.exclude_docs, exclude)
+            # Added after the plugin check: ours are the only other plugins.
             if passthrough.applies_to(shell.converter_for(_markdown_settings(config))):
-                # Added after the plugin check: ours is the only other plugin.
                 tables = config.plugins[_TABLES_PLUGIN] = _PassThroughTables()
+            config.plugins[_FILES_PLUGIN] = keep
             _run_build(config)
         except SiteBuildError:
             raise
@@ -306,7 +408,8 @@ def _run_mkdocs(settings: SiteSettings, overrides: dict[str, Any], epoch: int, w
     if tables is not None and tables.whole:
         warn(f"{_some(tables.whole)} converted with {_its(tables.whole)} long tables inside "
              f"MkDocs' Markdown (slower): an emptied table did not come back as it went in")
-    return config
+    assert keep.files is not None
+    return _Built(config, keep.files)
 
 
 def _some(names: list[str], shown: int = 3) -> str:
@@ -352,6 +455,18 @@ class _PassThroughTables(BasePlugin):
             page.render(config, files)
             assert page.content is not None
             return page.content
+
+
+class _KeepFiles(BasePlugin):
+    """Keeps the build's files, as the pages were built against them."""
+
+    def __init__(self) -> None:
+        self.files: Files | None = None
+
+    @event_priority(-100)  # last: the files as every other plugin left them
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        self.files = files
+        return files
 
 
 def _with_exclusions(current: Any, patterns: list[str]) -> Any:

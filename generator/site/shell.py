@@ -10,10 +10,12 @@ was. Pages whose inputs did not change since the last build are not made again
 at all: the previous build's file is linked into the new site.
 
 Nothing here is specific to one engine: it needs a built HTML page for the
-shell and the Markdown settings the engine uses. If the shell ever does not
-come out as expected (a theme that moves things around), the caller builds the
-pages the ordinary way instead; `tests/test_shell.py` pins that both ways give
-the same bytes.
+shell, the Markdown settings the engine uses, and the engine's own rewriting of
+a page's links and images (`Links`: relative to each page, as the engine would
+write them). If the shell ever does not come out as expected (a theme that
+moves things around), or a page has a link the engine's rewriting cannot vouch
+for, the caller builds the pages the ordinary way instead;
+`tests/test_shell.py` pins that both ways give the same bytes.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import markdown
 import yaml
@@ -122,8 +124,20 @@ Progress = Callable[[str, int], AbstractContextManager[Tick]]
 Job = tuple[str, Path, Path]  # page stem, its Markdown (written if missing), its HTML
 
 
+class PageLinks(Protocol):
+    """The engine's rewriting of one page's links and images, as the engine itself
+    would write them; it raises ShellMismatch for a link it cannot vouch for."""
+
+    targets: set[str]  # the documents the page links to, once converted
+
+    def register(self, converter: markdown.Markdown) -> None: ...
+
+
+Links = Callable[[str], PageLinks]  # page stem -> the rewriting of its links
+
+
 def make_page(shell: Shell, converter: markdown.Markdown, job: Job, expected: dict[str, Any],
-              render: Callable[[str], str]) -> None:
+              render: Callable[[str], str], links: Links) -> None:
     stem, source, target = job
     if not source.exists():
         source.write_text(render(stem), encoding="utf-8")
@@ -132,6 +146,8 @@ def make_page(shell: Shell, converter: markdown.Markdown, job: Job, expected: di
     if meta != expected:
         raise ShellMismatch(f"{source.name} has other front matter than its shell")
     converter.reset()
+    page_links = links(stem)
+    page_links.register(converter)
     content = converter.convert(body)
     anchor, sections = _outline(converter)
     if sections != shell.sections:
@@ -146,16 +162,18 @@ def converter_for(settings: Settings) -> markdown.Markdown:
 
 
 def make_pages(shell: Shell, settings: Settings, jobs: Sequence[Job], expected: dict[str, Any],
-               render: Callable[[str], str], progress: Progress | None = None) -> None:
+               render: Callable[[str], str], links: Links, progress: Progress | None = None
+               ) -> None:
     """Make every page, on every core when it pays.
 
     `expected` is the front matter every page must have besides its title;
-    `render` gives the Markdown of a page whose source is not written yet.
+    `render` gives the Markdown of a page whose source is not written yet;
+    `links` rewrites each page's links as the engine does.
     """
     def make_slice(part: Sequence[Job]) -> int:
         converter = converter_for(settings)
         for job in part:
-            make_page(shell, converter, job, expected, render)
+            make_page(shell, converter, job, expected, render, links)
         return len(part)
 
     with (progress or no_progress)("Making client pages", len(jobs)) as tick:

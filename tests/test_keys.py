@@ -23,7 +23,7 @@ from generator.model.site import SiteSettings
 from generator.pages.render import PAGE_CODE, builtin_templates
 from generator.site import engine, shell
 from tests.conftest import DEMO_AS_OF
-from tests.test_build import tree
+from tests.test_build import site_tree
 
 CLIENTS = 12
 
@@ -108,10 +108,10 @@ def test_a_warm_build_equals_a_cold_build(built: Path, tmp_path: Path, change: s
                                                          real(frame, conv, job, *rest))[1])
     build(warm, *args)
     assert made  # the change reached the client pages: some were made again
-    before = tree(built / "site")
-    assert tree(warm / "site") != before
+    before = site_tree(built / "site")
+    assert site_tree(warm / "site") != before
     build(cold, *args)
-    assert tree(warm / "site") == tree(cold / "site")
+    assert site_tree(warm / "site") == site_tree(cold / "site")
 
 
 def test_an_unchanged_workspace_makes_no_page_again(built: Path, tmp_path: Path,
@@ -122,7 +122,7 @@ def test_an_unchanged_workspace_makes_no_page_again(built: Path, tmp_path: Path,
     monkeypatch.setattr(shell, "make_page", lambda *args: made.append(args[2][0]))
     build(again)
     assert made == []
-    assert tree(again / "site") == tree(built / "site")
+    assert site_tree(again / "site") == site_tree(built / "site")
 
 
 def test_the_engine_fingerprint_covers_the_settings_and_the_engine(

@@ -15,9 +15,9 @@ from generator.reading.sitesettings import read_site_settings
 from generator.report.report import build_report
 from generator.site import engine as site
 from generator.site import shell
-from generator.site.build import nav_for, render_docs, source_date_epoch
+from generator.site.build import PER_BUILD_FILES, nav_for, render_docs, source_date_epoch
 from tests.conftest import DEMO_AS_OF, ROOT
-from tests.test_build import copy_demo, tree
+from tests.test_build import copy_demo, site_tree, tree
 
 
 def alike_pages(docs: Path) -> site.AlikePages:
@@ -44,7 +44,9 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
 
 
 def without_marker(files: dict[str, bytes]) -> dict[str, bytes]:
-    return {name: data for name, data in files.items() if name != site.MARKER_NAME}
+    """A site's files but the marker and the per-build files, which only the shell's has."""
+    return {name: data for name, data in files.items()
+            if name != site.MARKER_NAME and name not in PER_BUILD_FILES}
 
 
 def test_shell_pages_equal_engine_pages(docs: tuple[Path, list[str]], tmp_path: Path) -> None:
@@ -63,7 +65,7 @@ def test_unchanged_pages_are_taken_from_the_previous_site(docs: tuple[Path, list
     folder, pages = docs
     target = tmp_path / "site"
     build(folder, target, pages, alike=CLIENT_FOLDER)
-    before = tree(target)
+    before = site_tree(target)
     page = folder / CLIENT_FOLDER / "C-1001.md"
     original = page.read_text(encoding="utf-8")
     made: list[str] = []
@@ -77,7 +79,7 @@ def test_unchanged_pages_are_taken_from_the_previous_site(docs: tuple[Path, list
     finally:
         page.write_text(original, encoding="utf-8")
     assert made == ["C-1001"]
-    after = tree(target)
+    after = site_tree(target)
     assert b"Maya Renamed" in after["clients/C-1001.html"]
     changed = sorted(n for n in after if after[n] != before.get(n))
     assert changed == [site.MARKER_NAME, "clients/C-1001.html"]
@@ -109,7 +111,7 @@ def test_many_pages_are_made_in_parallel_with_the_same_bytes(
     build(folder, tmp_path / "serial", pages, alike=CLIENT_FOLDER)
     monkeypatch.setattr(shell, "PARALLEL_FROM", 2)
     build(folder, tmp_path / "parallel", pages, alike=CLIENT_FOLDER)
-    assert tree(tmp_path / "serial") == tree(tmp_path / "parallel")
+    assert site_tree(tmp_path / "serial") == site_tree(tmp_path / "parallel")
 
 
 # Links of every kind MkDocs rewrites (or leaves alone) in a page's Markdown, in a
@@ -186,3 +188,17 @@ def test_a_link_the_shell_cannot_vouch_for_is_left_to_the_engine(tmp_path: Path,
     build(folder, tmp_path / "shell", pages, alike=CLIENT_FOLDER, warn=warnings.append)
     assert len(warnings) == 1 and "(slower)" in warnings[0]
     assert tree(tmp_path / "shell") == tree(tmp_path / "engine")  # no marker: nothing to reuse
+
+
+def test_a_reused_page_whose_link_target_is_gone_is_made_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder, pages = docs_with_client_template(tmp_path, "\n[Notes](../notes.md)\n")
+    (folder / "notes.md").write_text("# Notes\n", encoding="utf-8")  # linked to by nothing else
+    build(folder, tmp_path / "site", pages, alike=CLIENT_FOLDER)
+    (folder / "notes.md").unlink()
+    with pytest.raises(SiteBuildError, match=r"notes\.md"):
+        build(folder, tmp_path / "site", pages, alike=CLIENT_FOLDER)
+    # Taken as they were, the pages would keep a link to nothing:
+    monkeypatch.setattr(site._ShellLinks, "still_there", lambda self, targets: True)
+    build(folder, tmp_path / "site", pages, alike=CLIENT_FOLDER)
+    assert b'href="../notes.html"' in (tmp_path / "site" / "clients" / "C-1001.html").read_bytes()

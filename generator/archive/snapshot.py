@@ -505,6 +505,8 @@ def take_snapshot(report: Report, workspace: Path, *, settings: SiteSettings,
         site_build.build(report, workspace, staging / SITE, settings=settings,
                          docs_keep=staging / DOCS, extra_pages=extra_pages, progress=progress,
                          warn=warn)
+        for name in site_build.PER_BUILD_FILES:  # no next build in a snapshot: the same bytes
+            (staging / SITE / name).unlink(missing_ok=True)
         (staging / REPORT).write_bytes(dumps(current))
         _write_attributes(staging)
         files = {path: file_entry(staging / path) for path, _ in _walk(staging)}

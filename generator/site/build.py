@@ -23,6 +23,7 @@ from generator.pages.render import (
 )
 from generator.report.report import Report
 from generator.site.engine import AlikePages, Warn, build_site, engine_fingerprint
+from generator.site.reuse import IDENTITIES_NAME
 from generator.site.shell import Progress, no_progress
 
 NAV = (
@@ -35,6 +36,10 @@ NAV = (
     ("How to read this report", "rules.md"),
 )
 CHANGES_PAGE = ("Changes", "changes.md")
+# Files of a built site that differ from one build to the next (the inode numbers
+# and times of its client pages, for the next build in the same folder: see
+# reuse.py); everything else is the same bytes for the same input and date.
+PER_BUILD_FILES = (IDENTITIES_NAME,)
 
 
 

@@ -54,11 +54,11 @@ Decisions (MkDocs 1.6 + Material for MkDocs 9.x):
 
 * Alike pages (client pages). MkDocs builds one shell page; shell.py makes the
   others around it, with MkDocs' own link rewriting (``_ShellLinks``). A page
-  whose key and frame did not change is taken from the previous site. The keys
-  are derived in one place, ``pages/render.py`` (``ClientPages.key``), from
-  everything that shapes a page, with what only the engine knows from
-  :func:`engine_fingerprint`. Whenever the shell does not fit, every page is
-  built by MkDocs, and the build says so.
+  whose key and frame did not change is taken from the previous site (see
+  reuse.py). The keys are derived in one place, ``pages/render.py``
+  (``ClientPages.key``), from everything that shapes a page, with what only
+  the engine knows from :func:`engine_fingerprint`. Whenever the shell does
+  not fit, every page is built by MkDocs, and the build says so.
 
 * Atomicity. MkDocs builds into a fresh ``0o700`` sibling of ``site_dir``; only
   a complete, warning-free build is swapped in (old renamed away, new renamed
@@ -103,7 +103,7 @@ from mkdocs.structure.pages import Page, _RelativePathTreeprocessor
 from generator.errors import SiteBuildError
 from generator.model.site import SiteSettings
 from generator.private import make_private
-from generator.site import passthrough, shell
+from generator.site import passthrough, reuse, shell
 
 __all__ = ["SiteBuildError", "build_site", "engine_fingerprint"]
 
@@ -223,7 +223,8 @@ def _build_with_shell(settings: SiteSettings, overrides: dict[str, Any], staging
     """The engine builds everything but the alike pages, plus their shell; we make the rest.
 
     A page is taken from the previous site instead when the frame around it and
-    its key are the same as when it was made.
+    its key are the same as when it was made, every document it links to is
+    still there, and it is still the file that build wrote (reuse.py).
     """
     folder = Path(overrides["docs_dir"]) / alike.folder
     stems = sorted(alike.keys)
@@ -246,19 +247,30 @@ def _build_with_shell(settings: SiteSettings, overrides: dict[str, Any], staging
                               shell_text)
     built_shell.unlink()
     links = _ShellLinks(built.config, built.files, alike.folder, alike.keys)
-    previous = _previous_state(site_dir)
-    reusable = previous.get("shell") == frame.digest
+    previous = reuse.read_marker(str(site_dir / MARKER_NAME))
+    recorded = previous.get("pages") if previous.get("shell") == frame.digest else None
+    identities, vouched_before_ns = reuse.read_identities(str(site_dir / reuse.IDENTITIES_NAME))
+    written: dict[str, reuse.Written] = {}
     jobs = []
-    for stem in stems:
-        target = staging / alike.folder / f"{stem}.html"
-        old = site_dir / alike.folder / f"{stem}.html"
-        if reusable and previous["pages"].get(stem) == alike.keys[stem] and old.is_file():
-            _link_or_copy(old, target)
-        else:
-            jobs.append((stem, folder / f"{stem}.md", target))
-    shell.make_pages(frame, markdown_settings, jobs, expected, alike.render, links.of,
-                     alike.progress)
-    return {"shell": frame.digest, "pages": dict(alike.keys)}
+    with reuse.Previous(str(site_dir / alike.folder), str(staging / alike.folder),
+                        identities, vouched_before_ns) as old:
+        for stem in stems:
+            record = reuse.Recorded.of(recorded.get(stem)) if isinstance(recorded, dict) \
+                else None
+            taken = old.take(f"{stem}.html", record.written) \
+                if record is not None and record.key == alike.keys[stem] \
+                and links.still_there(record.written.links) else None
+            if taken is not None:
+                written[stem] = taken
+            else:
+                jobs.append((stem, folder / f"{stem}.md", staging / alike.folder / f"{stem}.html"))
+    written.update(shell.make_pages(frame, markdown_settings, jobs, expected, alike.render,
+                                    links.of, alike.progress))
+    reuse.write_identities(str(staging / reuse.IDENTITIES_NAME),
+                           {f"{stem}.html": page for stem, page in written.items()})
+    return {"shell": frame.digest,
+            "pages": {stem: reuse.Recorded(alike.keys[stem], written[stem]).entry()
+                      for stem in stems}}
 
 
 class _ShellLinks:
@@ -284,6 +296,10 @@ class _ShellLinks:
         page = self.files.get_file_from_path(f"{self.folder}/{stem}.md")
         assert page is not None
         return _PageLinks(page, self.files, self.config)
+
+    def still_there(self, targets: Collection[str]) -> bool:
+        """True when every document a page linked to is still one of the site's."""
+        return all(_linkable(self.files.get_file_from_path(t)) for t in targets)
 
 
 def _linkable(file: File | None) -> bool:
@@ -354,23 +370,6 @@ def _write_sources(alike: AlikePages, folder: Path, stems: list[str]) -> list[Pa
             path.write_text(alike.render(stem), encoding="utf-8")
         paths.append(path)
     return paths
-
-
-def _previous_state(site_dir: Path) -> dict[str, Any]:
-    try:
-        state = json.loads((site_dir / MARKER_NAME).read_text(encoding="utf-8"))
-        return state if isinstance(state.get("pages"), dict) else {}
-    except (OSError, ValueError, AttributeError):
-        return {}
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    # Neither site ever writes into these files again, so sharing them is safe.
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
 
 
 # --- MkDocs ---------------------------------------------------------------

@@ -34,6 +34,7 @@ from markupsafe import escape
 from mkdocs.utils.meta import get_data
 
 from generator.parallel import map_slices
+from generator.site.reuse import Written, write_page
 
 # Not a valid client id (ids start with a letter or digit): cannot clash with a page.
 SHELL_STEM = "_caseload-shell"
@@ -137,7 +138,7 @@ Links = Callable[[str], PageLinks]  # page stem -> the rewriting of its links
 
 
 def make_page(shell: Shell, converter: markdown.Markdown, job: Job, expected: dict[str, Any],
-              render: Callable[[str], str], links: Links) -> None:
+              render: Callable[[str], str], links: Links) -> Written:
     stem, source, target = job
     if not source.exists():
         source.write_text(render(stem), encoding="utf-8")
@@ -153,7 +154,8 @@ def make_page(shell: Shell, converter: markdown.Markdown, job: Job, expected: di
     if sections != shell.sections:
         raise ShellMismatch(f"{source.name} has other sections than its shell")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(shell.page(str(title), anchor, content))
+    return write_page(str(target), shell.page(str(title), anchor, content),
+                      tuple(sorted(page_links.targets)))
 
 
 def converter_for(settings: Settings) -> markdown.Markdown:
@@ -163,21 +165,26 @@ def converter_for(settings: Settings) -> markdown.Markdown:
 
 def make_pages(shell: Shell, settings: Settings, jobs: Sequence[Job], expected: dict[str, Any],
                render: Callable[[str], str], links: Links, progress: Progress | None = None
-               ) -> None:
-    """Make every page, on every core when it pays.
+               ) -> dict[str, Written]:
+    """Make every page, on every core when it pays, and say how each was written.
 
     `expected` is the front matter every page must have besides its title;
     `render` gives the Markdown of a page whose source is not written yet;
     `links` rewrites each page's links as the engine does.
     """
-    def make_slice(part: Sequence[Job]) -> int:
+    def make_slice(part: Sequence[Job]) -> list[tuple[str, Written]]:
         converter = converter_for(settings)
-        for job in part:
-            make_page(shell, converter, job, expected, render, links)
-        return len(part)
+        return [(job[0], make_page(shell, converter, job, expected, render, links))
+                for job in part]
 
+    made: dict[str, Written] = {}
     with (progress or no_progress)("Making client pages", len(jobs)) as tick:
-        map_slices(make_slice, jobs, minimum=PARALLEL_FROM, on_result=tick)
+        def done(part: list[tuple[str, Written]]) -> None:
+            made.update(part)
+            tick(len(part))
+
+        map_slices(make_slice, jobs, minimum=PARALLEL_FROM, on_result=done)
+    return made
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import metadata
 from importlib.resources import files
 from pathlib import Path
@@ -472,6 +472,7 @@ def _site_key(site: Site, env: jinja2.Environment, engine: bytes) -> bytes:
     return digest.digest()
 
 
+@cache  # the code this process runs is the code it imported: ask once
 def _version(package: str) -> str:
     try:
         return metadata.version(package)

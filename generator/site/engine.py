@@ -85,6 +85,7 @@ import tempfile
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from importlib import metadata
 from pathlib import Path, PurePath
 from typing import Any
@@ -150,6 +151,7 @@ def engine_fingerprint(settings: SiteSettings) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
+@cache  # the code this process runs is the code it imported: ask once
 def _installed_version(package: str) -> str:
     try:
         return metadata.version(package)

@@ -233,6 +233,11 @@ def terminal_progress(label: str, total: int) -> Iterator[Callable[[int], None]]
         yield bar.update
 
 
+def terminal_warning(line: str) -> None:
+    """A line about how the site was built (a slower way, and why), on stderr."""
+    click.echo(f"caseload: {line}", err=True)
+
+
 @cli.command()
 @workspace_argument
 @as_of_option
@@ -252,7 +257,7 @@ def build(workspace: Path, as_of: date | None, site_dir: Path | None, payer: str
     from generator.site import build as site_build  # the site engine loads only when needed
 
     site_build.build(report, workspace, target, settings=settings, redact=redact,
-                     progress=terminal_progress)
+                     progress=terminal_progress, warn=terminal_warning)
     click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                f"as of {report.as_of}).", err=True)
 
@@ -345,7 +350,8 @@ def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
         report, settings = make_site_inputs(workspace, day, payer, clinician)
         from generator.site import build as site_build
 
-        site_build.build(report, workspace, target, settings=settings, redact=redact)
+        site_build.build(report, workspace, target, settings=settings, redact=redact,
+                         warn=terminal_warning)
         click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                    f"as of {report.as_of}).", err=True)
 
@@ -395,7 +401,7 @@ def snapshot_command(workspace: Path, as_of: date | None, no_commit: bool, sign:
     try:
         taken = take_snapshot(report, workspace, settings=settings, commit=not no_commit,
                               sign=sign,
-                              progress=terminal_progress)
+                              progress=terminal_progress, warn=terminal_warning)
     except SnapshotError as exc:
         raise CaseloadError(f"caseload snapshot: {exc}; nothing was written.") from None
     changes = f", with the changes since {taken.previous}" if taken.previous else ""

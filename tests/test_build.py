@@ -19,6 +19,13 @@ def tree(root: Path) -> dict[str, bytes]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def site_tree(root: Path) -> dict[str, bytes]:
+    """Every file of a built site but those documented to differ from build to build."""
+    from generator.site.build import PER_BUILD_FILES
+
+    return {name: data for name, data in tree(root).items() if name not in PER_BUILD_FILES}
+
+
 def copy_demo(target: Path) -> Path:
     for name in ("content", "site_config", "templates"):
         shutil.copytree(ROOT / name, target / name)
@@ -47,7 +54,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_two_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
     other = copy_demo(tmp_path / "again")
     assert build(other)[0] == 0
-    assert tree(built / "site") == tree(other / "site")
+    assert site_tree(built / "site") == site_tree(other / "site")
 
 
 def test_no_wall_clock_time_in_the_site(built: Path) -> None:
@@ -127,7 +134,7 @@ def test_a_rebuild_renders_only_the_client_that_changed(tmp_path: Path,
 
     workspace = copy_demo(tmp_path)
     assert build(workspace)[0] == 0
-    before = tree(workspace / "site")
+    before = site_tree(workspace / "site")
     rendered: list[str] = []
     real = ClientPages.render
     monkeypatch.setattr(ClientPages, "render",
@@ -143,7 +150,7 @@ def test_a_rebuild_renders_only_the_client_that_changed(tmp_path: Path,
                       encoding="utf-8")
     assert build(workspace)[0] == 0
     assert rendered == ["C-1001"]
-    after = tree(workspace / "site")
+    after = site_tree(workspace / "site")
     changed = sorted(n for n in after if after[n] != before.get(n))
     assert "clients/C-1001.html" in changed
     assert "roster.html" in changed and restored  # the client's row, in a table put back
@@ -152,7 +159,7 @@ def test_a_rebuild_renders_only_the_client_that_changed(tmp_path: Path,
     fresh = copy_demo(tmp_path / "fresh")
     shutil.copy(source, fresh / "content" / "lee" / "C-1001.yaml")
     assert build(fresh)[0] == 0
-    assert tree(fresh / "site") == after
+    assert site_tree(fresh / "site") == after
 
 
 def test_a_new_date_renders_every_client_again(tmp_path: Path,
@@ -168,3 +175,32 @@ def test_a_new_date_renders_every_client_again(tmp_path: Path,
     result = CliRunner().invoke(cli, ["build", str(workspace), "--as-of", "2026-11-29"])
     assert result.exit_code == 0
     assert len(rendered) == 45
+
+
+def test_a_shell_that_does_not_fit_says_so_in_one_line(tmp_path: Path) -> None:
+    workspace = copy_demo(tmp_path)
+    template = workspace / "templates" / "client.md.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        "hide:\n  - toc\n", "{% if e.client.id != 'C-1002' %}\nhide:\n  - toc\n{% endif %}\n"),
+        encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(workspace), "--as-of", DEMO_AS_OF])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[:-1] == ["caseload: client pages built by MkDocs one by one (slower): "
+                          "C-1002.md has other front matter than its shell"]
+    assert lines[-1].startswith("Built ")
+
+
+def test_a_table_that_does_not_pass_through_says_so_in_one_line(tmp_path: Path) -> None:
+    from tests.test_passthrough import TABLE
+
+    workspace = copy_demo(tmp_path)
+    rules = workspace / "templates" / "rules.md.j2"
+    rules.write_text(rules.read_text(encoding="utf-8")
+                     + f"\n```\nQuoted.\n\n{TABLE}\n\nMore.\n```\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(workspace), "--as-of", DEMO_AS_OF])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[:-1] == [
+        "caseload: rules.md converted with its long tables inside MkDocs' Markdown (slower): "
+        "an emptied table did not come back as it went in"]
+    assert "&lt;table&gt;" in (workspace / "site" / "rules.html").read_text(encoding="utf-8")

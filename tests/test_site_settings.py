@@ -33,7 +33,7 @@ from generator.reading.sitesettings import (
     read_site_settings,
 )
 from tests.conftest import DEMO_AS_OF, ROOT
-from tests.test_build import copy_demo, temporary_leftovers, tree
+from tests.test_build import copy_demo, site_tree, temporary_leftovers, tree
 
 EXAMPLES = int(os.environ.get("CASELOAD_FUZZ_EXAMPLES", "60"))
 ERROR = re.compile(r"^mkdocs\.yml:\d+: ")
@@ -634,7 +634,7 @@ def test_without_mkdocs_yml_the_site_is_the_same_as_with_the_example(workspace: 
     other = copy_demo(tmp_path / "other")
     (other / "mkdocs.yml").unlink()
     assert run("build", str(other), "--as-of", DEMO_AS_OF)[0] == 0
-    assert tree(workspace / "site") == tree(other / "site")
+    assert site_tree(workspace / "site") == site_tree(other / "site")
 
 
 # --- fuzzing ----------------------------------------------------------------------------

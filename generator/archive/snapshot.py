@@ -463,9 +463,10 @@ def previous_snapshot(workspace: Path, as_of: date) -> Path | None:
 
 def take_snapshot(report: Report, workspace: Path, *, settings: SiteSettings,
                   commit: bool = True, sign: bool = False,
-                  progress: site_build.Progress | None = None) -> Taken:
+                  progress: site_build.Progress | None = None,
+                  warn: site_build.Warn | None = None) -> Taken:
     """Build the report into `workspace/snapshots/<as-of>/`, then commit and tag it
-    (a tag signed with the user's key when `sign`)."""
+    (a tag signed with the user's key when `sign`); `warn` hears of a slower build."""
     name = report.as_of.isoformat()
     rel = f"{SNAPSHOTS_DIR}/{name}"
     snapshots = workspace / SNAPSHOTS_DIR
@@ -502,7 +503,10 @@ def take_snapshot(report: Report, workspace: Path, *, settings: SiteSettings,
         raise SnapshotError(f"cannot create a folder in {snapshots}: {exc}") from None
     try:
         site_build.build(report, workspace, staging / SITE, settings=settings,
-                         docs_keep=staging / DOCS, extra_pages=extra_pages, progress=progress)
+                         docs_keep=staging / DOCS, extra_pages=extra_pages, progress=progress,
+                         warn=warn)
+        for name in site_build.PER_BUILD_FILES:  # no next build in a snapshot: the same bytes
+            (staging / SITE / name).unlink(missing_ok=True)
         (staging / REPORT).write_bytes(dumps(current))
         _write_attributes(staging)
         files = {path: file_entry(staging / path) for path, _ in _walk(staging)}

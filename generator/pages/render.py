@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
+from importlib import metadata
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -23,8 +23,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from generator import __version__
 from generator.errors import TemplateProblem
+from generator.fingerprint import code_digest
 from generator.model.plain import client_text
 from generator.model.policy import SETTINGS, EffectivePolicy
 from generator.model.records import ID_PATTERN, Client
@@ -390,17 +390,23 @@ def render_pages(report: Report, workspace: Path | None, *, redact: bool = False
 
 class ClientPages:
     """The client pages, each rendered on demand, each with a key that changes
-    whenever anything the page shows could change (so an unchanged page need
-    not be rendered, nor built, again)."""
+    whenever anything that shapes the built page could change (so an unchanged
+    page need not be rendered, nor built, again).
 
-    def __init__(self, site: Site, env: jinja2.Environment) -> None:
-        self.site, self.env = site, env
+    The keys are derived here and nowhere else (see `key` and `_site_key`); the
+    site engine adds only what it sees of its own (`engine`: its name, version
+    and settings), and checks the frame it draws around each page itself.
+    """
+
+    def __init__(self, site: Site, env: jinja2.Environment, engine: bytes = b"") -> None:
+        self.site, self.env, self.engine = site, env, engine
         self.by_id = {e.client.id: e for e in site.evaluations}
         self.template = env.get_template("client.md.j2")
 
     @classmethod
-    def of(cls, report: Report, workspace: Path | None, *, redact: bool = False) -> ClientPages:
-        return cls(Site(report, redact), environment(workspace))
+    def of(cls, report: Report, workspace: Path | None, *, redact: bool = False,
+           engine: bytes = b"") -> ClientPages:
+        return cls(Site(report, redact), environment(workspace), engine)
 
     def stems(self) -> list[str]:
         return list(self.by_id)
@@ -408,7 +414,7 @@ class ClientPages:
     @cached_property
     def _site_key(self) -> bytes:
         # Read templates and code only when a key is asked for, not to render.
-        return _site_key(self.site, self.env)
+        return _site_key(self.site, self.env, self.engine)
 
     def key(self, stem: str) -> str:
         evaluation = self.by_id[stem]
@@ -427,15 +433,28 @@ class ClientPages:
             raise TemplateProblem(_describe(exc)) from None
 
 
-def _site_key(site: Site, env: jinja2.Environment) -> bytes:
+# The code that shapes a client page, from its data to its HTML: the model, the
+# rules, the report, the pages and their templates, and the site stage (the
+# shell, long-table passthrough and engine that turn Markdown into HTML).
+PAGE_CODE = ("model", "rules", "report", "pages", "site", "wording.py", "templates")
+# Packages besides the engine's that shape a page's Markdown.
+_RENDER_PACKAGES = ("Jinja2", "MarkupSafe")
+
+
+def _site_key(site: Site, env: jinja2.Environment, engine: bytes) -> bytes:
     """What every client page depends on besides its own client: the code and
-    templates that draw it, the date, the options and the practice's names."""
-    digest = hashlib.sha256(__version__.encode())
-    for module in _PAGE_MODULES:
-        digest.update(Path(str(sys.modules[module].__file__)).read_bytes())
+    templates that draw it (the workspace's own templates too), the packages
+    that render its Markdown, the engine's own fingerprint (its name, version
+    and settings), the date, the options and the practice's names."""
+    digest = hashlib.sha256(code_digest(*PAGE_CODE))
+    digest.update(repr([(name, _version(name)) for name in _RENDER_PACKAGES]).encode())
+    digest.update(hashlib.sha256(engine).digest())
     loader = env.loader
     assert isinstance(loader, jinja2.FileSystemLoader)
-    for layer, folder in enumerate(loader.searchpath):  # the workspace's, then ours
+    builtin = str(builtin_templates())
+    for layer, folder in enumerate(loader.searchpath):  # the workspace's (ours are in PAGE_CODE)
+        if folder == builtin:
+            continue
         for path in sorted(Path(folder).rglob("*")):
             if path.is_file():
                 name = f"{layer}/{path.relative_to(folder).as_posix()}"
@@ -447,8 +466,12 @@ def _site_key(site: Site, env: jinja2.Environment) -> bytes:
     return digest.digest()
 
 
-_PAGE_MODULES = ("generator.pages.render", "generator.pages.escape", "generator.rules.engine",
-                 "generator.model.policy", "generator.report.report", "generator.model.records")
+@cache  # the code this process runs is the code it imported: ask once
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
 
 
 def _render(env: jinja2.Environment, name: str, **context: Any) -> str:

@@ -22,7 +22,8 @@ from generator.pages.render import (
     write_page,
 )
 from generator.report.report import Report
-from generator.site.engine import AlikePages, build_site
+from generator.site.engine import AlikePages, Warn, build_site, engine_fingerprint
+from generator.site.reuse import IDENTITIES_NAME
 from generator.site.shell import Progress, no_progress
 
 NAV = (
@@ -35,6 +36,10 @@ NAV = (
     ("How to read this report", "rules.md"),
 )
 CHANGES_PAGE = ("Changes", "changes.md")
+# Files of a built site that differ from one build to the next (the inode numbers
+# and times of its client pages, for the next build in the same folder: see
+# reuse.py); everything else is the same bytes for the same input and date.
+PER_BUILD_FILES = (IDENTITIES_NAME,)
 
 
 
@@ -71,11 +76,13 @@ def nav_for(pages: list[str]) -> list[dict[str, str]]:
 
 def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSettings,
           redact: bool = False, extra_pages: dict[str, str] | None = None,
-          progress: Progress | None = None, docs_keep: Path | None = None) -> None:
+          progress: Progress | None = None, docs_keep: Path | None = None,
+          warn: Warn | None = None) -> None:
     """Render and build the site into `site_dir` with `settings` (the workspace's
     mkdocs.yml, read by `sitesettings`); on failure nothing changes.
 
     With `docs_keep`, the rendered Markdown is also kept there (for snapshots).
+    `warn` is told, one line each, when the build had to take a slower way.
     """
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     docs_dir = Path(tempfile.mkdtemp(prefix=".caseload-docs-", dir=site_dir.parent))
@@ -85,7 +92,8 @@ def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSett
         pages = render_docs(report, workspace, docs_dir, redact=redact,
                             extra_pages=extra_pages, clients=docs_keep is not None,
                             progress=progress)
-        clients = ClientPages.of(report, workspace, redact=redact)
+        clients = ClientPages.of(report, workspace, redact=redact,
+                                 engine=engine_fingerprint(settings))
         build_site(
             settings, docs_dir, site_dir,
             # MkDocs themes print site_name without escaping it.
@@ -94,6 +102,7 @@ def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSett
             source_date_epoch=source_date_epoch(report.as_of),
             alike=AlikePages(CLIENT_FOLDER, {s: clients.key(s) for s in clients.stems()},
                              clients.render, progress),
+            warn=warn,
         )
         if docs_keep is not None:
             shutil.copytree(docs_dir, docs_keep)

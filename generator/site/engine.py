@@ -49,7 +49,16 @@ Decisions (MkDocs 1.6 + Material for MkDocs 9.x):
   a plugin of ours empties each table before conversion and puts the rows back
   in the HTML after (see passthrough.py). It runs before any other plugin
   reads the HTML, so the theme and the search index see the very same page.
-  Should a table not come back as it went in, MkDocs builds again without it.
+  Should a table not come back as it went in, that one page is converted again
+  whole (MkDocs' own ``Page.render``), and the build says so.
+
+* Alike pages (client pages). MkDocs builds one shell page; shell.py makes the
+  others around it, with MkDocs' own link rewriting (``_ShellLinks``). A page
+  whose key and frame did not change is taken from the previous site (see
+  reuse.py). The keys are derived in one place, ``pages/render.py``
+  (``ClientPages.key``), from everything that shapes a page, with what only
+  the engine knows from :func:`engine_fingerprint`. Whenever the shell does
+  not fit, every page is built by MkDocs, and the build says so.
 
 * Atomicity. MkDocs builds into a fresh ``0o700`` sibling of ``site_dir``; only
   a complete, warning-free build is swapped in (old renamed away, new renamed
@@ -65,30 +74,39 @@ MkDocs keeps global state (logging handlers, ``os.environ``): call
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import logging
 import os
+import posixpath
 import shutil
+import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from functools import cache
+from importlib import metadata
+from pathlib import Path, PurePath
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
+import markdown
+from markdown.util import AMP_SUBSTITUTE
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import config_options
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, MkDocsException
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.pages import Page
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page, _RelativePathTreeprocessor
 
 from generator.errors import SiteBuildError
 from generator.model.site import SiteSettings
 from generator.private import make_private
-from generator.site import passthrough, shell
+from generator.site import passthrough, reuse, shell
 
-__all__ = ["SiteBuildError", "build_site"]
+__all__ = ["SiteBuildError", "build_site", "engine_fingerprint"]
 
 MARKER_NAME = ".caseload-site"
 _MARKER_TEXT = "Built by caseload. This whole folder is replaced on every build.\n"
@@ -96,6 +114,12 @@ _ALLOWED_PLUGINS = frozenset({"search", "material/search"})
 _FORCED_OFF_EXTRA = ("analytics", "consent", "social", "alternate", "version")
 _LOGGER_NAME = "mkdocs"
 _TABLES_PLUGIN = "caseload/passthrough-tables"
+_FILES_PLUGIN = "caseload/files"
+ENGINE = "mkdocs"
+# Installed packages whose code shapes a page the engine builds: the engine, its
+# theme, the Markdown converter, its extensions, and the code highlighter.
+_ENGINE_PACKAGES = ("mkdocs", "mkdocs-material", "Markdown", "pymdown-extensions", "Pygments")
+Warn = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -107,9 +131,32 @@ class AlikePages:
     """
 
     folder: str
-    keys: Mapping[str, str]  # page stem -> a digest of everything the page shows
+    # page stem -> a digest of everything that shapes the page, the engine's part
+    # (engine_fingerprint) included; an unchanged key lets the page be reused.
+    keys: Mapping[str, str]
     render: Callable[[str], str]  # page stem -> its Markdown, asked for only when needed
     progress: shell.Progress | None = None
+
+
+def engine_fingerprint(settings: SiteSettings) -> bytes:
+    """What the engine adds to the shape of every page it builds, besides the page's
+    Markdown and caseload's own code: its name and version, the installed versions
+    of the packages that convert and theme pages (and of Python, whose HTML parser
+    Markdown uses), and the checked settings (mkdocs.yml), canonically serialized."""
+    versions = {name: _installed_version(name) for name in _ENGINE_PACKAGES}
+    described = {"engine": ENGINE, "versions": versions, "python": sys.version,
+                 "settings": settings.values}
+    text = json.dumps(described, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=repr)
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+@cache  # the code this process runs is the code it imported: ask once
+def _installed_version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
 
 
 def build_site(
@@ -121,42 +168,52 @@ def build_site(
     nav: list[dict[str, str]],
     source_date_epoch: int,
     alike: AlikePages | None = None,
+    warn: Warn | None = None,
 ) -> None:
     """Build ``docs_dir`` with ``settings`` and atomically replace ``site_dir``.
 
     ``nav`` lists the top-level pages only (e.g. ``[{"Roster": "roster.md"}]``);
     every other page is still built. ``alike`` pages are made around one shell
     page the engine builds, and those whose key is the same as in the previous
-    build are taken from it as they are. Raises :class:`SiteBuildError`.
+    build are taken from it as they are. ``warn`` is told, in one line each,
+    whenever a faster way of building did not fit and a slower one was used.
+    Raises :class:`SiteBuildError`.
     """
     config_file = Path(settings.path).absolute()
     docs_dir, site_dir = Path(docs_dir).absolute(), Path(site_dir).absolute()
     overrides = {"docs_dir": str(docs_dir), "site_name": site_name, "nav": nav}
     try:
         _check_layout(config_file, docs_dir, site_dir)
-        _build_and_swap(settings, overrides, site_dir, source_date_epoch, alike)
+        _build_and_swap(settings, overrides, site_dir, source_date_epoch, alike,
+                        warn or _no_warning)
     except OSError as exc:
         raise SiteBuildError(f"site build failed: {exc}") from exc
 
 
+def _no_warning(line: str) -> None:
+    pass
+
+
 def _build_and_swap(
     settings: SiteSettings, overrides: dict[str, Any], site_dir: Path, epoch: int,
-    alike: AlikePages | None,
+    alike: AlikePages | None, warn: Warn,
 ) -> None:
     staging = _make_private_dir(site_dir, "build")
     state: dict[str, Any] = {}
     try:
         if alike is not None and alike.keys:
             try:
-                state = _build_with_shell(settings, overrides, staging, epoch, site_dir, alike)
-            except shell.ShellMismatch:
+                state = _build_with_shell(settings, overrides, staging, epoch, site_dir, alike,
+                                          warn)
+            except shell.ShellMismatch as exc:
+                warn(f"client pages built by MkDocs one by one (slower): {exc}")
                 shutil.rmtree(staging)
                 staging.mkdir(mode=0o700)
                 _write_sources(alike, Path(overrides["docs_dir"]) / alike.folder,
                                sorted(alike.keys))
                 state = {}
         if not state:
-            _run_mkdocs(settings, {**overrides, "site_dir": str(staging)}, epoch)
+            _run_mkdocs(settings, {**overrides, "site_dir": str(staging)}, epoch, warn)
         _finish_site(staging, state)
         _swap_in(staging, site_dir)
     finally:
@@ -164,8 +221,13 @@ def _build_and_swap(
 
 
 def _build_with_shell(settings: SiteSettings, overrides: dict[str, Any], staging: Path, epoch: int,
-                      site_dir: Path, alike: AlikePages) -> dict[str, Any]:
-    """The engine builds everything but the alike pages, plus their shell; we make the rest."""
+                      site_dir: Path, alike: AlikePages, warn: Warn) -> dict[str, Any]:
+    """The engine builds everything but the alike pages, plus their shell; we make the rest.
+
+    A page is taken from the previous site instead when the frame around it and
+    its key are the same as when it was made, every document it links to is
+    still there, and it is still the file that build wrote (reuse.py).
+    """
     folder = Path(overrides["docs_dir"]) / alike.folder
     stems = sorted(alike.keys)
     first = _write_sources(alike, folder, stems[:1])[0]
@@ -177,26 +239,127 @@ def _build_with_shell(settings: SiteSettings, overrides: dict[str, Any], staging
     shell_source.write_text(shell_text, encoding="utf-8")
     exclude = [f"/{alike.folder}/*.md", f"!/{alike.folder}/{shell.SHELL_STEM}.md"]
     try:
-        config = _run_mkdocs(settings, {**overrides, "site_dir": str(staging)}, epoch,
-                             exclude=exclude)
+        built = _run_mkdocs(settings, {**overrides, "site_dir": str(staging)}, epoch, warn,
+                            exclude=exclude)
     finally:
         shell_source.unlink()
     built_shell = staging / alike.folder / f"{shell.SHELL_STEM}.html"
-    markdown = _markdown_settings(config)
-    frame = shell.Shell.parse(built_shell.read_text(encoding="utf-8"), markdown, shell_text)
+    markdown_settings = _markdown_settings(built.config)
+    frame = shell.Shell.parse(built_shell.read_text(encoding="utf-8"), markdown_settings,
+                              shell_text)
     built_shell.unlink()
-    previous = _previous_state(site_dir)
-    reusable = previous.get("shell") == frame.digest
+    links = _ShellLinks(built.config, built.files, alike.folder, alike.keys)
+    previous = reuse.read_marker(str(site_dir / MARKER_NAME))
+    recorded = previous.get("pages") if previous.get("shell") == frame.digest else None
+    identities, vouched_before_ns = reuse.read_identities(str(site_dir / reuse.IDENTITIES_NAME))
+    written: dict[str, reuse.Written] = {}
     jobs = []
-    for stem in stems:
-        target = staging / alike.folder / f"{stem}.html"
-        old = site_dir / alike.folder / f"{stem}.html"
-        if reusable and previous["pages"].get(stem) == alike.keys[stem] and old.is_file():
-            _link_or_copy(old, target)
-        else:
-            jobs.append((stem, folder / f"{stem}.md", target))
-    shell.make_pages(frame, markdown, jobs, expected, alike.render, alike.progress)
-    return {"shell": frame.digest, "pages": dict(alike.keys)}
+    with reuse.Previous(str(site_dir / alike.folder), str(staging / alike.folder),
+                        identities, vouched_before_ns) as old:
+        for stem in stems:
+            record = reuse.Recorded.of(recorded.get(stem)) if isinstance(recorded, dict) \
+                else None
+            taken = old.take(f"{stem}.html", record.written) \
+                if record is not None and record.key == alike.keys[stem] \
+                and links.still_there(record.written.links) else None
+            if taken is not None:
+                written[stem] = taken
+            else:
+                jobs.append((stem, folder / f"{stem}.md", staging / alike.folder / f"{stem}.html"))
+    written.update(shell.make_pages(frame, markdown_settings, jobs, expected, alike.render,
+                                    links.of, alike.progress))
+    reuse.write_identities(str(staging / reuse.IDENTITIES_NAME),
+                           {f"{stem}.html": page for stem, page in written.items()})
+    return {"shell": frame.digest,
+            "pages": {stem: reuse.Recorded(alike.keys[stem], written[stem]).entry()
+                      for stem in stems}}
+
+
+class _ShellLinks:
+    """Links and images of the pages the shell makes, rewritten by MkDocs' own code.
+
+    MkDocs makes a page's relative links to documents (``../roster.md#x``) and
+    images into links to the built files, relative to the page. Its own tree
+    processor does that here too, against the documents of the whole site as
+    a build of every page would have them: the shell build's files, without the
+    shell, with every alike page. Only what MkDocs rewrites without a word is
+    left to it; for any link MkDocs would warn or tell about (no such document,
+    an absolute link, one to an excluded file), the shell declines and MkDocs
+    builds every page, so that its strict mode judges the link as always.
+    """
+
+    def __init__(self, config: MkDocsConfig, files: Files, folder: str,
+                 stems: Collection[str]) -> None:
+        self.config = config
+        self.files = _SiteFiles(files, folder, stems, config)
+        self.folder = folder
+
+    def of(self, stem: str) -> shell.PageLinks:
+        page = self.files.get_file_from_path(f"{self.folder}/{stem}.md")
+        assert page is not None
+        return _PageLinks(page, self.files, self.config)
+
+    def still_there(self, targets: Collection[str]) -> bool:
+        """True when every document a page linked to is still one of the site's."""
+        return all(_linkable(self.files.get_file_from_path(t)) for t in targets)
+
+
+def _linkable(file: File | None) -> bool:
+    return file is not None and not file.inclusion.is_excluded()
+
+
+class _SiteFiles(Files):
+    """The files of a build of every page: the shell build's, with the alike pages
+    in its folder (made on demand, there are thousands) in place of the shell."""
+
+    def __init__(self, built: Files, folder: str, stems: Collection[str],
+                 config: MkDocsConfig) -> None:
+        super().__init__(f for f in built if posixpath.dirname(f.src_uri) != folder)
+        self.folder, self.stems, self.config = folder, stems, config
+        self.pages: dict[str, File] = {}
+
+    def get_file_from_path(self, path: str) -> File | None:
+        uri = PurePath(path).as_posix()
+        folder, _, name = uri.rpartition("/")
+        if folder != self.folder:
+            return super().get_file_from_path(uri)
+        stem = name.removesuffix(".md")
+        if stem == name or stem not in self.stems:  # nothing else is in the folder
+            return None
+        page = self.pages.get(stem)
+        if page is None:
+            page = self.pages[stem] = File(uri, self.config.docs_dir, self.config.site_dir,
+                                           self.config.use_directory_urls,
+                                           inclusion=InclusionLevel.INCLUDED)
+        return page
+
+
+class _PageLinks(_RelativePathTreeprocessor):
+    """MkDocs' rewriting of one page's links, for a link it rewrites without a word."""
+
+    def __init__(self, file: File, files: Files, config: MkDocsConfig) -> None:
+        super().__init__(file, files, config)
+        self.targets: set[str] = set()
+
+    def register(self, converter: markdown.Markdown) -> None:
+        self._register(converter)
+
+    def path_to_url(self, url: str) -> str:
+        scheme, netloc, path, _, _ = urlsplit(url)
+        if scheme or netloc:  # to another site: MkDocs leaves it as it is
+            return url
+        if url.startswith(("/", "\\")):
+            raise shell.ShellMismatch(
+                f"{self.file.src_uri} has an absolute link ('{url}'), which MkDocs judges "
+                "by its settings")
+        if AMP_SUBSTITUTE in url or not path:  # an e-mail address; a link within the page
+            return super().path_to_url(url)
+        target = self._target_uri(self.file.src_uri, unquote(path))
+        if not _linkable(self.files.get_file_from_path(target)):
+            raise shell.ShellMismatch(
+                f"{self.file.src_uri} links to '{url}', which is not a document of the site")
+        self.targets.add(target)
+        return super().path_to_url(url)
 
 
 def _write_sources(alike: AlikePages, folder: Path, stems: list[str]) -> list[Path]:
@@ -211,55 +374,52 @@ def _write_sources(alike: AlikePages, folder: Path, stems: list[str]) -> list[Pa
     return paths
 
 
-def _previous_state(site_dir: Path) -> dict[str, Any]:
-    try:
-        state = json.loads((site_dir / MARKER_NAME).read_text(encoding="utf-8"))
-        return state if isinstance(state.get("pages"), dict) else {}
-    except (OSError, ValueError, AttributeError):
-        return {}
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    # Neither site ever writes into these files again, so sharing them is safe.
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-
-
 # --- MkDocs ---------------------------------------------------------------
 
 
-def _run_mkdocs(settings: SiteSettings, overrides: dict[str, Any], epoch: int,
-                exclude: list[str] | None = None) -> MkDocsConfig:
-    try:
-        return _run_mkdocs_once(settings, overrides, epoch, exclude, cut_tables=True)
-    except passthrough.Mismatch:
-        # The site's Markdown did not give an emptied table back as it was.
-        return _run_mkdocs_once(settings, overrides, epoch, exclude, cut_tables=False)
+@dataclass
+class _Built:
+    """What a build of the engine leaves for the shell: its settings and its files."""
+
+    config: MkDocsConfig
+    files: Files
 
 
-def _run_mkdocs_once(settings: SiteSettings, overrides: dict[str, Any], epoch: int,
-                     exclude: list[str] | None, *, cut_tables: bool) -> MkDocsConfig:
+def _run_mkdocs(settings: SiteSettings, overrides: dict[str, Any], epoch: int, warn: Warn,
+                exclude: list[str] | None = None) -> _Built:
     with _source_date_epoch(epoch), _collect_mkdocs_log() as problems:
+        tables: _PassThroughTables | None = None
+        keep = _KeepFiles()
         try:
             config = _load_config(settings, overrides)
             _enforce_privacy(config)
             if exclude:
                 config.exclude_docs = _with_exclusions(config.exclude_docs, exclude)
-            if cut_tables and passthrough.applies_to(
-                    shell.converter_for(_markdown_settings(config))):
-                # Added after the plugin check: ours is the only other plugin.
-                config.plugins[_TABLES_PLUGIN] = _PassThroughTables()
+            # Added after the plugin check: ours are the only other plugins.
+            if passthrough.applies_to(shell.converter_for(_markdown_settings(config))):
+                tables = config.plugins[_TABLES_PLUGIN] = _PassThroughTables()
+            config.plugins[_FILES_PLUGIN] = keep
             _run_build(config)
-        except (SiteBuildError, passthrough.Mismatch):
+        except SiteBuildError:
             raise
         except Exception as exc:  # mkdocs' Abort is an Exception too
             raise _build_error(exc, problems) from exc
     if problems:  # strict mode should have caught these; be safe
         raise SiteBuildError(_summary(problems), tuple(problems))
-    return config
+    if tables is not None and tables.whole:
+        warn(f"{_some(tables.whole)} converted with {_its(tables.whole)} long tables inside "
+             f"MkDocs' Markdown (slower): an emptied table did not come back as it went in")
+    assert keep.files is not None
+    return _Built(config, keep.files)
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more pages" if more > 0 else "")
+
+
+def _its(names: list[str]) -> str:
+    return "its" if len(names) == 1 else "their"
 
 
 def _markdown_settings(config: MkDocsConfig) -> shell.Settings:
@@ -267,10 +427,17 @@ def _markdown_settings(config: MkDocsConfig) -> shell.Settings:
 
 
 class _PassThroughTables(BasePlugin):
-    """Long HTML tables around MkDocs' Markdown rather than through it (passthrough.py)."""
+    """Long HTML tables around MkDocs' Markdown rather than through it (passthrough.py).
+
+    A page whose emptied tables do not come back as they went in is converted
+    again, whole, by MkDocs' own `Page.render`: the very conversion it would
+    have had without this plugin (every other plugin's Markdown changes came
+    before ours). Only that page costs twice; `whole` names it.
+    """
 
     def __init__(self) -> None:
         self.cuts: dict[str, tuple[str, passthrough.Cut]] = {}
+        self.whole: list[str] = []
 
     @event_priority(-100)  # last: after anything else that changes the Markdown
     def on_page_markdown(self, markdown: str, /, *, page: Page, **_: Any) -> str:
@@ -279,9 +446,28 @@ class _PassThroughTables(BasePlugin):
         return cut.markdown
 
     @event_priority(100)  # first: before anything else reads the HTML
-    def on_page_content(self, html: str, /, *, page: Page, **_: Any) -> str:
+    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files,
+                        **_: Any) -> str:
         page.markdown, cut = self.cuts.pop(page.file.src_uri)
-        return cut.restore(html)
+        try:
+            return cut.restore(html)
+        except passthrough.Mismatch:
+            self.whole.append(page.file.src_uri)
+            page.render(config, files)
+            assert page.content is not None
+            return page.content
+
+
+class _KeepFiles(BasePlugin):
+    """Keeps the build's files, as the pages were built against them."""
+
+    def __init__(self) -> None:
+        self.files: Files | None = None
+
+    @event_priority(-100)  # last: the files as every other plugin left them
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        self.files = files
+        return files
 
 
 def _with_exclusions(current: Any, patterns: list[str]) -> Any:

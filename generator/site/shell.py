@@ -10,10 +10,12 @@ was. Pages whose inputs did not change since the last build are not made again
 at all: the previous build's file is linked into the new site.
 
 Nothing here is specific to one engine: it needs a built HTML page for the
-shell and the Markdown settings the engine uses. If the shell ever does not
-come out as expected (a theme that moves things around), the caller builds the
-pages the ordinary way instead; `tests/test_shell.py` pins that both ways give
-the same bytes.
+shell, the Markdown settings the engine uses, and the engine's own rewriting of
+a page's links and images (`Links`: relative to each page, as the engine would
+write them). If the shell ever does not come out as expected (a theme that
+moves things around), or a page has a link the engine's rewriting cannot vouch
+for, the caller builds the pages the ordinary way instead;
+`tests/test_shell.py` pins that both ways give the same bytes.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import markdown
 import yaml
@@ -32,6 +34,7 @@ from markupsafe import escape
 from mkdocs.utils.meta import get_data
 
 from generator.parallel import map_slices
+from generator.site.reuse import Written, write_page
 
 # Not a valid client id (ids start with a letter or digit): cannot clash with a page.
 SHELL_STEM = "_caseload-shell"
@@ -122,8 +125,20 @@ Progress = Callable[[str, int], AbstractContextManager[Tick]]
 Job = tuple[str, Path, Path]  # page stem, its Markdown (written if missing), its HTML
 
 
+class PageLinks(Protocol):
+    """The engine's rewriting of one page's links and images, as the engine itself
+    would write them; it raises ShellMismatch for a link it cannot vouch for."""
+
+    targets: set[str]  # the documents the page links to, once converted
+
+    def register(self, converter: markdown.Markdown) -> None: ...
+
+
+Links = Callable[[str], PageLinks]  # page stem -> the rewriting of its links
+
+
 def make_page(shell: Shell, converter: markdown.Markdown, job: Job, expected: dict[str, Any],
-              render: Callable[[str], str]) -> None:
+              render: Callable[[str], str], links: Links) -> Written:
     stem, source, target = job
     if not source.exists():
         source.write_text(render(stem), encoding="utf-8")
@@ -132,12 +147,15 @@ def make_page(shell: Shell, converter: markdown.Markdown, job: Job, expected: di
     if meta != expected:
         raise ShellMismatch(f"{source.name} has other front matter than its shell")
     converter.reset()
+    page_links = links(stem)
+    page_links.register(converter)
     content = converter.convert(body)
     anchor, sections = _outline(converter)
     if sections != shell.sections:
         raise ShellMismatch(f"{source.name} has other sections than its shell")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(shell.page(str(title), anchor, content))
+    return write_page(str(target), shell.page(str(title), anchor, content),
+                      tuple(sorted(page_links.targets)))
 
 
 def converter_for(settings: Settings) -> markdown.Markdown:
@@ -146,20 +164,27 @@ def converter_for(settings: Settings) -> markdown.Markdown:
 
 
 def make_pages(shell: Shell, settings: Settings, jobs: Sequence[Job], expected: dict[str, Any],
-               render: Callable[[str], str], progress: Progress | None = None) -> None:
-    """Make every page, on every core when it pays.
+               render: Callable[[str], str], links: Links, progress: Progress | None = None
+               ) -> dict[str, Written]:
+    """Make every page, on every core when it pays, and say how each was written.
 
     `expected` is the front matter every page must have besides its title;
-    `render` gives the Markdown of a page whose source is not written yet.
+    `render` gives the Markdown of a page whose source is not written yet;
+    `links` rewrites each page's links as the engine does.
     """
-    def make_slice(part: Sequence[Job]) -> int:
+    def make_slice(part: Sequence[Job]) -> list[tuple[str, Written]]:
         converter = converter_for(settings)
-        for job in part:
-            make_page(shell, converter, job, expected, render)
-        return len(part)
+        return [(job[0], make_page(shell, converter, job, expected, render, links))
+                for job in part]
 
+    made: dict[str, Written] = {}
     with (progress or no_progress)("Making client pages", len(jobs)) as tick:
-        map_slices(make_slice, jobs, minimum=PARALLEL_FROM, on_result=tick)
+        def done(part: list[tuple[str, Written]]) -> None:
+            made.update(part)
+            tick(len(part))
+
+        map_slices(make_slice, jobs, minimum=PARALLEL_FROM, on_result=done)
+    return made
 
 
 @contextmanager

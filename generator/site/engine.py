@@ -52,11 +52,12 @@ Decisions (MkDocs 1.6 + Material for MkDocs 9.x):
   Should a table not come back as it went in, MkDocs builds again without it.
 
 * Atomicity. MkDocs builds into a fresh ``0o700`` sibling of ``site_dir``; only
-  a complete, warning-free build is swapped in (old renamed away, new renamed
-  in, old deleted). On failure the previous site is untouched and the staging
-  folder is removed. An existing ``site_dir`` is only ever replaced if it is
-  empty or carries the marker file written by a previous build, so a mistyped
-  path can never delete unrelated data.
+  a complete, warning-free build that refers to nothing off the machine (every
+  file it wrote is scanned: references.py) is swapped in (old renamed away, new
+  renamed in, old deleted). On failure the previous site is untouched and the
+  staging folder is removed. An existing ``site_dir`` is only ever replaced if
+  it is empty or carries the marker file written by a previous build, so a
+  mistyped path can never delete unrelated data.
 
 MkDocs keeps global state (logging handlers, ``os.environ``): call
 :func:`build_site` from one thread at a time.
@@ -86,7 +87,7 @@ from mkdocs.structure.pages import Page
 from generator.errors import SiteBuildError
 from generator.model.site import SiteSettings
 from generator.private import make_private
-from generator.site import passthrough, shell
+from generator.site import passthrough, references, shell
 
 __all__ = ["SiteBuildError", "build_site"]
 
@@ -157,6 +158,7 @@ def _build_and_swap(
                 state = {}
         if not state:
             _run_mkdocs(settings, {**overrides, "site_dir": str(staging)}, epoch)
+        _check_references(staging, site_dir)
         _finish_site(staging, state)
         _swap_in(staging, site_dir)
     finally:
@@ -345,7 +347,7 @@ def _refuse_remote(config: MkDocsConfig) -> None:
 
 def _is_remote(url: str) -> bool:
     lowered = url.strip().lower()
-    return lowered.startswith("//") or "://" in lowered
+    return lowered.startswith("//") or "://" in lowered or references.is_external(url)
 
 
 # --- Logging and environment ----------------------------------------------
@@ -444,11 +446,39 @@ def _make_private_dir(site_dir: Path, purpose: str) -> Path:
         raise SiteBuildError(f"cannot create a folder next to {site_dir}: {exc}") from exc
 
 
+_SCANNED = "references"  # the marker's record of the scanner the site passed
+
+
+def _check_references(staging: Path, site_dir: Path) -> None:
+    """Refuse a site that would load anything from, or link to, another place.
+
+    Files the build took over from the previous site unchanged (hard links, or the
+    same bytes) are not read again when that site passed this same scan.
+    """
+    previous = site_dir if _marker(site_dir).get(_SCANNED) == references.scanner_id() else None
+    found = references.external_references(staging, previous)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise SiteBuildError(
+            f"site build failed: {found[0].path} refers outside the site, to "
+            f"{found[0].host}{more}; a caseload site loads nothing from elsewhere and links "
+            "nowhere else (look at the workspace's templates/)")
+
+
+def _marker(site_dir: Path) -> dict[str, Any]:
+    try:
+        marker = json.loads((site_dir / MARKER_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return marker if isinstance(marker, dict) else {}
+
+
 def _finish_site(staging: Path, state: dict[str, Any]) -> None:
     """Add the file:// search index and the marker; make everything owner-only.
 
     The marker says the folder is ours, and records what the alike pages were
-    made from, so that the next build can take the unchanged ones as they are.
+    made from, so that the next build can take the unchanged ones as they are,
+    and which reference scan the site passed.
     """
     index = staging / "search" / "search_index.json"
     if index.is_file():
@@ -456,7 +486,7 @@ def _finish_site(staging: Path, state: dict[str, Any]) -> None:
         (staging / "search" / "search_index.js").write_text(
             f"var __index = {data};\n", encoding="utf-8"
         )
-    marker = {"about": _MARKER_TEXT.strip(), **state}
+    marker = {"about": _MARKER_TEXT.strip(), **state, _SCANNED: references.scanner_id()}
     (staging / MARKER_NAME).write_text(json.dumps(marker, sort_keys=True) + "\n",
                                        encoding="utf-8")
     make_private(staging)

@@ -193,3 +193,12 @@ def test_a_template_that_refers_off_the_machine_fails_the_build(
     assert "Castellanos" not in err and "alert" not in err  # the host, never the URL
     assert tree(workspace / "site") == before
     assert temporary_leftovers(workspace) == []
+
+
+@pytest.mark.parametrize("day", ["2106-02-07", "2106-02-08", "9999-12-31"])
+def test_a_late_as_of_date_builds(tmp_path: Path, day: str) -> None:
+    workspace = copy_demo(tmp_path)
+    result = CliRunner().invoke(cli, ["build", str(workspace), "--as-of", day])
+    assert result.exit_code == 0, result.stderr
+    assert f"as of {day}" in result.stderr
+    assert (workspace / "site" / "sitemap.xml.gz").is_file()

@@ -400,3 +400,24 @@ def test_the_marker_names_the_scan_the_site_passed(tmp_path: Path,
     (site / MARKER_NAME).write_text(json.dumps(marker), encoding="utf-8")
     build(docs, site)
     assert seen == [site.absolute(), None]
+
+
+# --- dates past what a gzip header holds ----------------------------------------------
+
+
+@pytest.mark.parametrize("day, header_time", [
+    ("2106-02-07", 4_294_944_000),  # the last day whose midnight fits 32 bits
+    ("2106-02-08", 0),  # "no time stamp", as RFC 1952 allows
+    ("9999-12-31", 0),
+])
+def test_late_dates_build(tmp_path: Path, day: str, header_time: int) -> None:
+    from datetime import date
+
+    from generator.site.build import source_date_epoch
+
+    docs = write_docs(tmp_path / "docs")
+    build_site(read_settings_file(CONFIG), docs, tmp_path / "site", site_name="Test practice",
+               nav=NAV, source_date_epoch=source_date_epoch(date.fromisoformat(day)))
+    data = (tmp_path / "site" / "sitemap.xml.gz").read_bytes()
+    assert int.from_bytes(data[4:8], "little") == header_time
+    assert site_module.mkdocs.commands.build.gzip is __import__("gzip")  # put back

@@ -37,7 +37,9 @@ Decisions (MkDocs 1.6 + Material for MkDocs 9.x):
   errors without it; so would a browser that does allow ``file:`` workers).
 
 * Reproducibility. ``SOURCE_DATE_EPOCH`` is set for the duration of the build
-  (MkDocs uses it for sitemap dates and the gzip header of ``sitemap.xml.gz``).
+  (MkDocs uses it for sitemap dates and the gzip header of ``sitemap.xml.gz``;
+  from 2106-02-08 on, a date the header's 32 bits cannot hold, the header says
+  "no time" instead).
 
 * Scale. Client pages are expected to be left out of ``nav`` and to carry
   ``search: {exclude: true}`` front matter; pages missing from ``nav`` are never
@@ -66,6 +68,7 @@ MkDocs keeps global state (logging handlers, ``os.environ``): call
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 import logging
 import os
@@ -77,6 +80,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import mkdocs.commands.build
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import config_options
 from mkdocs.config.defaults import MkDocsConfig
@@ -244,7 +248,8 @@ def _run_mkdocs(settings: SiteSettings, overrides: dict[str, Any], epoch: int,
 
 def _run_mkdocs_once(settings: SiteSettings, overrides: dict[str, Any], epoch: int,
                      exclude: list[str] | None, *, cut_tables: bool) -> MkDocsConfig:
-    with _source_date_epoch(epoch), _collect_mkdocs_log() as problems:
+    with _source_date_epoch(epoch), _gzip_time_in_range(epoch), \
+            _collect_mkdocs_log() as problems:
         try:
             config = _load_config(settings, overrides)
             _enforce_privacy(config)
@@ -394,6 +399,37 @@ def _source_date_epoch(epoch: int) -> Iterator[None]:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+_GZIP_TIME_LIMIT = 2 ** 32  # a gzip header holds its MTIME in 32 bits: up to 2106-02-07
+
+
+class _UndatedGzip:
+    """`gzip` as MkDocs' build sees it when the build's date does not fit a gzip header:
+    the header then says "no time stamp" (MTIME 0, as RFC 1952 allows)."""
+
+    @staticmethod
+    def GzipFile(*args: Any, **kwargs: Any) -> gzip.GzipFile:  # named as gzip names it
+        if int(kwargs.get("mtime") or 0) >= _GZIP_TIME_LIMIT:
+            kwargs["mtime"] = 0
+        return gzip.GzipFile(*args, **kwargs)
+
+
+@contextmanager
+def _gzip_time_in_range(epoch: int) -> Iterator[None]:
+    """MkDocs stamps sitemap.xml.gz with the build's date; from 2106-02-08 on that
+    overflows the gzip header and the build would fail. Earlier dates are left to
+    MkDocs untouched, so their sites stay byte-identical."""
+    if epoch < _GZIP_TIME_LIMIT:
+        yield
+        return
+    module: Any = mkdocs.commands.build
+    saved = module.gzip
+    module.gzip = _UndatedGzip
+    try:
+        yield
+    finally:
+        module.gzip = saved
 
 
 def _build_error(exc: BaseException, problems: list[str]) -> SiteBuildError:

@@ -223,6 +223,22 @@ def redact_option(function: F) -> F:
     )(function)
 
 
+def say_waiting() -> None:
+    from generator.site.lock import WAITING
+
+    click.echo(WAITING, err=True)
+
+
+@contextmanager
+def building(workspace: Path, site_dir: Path) -> Iterator[bool]:
+    """Hold the locks of one build of `site_dir` (see generator/site/lock.py), after
+    waiting for another build that holds them; yield whether it had to wait."""
+    from generator.site import build as site_build
+
+    with site_build.site_lock(workspace, site_dir, say_waiting) as waited:
+        yield waited
+
+
 @contextmanager
 def terminal_progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
     """A progress bar while pages are made, only when a person is watching."""
@@ -251,8 +267,11 @@ def build(workspace: Path, as_of: date | None, site_dir: Path | None, payer: str
     target = site_dir or workspace / "site"
     from generator.site import build as site_build  # the site engine loads only when needed
 
-    site_build.build(report, workspace, target, settings=settings, redact=redact,
-                     progress=terminal_progress)
+    with building(workspace, target) as waited:
+        if waited:  # the other build may have been for newer input: read it again
+            report, settings = make_site_inputs(workspace, as_of, payer, clinician)
+        site_build.build(report, workspace, target, settings=settings, redact=redact,
+                         progress=terminal_progress)
     click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                f"as of {report.as_of}).", err=True)
 
@@ -345,7 +364,10 @@ def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
         report, settings = make_site_inputs(workspace, day, payer, clinician)
         from generator.site import build as site_build
 
-        site_build.build(report, workspace, target, settings=settings, redact=redact)
+        with building(workspace, target) as waited:  # each build, not the whole serve
+            if waited:
+                report, settings = make_site_inputs(workspace, day, payer, clinician)
+            site_build.build(report, workspace, target, settings=settings, redact=redact)
         click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                    f"as of {report.as_of}).", err=True)
 
@@ -390,12 +412,16 @@ def snapshot_command(workspace: Path, as_of: date | None, no_commit: bool, sign:
     key writes nothing: exit 2.
     """
     from generator.archive.snapshot import SnapshotError, take_snapshot
+    from generator.site import build as site_build
 
     report, settings = make_site_inputs(workspace, as_of, None, None)
     try:
-        taken = take_snapshot(report, workspace, settings=settings, commit=not no_commit,
-                              sign=sign,
-                              progress=terminal_progress)
+        with site_build.workspace_lock(workspace, say_waiting) as waited:
+            if waited:
+                report, settings = make_site_inputs(workspace, as_of, None, None)
+            taken = take_snapshot(report, workspace, settings=settings, commit=not no_commit,
+                                  sign=sign,
+                                  progress=terminal_progress)
     except SnapshotError as exc:
         raise CaseloadError(f"caseload snapshot: {exc}; nothing was written.") from None
     changes = f", with the changes since {taken.previous}" if taken.previous else ""

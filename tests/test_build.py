@@ -26,9 +26,13 @@ def copy_demo(target: Path) -> Path:
     return target
 
 
+LOCK_FILES = (".caseload.lock", ".site.lock")  # they stay, empty, for the next build
+
+
 def temporary_leftovers(workspace: Path) -> list[str]:
-    """Hidden folders: staging or temporary ones."""
-    return sorted(p.name for p in workspace.iterdir() if p.name.startswith("."))
+    """Hidden folders and files: staging or temporary ones (not the lock files)."""
+    return sorted(p.name for p in workspace.iterdir()
+                  if p.name.startswith(".") and p.name not in LOCK_FILES)
 
 
 def build(workspace: Path, *args: str) -> tuple[int, str]:

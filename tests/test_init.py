@@ -96,6 +96,7 @@ def test_gitignore_keeps_builds_out_and_snapshots_in(tmp_path: Path) -> None:
     rules = (tmp_path / "ws" / ".gitignore").read_text().splitlines()
     assert "/site/" in rules and "/caseload.ics" in rules
     assert not any("snapshot" in r for r in rules if not r.startswith("#"))
+    assert ".caseload.lock" in rules
 
 
 def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:

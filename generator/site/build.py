@@ -2,13 +2,16 @@
 
 The Markdown is rendered into a private temporary folder, the site is built
 beside the old one and swapped in only when complete (see `engine.py`), so a
-build that fails leaves the previous site exactly as it was.
+build that fails leaves the previous site exactly as it was. Commands build
+while holding :func:`site_lock`.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -23,6 +26,7 @@ from generator.pages.render import (
 )
 from generator.report.report import Report
 from generator.site.engine import AlikePages, build_site
+from generator.site.lock import exclusive, lock_files
 from generator.site.shell import Progress, no_progress
 
 NAV = (
@@ -36,6 +40,22 @@ NAV = (
 )
 CHANGES_PAGE = ("Changes", "changes.md")
 
+
+@contextmanager
+def site_lock(workspace: Path, site_dir: Path,
+              waiting: Callable[[], None] | None = None) -> Iterator[bool]:
+    """Hold the locks of a build of `site_dir` from `workspace` (see lock.py), waiting
+    for another build that holds one (`waiting` is called first); yield whether it
+    had to wait."""
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive(lock_files(workspace, site_dir), waiting) as waited:
+        yield waited
+
+
+def workspace_lock(workspace: Path, waiting: Callable[[], None] | None = None
+                   ) -> AbstractContextManager[bool]:
+    """Hold the workspace's lock alone (a snapshot builds into its own private folder)."""
+    return exclusive(lock_files(workspace), waiting)
 
 
 def source_date_epoch(as_of: date) -> int:

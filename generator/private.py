@@ -16,3 +16,22 @@ def make_private(root: Path) -> None:
             os.chmod(os.path.join(folder, name), FOLDER_MODE)
         for name in filenames:
             os.chmod(os.path.join(folder, name), FILE_MODE)
+
+
+def make_private_folders(folder: Path) -> list[Path]:
+    """Create `folder` and whatever of its parents is missing, each 0700 whatever
+    the umask; return the folders made, outermost first. Existing ones are left as
+    they are. OSError names the folder that could not be made."""
+    missing: list[Path] = []
+    here = Path(os.path.abspath(folder))
+    while not os.path.lexists(here):
+        missing.append(here)
+        if here.parent == here:
+            break
+        here = here.parent
+    made: list[Path] = []
+    for path in reversed(missing):
+        os.mkdir(path, FOLDER_MODE)
+        made.append(path)
+        os.chmod(path, FOLDER_MODE)  # mkdir's mode is cut by the umask; never widened
+    return made

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -206,3 +208,104 @@ def test_a_late_as_of_date_builds(tmp_path: Path, day: str) -> None:
     assert result.exit_code == 0, result.stderr
     assert f"as of {day}" in result.stderr
     assert (workspace / "site" / "sitemap.xml.gz").is_file()
+
+
+# --- where the site goes: clear errors, private folders ---------------------------------
+
+
+def test_site_dir_under_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    workspace = copy_demo(tmp_path / "ws")
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    code, err = build(workspace, "--site-dir", str(tmp_path / "notes.txt" / "site"))
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"cannot create {tmp_path / 'notes.txt' / 'site'}: {tmp_path / 'notes.txt'} "
+        "is not a folder"]
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_parents_made_for_the_site_are_private(tmp_path: Path) -> None:
+    workspace = copy_demo(tmp_path / "ws")
+    saved = os.umask(0o022)
+    try:
+        code, err = build(workspace, "--site-dir", str(tmp_path / "a" / "b" / "site"))
+    finally:
+        os.umask(saved)
+    assert code == 0, err
+    for folder in (tmp_path / "a", tmp_path / "a" / "b", tmp_path / "a" / "b" / "site"):
+        assert oct(folder.stat().st_mode & 0o777) == "0o700", folder
+
+
+@pytest.fixture
+def unwritable(tmp_path: Path) -> Iterator[Path]:
+    """A folder this process may not write in: read-only by its mode, or, for root
+    (who ignores modes), immutable (chattr +i) where the file system allows it."""
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        chattr = shutil.which("chattr")
+        if chattr is None or subprocess.run([chattr, "+i", str(folder)],
+                                            capture_output=True).returncode != 0:
+            pytest.skip("running as root, and chattr +i is not available here")
+        try:
+            yield folder
+        finally:
+            subprocess.run([chattr, "-i", str(folder)], check=True)
+    else:
+        folder.chmod(0o500)
+        try:
+            yield folder
+        finally:
+            folder.chmod(0o700)
+
+
+def test_an_unwritable_parent_is_a_clear_error(tmp_path: Path, unwritable: Path) -> None:
+    workspace = copy_demo(tmp_path / "ws")
+    for site, cannot in ((unwritable / "site", unwritable.resolve() / ".site.lock"),
+                         (unwritable / "new" / "site", unwritable / "new")):
+        code, err = build(workspace, "--site-dir", str(site))
+        assert code == 2
+        assert err.strip().splitlines() in (
+            [f"cannot create {cannot}: Permission denied"],
+            [f"cannot create {cannot}: Operation not permitted"])  # immutable, for root
+
+
+def test_an_unwritable_parent_is_a_clear_error_even_for_root(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Root ignores permission bits, so what the system says to anyone else is faked."""
+    import errno
+
+    import generator.private
+    import generator.site.lock
+
+    workspace = copy_demo(tmp_path / "ws")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_mkdir = os.mkdir
+
+    def mkdir(path: object, mode: int = 0o777) -> None:
+        if Path(str(path)).parent == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        real_mkdir(path, mode)  # type: ignore[arg-type]
+
+    class Lock:  # filelock, as it fails in a folder one may not write in
+        def __init__(self, path: object, **kwargs: object) -> None:
+            self.path = Path(str(path))
+
+        def acquire(self, timeout: float = -1) -> None:
+            if self.path.parent == locked:
+                raise PermissionError(errno.EACCES, "Permission denied", str(self.path))
+
+        def release(self) -> None:
+            pass
+
+    monkeypatch.setattr(generator.private.os, "mkdir", mkdir)
+    monkeypatch.setattr(generator.site.lock, "FileLock", Lock)
+    code, err = build(workspace, "--site-dir", str(locked / "new" / "site"))
+    assert code == 2
+    assert err.strip().splitlines() == [f"cannot create {locked / 'new'}: Permission denied"]
+    code, err = build(workspace, "--site-dir", str(locked / "site"))
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"cannot create {locked.resolve() / '.site.lock'}: Permission denied"]
+    assert list(locked.iterdir()) == []

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from markupsafe import escape
 
+from generator.errors import SiteBuildError
 from generator.model.site import SiteSettings
 from generator.pages.render import (
     CLIENT_FOLDER,
@@ -25,7 +26,7 @@ from generator.pages.render import (
     write_page,
 )
 from generator.report.report import Report
-from generator.site.engine import AlikePages, build_site
+from generator.site.engine import AlikePages, build_site, make_site_parent
 from generator.site.lock import exclusive, lock_files
 from generator.site.shell import Progress, no_progress
 
@@ -47,7 +48,7 @@ def site_lock(workspace: Path, site_dir: Path,
     """Hold the locks of a build of `site_dir` from `workspace` (see lock.py), waiting
     for another build that holds one (`waiting` is called first); yield whether it
     had to wait."""
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    make_site_parent(site_dir)
     with exclusive(lock_files(workspace, site_dir), waiting) as waited:
         yield waited
 
@@ -97,8 +98,12 @@ def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSett
 
     With `docs_keep`, the rendered Markdown is also kept there (for snapshots).
     """
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    docs_dir = Path(tempfile.mkdtemp(prefix=".caseload-docs-", dir=site_dir.parent))
+    make_site_parent(site_dir)
+    try:
+        docs_dir = Path(tempfile.mkdtemp(prefix=".caseload-docs-", dir=site_dir.parent))
+    except OSError as exc:
+        raise SiteBuildError(f"cannot create a folder next to {site_dir}: "
+                             f"{exc.strerror or exc}") from None
     try:
         # Client pages are rendered only when the site build needs them (an
         # unchanged one is not), except when the Markdown is kept for a snapshot.

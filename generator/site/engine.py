@@ -90,7 +90,7 @@ from mkdocs.structure.pages import Page
 
 from generator.errors import SiteBuildError
 from generator.model.site import SiteSettings
-from generator.private import make_private
+from generator.private import make_private, make_private_folders
 from generator.site import passthrough, references, shell
 
 __all__ = ["SiteBuildError", "build_site"]
@@ -473,13 +473,29 @@ def _is_foreign(site_dir: Path) -> bool:
     return any(site_dir.iterdir())
 
 
+def make_site_parent(site_dir: Path) -> None:
+    """Create the folders that will hold ``site_dir``, owner-only (0700), as needed.
+
+    SiteBuildError, one line, when that cannot be done (a parent that is a file,
+    a folder one may not write in).
+    """
+    try:
+        make_private_folders(site_dir.parent)
+    except OSError as exc:
+        raise SiteBuildError(f"cannot create {exc.filename or site_dir.parent}: "
+                             f"{exc.strerror or exc}") from None
+    if not site_dir.parent.is_dir():
+        raise SiteBuildError(f"cannot create {site_dir}: {site_dir.parent} is not a folder")
+
+
 def _make_private_dir(site_dir: Path, purpose: str) -> Path:
     """Create an owner-only (0o700) sibling of ``site_dir``."""
+    make_site_parent(site_dir)
     try:
-        site_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.{purpose}-", dir=site_dir.parent))
     except OSError as exc:
-        raise SiteBuildError(f"cannot create a folder next to {site_dir}: {exc}") from exc
+        raise SiteBuildError(f"cannot create a folder next to {site_dir}: "
+                             f"{exc.strerror or exc}") from exc
 
 
 _SCANNED = "references"  # the marker's record of the scanner the site passed

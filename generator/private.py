@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -35,3 +36,21 @@ def make_private_folders(folder: Path) -> list[Path]:
         made.append(path)
         os.chmod(path, FOLDER_MODE)  # mkdir's mode is cut by the umask; never widened
     return made
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a new file (never an existing one), 0600 whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+                 | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+    try:
+        if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+            os.fchmod(fd, FILE_MODE)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+    os.close(fd)

@@ -232,10 +232,13 @@ def say_waiting() -> None:
 @contextmanager
 def building(workspace: Path, site_dir: Path) -> Iterator[bool]:
     """Hold the locks of one build of `site_dir` (see generator/site/lock.py), after
-    waiting for another build that holds them; yield whether it had to wait."""
+    waiting for another build that holds them, and clear away what killed builds and
+    snapshots left; yield whether it had to wait."""
+    from generator.archive.staging import remove_leftovers
     from generator.site import build as site_build
 
     with site_build.site_lock(workspace, site_dir, say_waiting) as waited:
+        remove_leftovers(workspace / "snapshots")
         yield waited
 
 
@@ -411,12 +414,14 @@ def snapshot_command(workspace: Path, as_of: date | None, no_commit: bool, sign:
     An existing snapshot is never replaced, and --sign without a usable signing
     key writes nothing: exit 2.
     """
-    from generator.archive.snapshot import SnapshotError, take_snapshot
+    from generator.archive.snapshot import SNAPSHOTS_DIR, SnapshotError, take_snapshot
+    from generator.archive.staging import remove_leftovers
     from generator.site import build as site_build
 
     report, settings = make_site_inputs(workspace, as_of, None, None)
     try:
         with site_build.workspace_lock(workspace, say_waiting) as waited:
+            remove_leftovers(workspace / SNAPSHOTS_DIR)
             if waited:
                 report, settings = make_site_inputs(workspace, as_of, None, None)
             taken = take_snapshot(report, workspace, settings=settings, commit=not no_commit,

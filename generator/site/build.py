@@ -3,13 +3,17 @@
 The Markdown is rendered into a private temporary folder, the site is built
 beside the old one and swapped in only when complete (see `engine.py`), so a
 build that fails leaves the previous site exactly as it was. Commands build
-while holding :func:`site_lock`.
+while holding :func:`site_lock`, which also clears away what a killed build
+left beside the site.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
@@ -26,7 +30,7 @@ from generator.pages.render import (
     write_page,
 )
 from generator.report.report import Report
-from generator.site.engine import AlikePages, build_site, make_site_parent
+from generator.site.engine import AlikePages, build_site, make_site_parent, recover_site
 from generator.site.lock import exclusive, lock_files
 from generator.site.shell import Progress, no_progress
 
@@ -40,6 +44,10 @@ NAV = (
     ("How to read this report", "rules.md"),
 )
 CHANGES_PAGE = ("Changes", "changes.md")
+DOCS = "docs"  # the Markdown is rendered into .SITE.docs-XXXXXXXX beside the site
+# What caseload 0.x named that folder; one left over an hour is no live build's.
+_OLD_DOCS = re.compile(r"\.caseload-docs-[a-z0-9_]{8}")
+_OLD_DOCS_AGE = 3600
 
 
 @contextmanager
@@ -47,9 +55,24 @@ def site_lock(workspace: Path, site_dir: Path,
               waiting: Callable[[], None] | None = None) -> Iterator[bool]:
     """Hold the locks of a build of `site_dir` from `workspace` (see lock.py), waiting
     for another build that holds one (`waiting` is called first); yield whether it
-    had to wait."""
+    had to wait.
+
+    With the locks held, what a killed build left beside the site is dealt with
+    first: a swap cut half-way is completed or undone (`recover_site`), and its
+    staging folders and Markdown are deleted. No live build can be using them:
+    every build into that folder holds the same lock.
+    """
     make_site_parent(site_dir)
     with exclusive(lock_files(workspace, site_dir), waiting) as waited:
+        try:
+            recover_site(site_dir, also=(DOCS,))
+            for entry in os.scandir(Path(site_dir).absolute().parent):
+                if _OLD_DOCS.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False) \
+                        and time.time() - entry.stat().st_mtime > _OLD_DOCS_AGE:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+        except OSError as exc:
+            raise SiteBuildError(f"cannot tidy the folder of {site_dir}: "
+                                 f"{exc.strerror or exc}") from None
         yield waited
 
 
@@ -100,7 +123,8 @@ def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSett
     """
     make_site_parent(site_dir)
     try:
-        docs_dir = Path(tempfile.mkdtemp(prefix=".caseload-docs-", dir=site_dir.parent))
+        docs_dir = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.{DOCS}-",
+                                         dir=site_dir.parent))
     except OSError as exc:
         raise SiteBuildError(f"cannot create a folder next to {site_dir}: "
                              f"{exc.strerror or exc}") from None

@@ -59,7 +59,9 @@ Decisions (MkDocs 1.6 + Material for MkDocs 9.x):
   renamed in, old deleted). On failure the previous site is untouched and the
   staging folder is removed. An existing ``site_dir`` is only ever replaced if
   it is empty or carries the marker file written by a previous build, so a
-  mistyped path can never delete unrelated data.
+  mistyped path can never delete unrelated data. A build that was killed
+  leaves its folders behind; :func:`recover_site`, run by the next build with
+  the site's lock held, deletes them and completes or undoes a cut swap.
 
 MkDocs keeps global state (logging handlers, ``os.environ``): call
 :func:`build_site` from one thread at a time.
@@ -72,6 +74,7 @@ import gzip
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -90,7 +93,7 @@ from mkdocs.structure.pages import Page
 
 from generator.errors import SiteBuildError
 from generator.model.site import SiteSettings
-from generator.private import make_private, make_private_folders
+from generator.private import FILE_MODE, make_private, make_private_folders
 from generator.site import passthrough, references, shell
 
 __all__ = ["SiteBuildError", "build_site"]
@@ -530,7 +533,8 @@ def _finish_site(staging: Path, state: dict[str, Any]) -> None:
 
     The marker says the folder is ours, and records what the alike pages were
     made from, so that the next build can take the unchanged ones as they are,
-    and which reference scan the site passed.
+    and which reference scan the site passed. It is written last: a staging
+    folder with a marker is a complete site (see `recover_site`).
     """
     index = staging / "search" / "search_index.json"
     if index.is_file():
@@ -538,10 +542,13 @@ def _finish_site(staging: Path, state: dict[str, Any]) -> None:
         (staging / "search" / "search_index.js").write_text(
             f"var __index = {data};\n", encoding="utf-8"
         )
-    marker = {"about": _MARKER_TEXT.strip(), **state, _SCANNED: references.scanner_id()}
-    (staging / MARKER_NAME).write_text(json.dumps(marker, sort_keys=True) + "\n",
-                                       encoding="utf-8")
     make_private(staging)
+    marker = {"about": _MARKER_TEXT.strip(), **state, _SCANNED: references.scanner_id()}
+    temporary = staging / f"{MARKER_NAME}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(json.dumps(marker, sort_keys=True) + "\n")
+    os.replace(temporary, staging / MARKER_NAME)
 
 
 def _swap_in(staging: Path, site_dir: Path) -> None:
@@ -570,3 +577,51 @@ def _rename(source: Path, target: Path) -> None:
         os.rename(source, target)
     except OSError as exc:
         raise SiteBuildError(f"cannot move {source} to {target}: {exc}") from exc
+
+
+# --- After a killed build ----------------------------------------------------------
+
+_TEMPORARY_PART = re.compile(r"[a-z0-9_]{8}")  # what tempfile.mkdtemp adds to a prefix
+
+
+def leftovers(site_dir: Path, purpose: str) -> list[Path]:
+    """The folders ``.SITE.PURPOSE-XXXXXXXX`` beside ``site_dir`` (made by
+    `_make_private_dir`), oldest first."""
+    prefix = f".{site_dir.name}.{purpose}-"
+    try:
+        entries = list(os.scandir(site_dir.parent))
+    except OSError:
+        return []
+    found = [(entry.stat(follow_symlinks=False).st_mtime_ns, Path(entry.path))
+             for entry in entries if entry.name.startswith(prefix)
+             and _TEMPORARY_PART.fullmatch(entry.name[len(prefix):])
+             and entry.is_dir(follow_symlinks=False)]
+    return [path for _, path in sorted(found)]
+
+
+def recover_site(site_dir: Path, also: tuple[str, ...] = ()) -> str | None:
+    """Finish what a killed build left beside ``site_dir``; call with its lock held.
+
+    A build killed between the two renames of its swap leaves no site at all: the
+    new, complete site (a staging folder with its marker, written last) is moved
+    in, or else the previous one (kept in ``.SITE.old-*``) is put back. Then every
+    staging and old folder is deleted (and those named ``.SITE.ALSO-*``): each
+    holds a copy of the caseload. Returns what was put in place ("new",
+    "previous") or None.
+    """
+    site_dir = Path(site_dir).absolute()
+    restored = None
+    if not os.path.lexists(site_dir):
+        complete = [path for path in leftovers(site_dir, "build")
+                    if (path / MARKER_NAME).is_file()]
+        previous = [path / site_dir.name for path in leftovers(site_dir, "old")
+                    if (path / site_dir.name / MARKER_NAME).is_file()]
+        for candidate, what in ((complete, "new"), (previous, "previous")):
+            if candidate:
+                _rename(candidate[-1], site_dir)
+                restored = what
+                break
+    for purpose in ("build", "old", *also):
+        for path in leftovers(site_dir, purpose):
+            shutil.rmtree(path, ignore_errors=True)
+    return restored

@@ -437,6 +437,57 @@ def snapshot_command(workspace: Path, as_of: date | None, no_commit: bool, sign:
                f"manifest.json sha256 {taken.manifest_sha256}{git}.", err=True)
 
 
+@cli.group("cache", invoke_without_command=True)
+@click.pass_context
+def cache_command(ctx: click.Context) -> None:
+    """Show where the parse cache is, and how much it keeps for each workspace.
+
+    `check`, `build` and the other commands keep what they read from content/ in
+    the user's cache folder (health information, private to its owner). A
+    workspace's part is deleted after 30 days without use, or by `caseload cache clear`.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from generator.reading import KEEP_DAYS, cache_root, cached_workspaces
+
+    found = cached_workspaces()
+    click.echo(f"Parse cache: {cache_root()} (a workspace's part is deleted after "
+               f"{KEEP_DAYS} days without use)")
+    for entry in found:
+        used = date.fromtimestamp(entry.last_used).isoformat()
+        where = printable(entry.workspace) if entry.workspace else \
+            f"(workspace not recorded: {entry.folder.name})"
+        click.echo(f"  {_size(entry.size):>10}  {where}  (last used {used})")
+    total = sum(entry.size for entry in found)
+    click.echo(f"{_size(total)} for {len(found)} workspace{'s' if len(found) != 1 else ''}.")
+
+
+@cache_command.command("clear")
+@click.argument("workspace", required=False, type=click.Path(file_okay=False, path_type=Path))
+def cache_clear_command(workspace: Path | None) -> None:
+    """Delete the cache of WORKSPACE, or of every workspace when none is given.
+
+    Nothing is lost: the next run reads the files again.
+    """
+    from generator.reading import clear_cache
+
+    removed = clear_cache(workspace)
+    size = _size(sum(entry.size for entry in removed))
+    if workspace is not None:
+        click.echo(f"Deleted the cache of {workspace} ({size})." if removed else
+                   f"Nothing cached for {workspace}.")
+    else:
+        click.echo(f"Deleted the cache of {len(removed)} workspace"
+                   f"{'s' if len(removed) != 1 else ''} ({size}).")
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} bytes"
+
+
 @cli.command("verify")
 @click.argument("snapshot_dir", type=click.Path(file_okay=False, path_type=Path))
 def verify_command(snapshot_dir: Path) -> None:

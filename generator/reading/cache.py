@@ -15,13 +15,17 @@ at worst be wrong data, which the key makes unreachable, never code.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
+import shutil
 import tempfile
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import date
 from itertools import accumulate, repeat
 from pathlib import Path
@@ -42,12 +46,20 @@ from generator.reading.record import ClientRecord
 T = TypeVar("T")
 
 
+def cache_root() -> Path:
+    """The user's cache folder for caseload: ``$XDG_CACHE_HOME/caseload`` when that
+    is an absolute path, else ``~/.cache/caseload`` (the XDG specification: a
+    relative value is to be ignored; it would put health information wherever
+    the command happens to run)."""
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "caseload"
+
+
 def cache_folder(workspace: Path) -> Path:
     """Where a workspace's cache lives: in the user's cache folder, never in the
     workspace (a check writes nothing there), one folder per workspace path."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     name = hashlib.sha256(str(workspace.resolve()).encode("utf-8")).hexdigest()[:24]
-    return base / "caseload" / name
+    return cache_root() / name
 _FORMAT = b"caseload-parse-cache-3"
 FILE_NAME = "parse.lines"
 
@@ -67,6 +79,8 @@ class ParseCache:
     def __init__(self, workspace: Path) -> None:
         self.folder = cache_folder(workspace)
         self.path = self.folder / FILE_NAME
+        self.workspace = workspace
+        housekeeping(self.folder, workspace)
         self._stored: dict[str, str] | None = None
         self._kept: dict[str, str] = {}
         self._added = False
@@ -133,6 +147,7 @@ class ParseCache:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write("\n".join(lines) + "\n")
             os.replace(temp, self.path)
+            record_workspace(self.folder, self.workspace)
             # The previous format's file holds the same health information; no
             # version reads it any more.
             (self.folder / "parse.json").unlink(missing_ok=True)
@@ -251,3 +266,97 @@ def _record(item: list[Any], days: Days) -> ClientRecord:
         extras=extras,
     )
     return ClientRecord(client, where, id_line, payer_line, clinician_line, discharge_line)
+
+
+# --- housekeeping ----------------------------------------------------------------------
+#
+# One folder per workspace path ever checked, each holding health information:
+# each records the workspace it belongs to (for `caseload cache`), and the time
+# of that record is the workspace's last use. A folder unused for KEEP_DAYS days
+# is deleted by the next run that opens the cache, whichever workspace it is for.
+
+KEEP_DAYS = 30
+RECORD = "workspace"  # the workspace's path, one line; its mtime is the last use
+_FOLDER_NAME = re.compile(r"[0-9a-f]{24}")
+
+
+@dataclass(frozen=True)
+class CachedWorkspace:
+    """One workspace's folder in the cache."""
+
+    folder: Path
+    workspace: str | None  # None when the folder does not say (an older caseload made it)
+    size: int  # bytes
+    last_used: float  # seconds since the epoch
+
+
+def record_workspace(folder: Path, workspace: Path) -> None:
+    """Write (or touch) the folder's record of its workspace: owner-only, like the rest."""
+    record = folder / RECORD
+    text = f"{workspace.resolve()}\n"
+    try:
+        if record.read_text(encoding="utf-8") == text:
+            os.utime(record)  # now: the last use
+            return
+    except (OSError, ValueError):
+        pass
+    try:
+        handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, record)
+    except OSError:
+        pass
+
+
+def housekeeping(folder: Path, workspace: Path, now: float | None = None) -> None:
+    """Mark `folder`, this run's, as used now (if it exists: a first run writes nothing
+    until its input proved valid); delete every other workspace's folder unused for
+    KEEP_DAYS days. Never fails: a cache is only ever worth some time."""
+    now = time.time() if now is None else now
+    if folder.is_dir():
+        record_workspace(folder, workspace)
+    for entry in cached_workspaces():
+        if entry.folder != folder and now - entry.last_used > KEEP_DAYS * 86400:
+            shutil.rmtree(entry.folder, ignore_errors=True)
+
+
+def cached_workspaces() -> list[CachedWorkspace]:
+    """Every workspace's folder in the cache, largest first."""
+    try:
+        folders = [Path(e.path) for e in os.scandir(cache_root())
+                   if _FOLDER_NAME.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
+    found = []
+    for folder in folders:
+        size, latest, workspace = 0, 0.0, None
+        try:
+            for entry in os.scandir(folder):
+                info = entry.stat(follow_symlinks=False)
+                size += info.st_size
+                latest = max(latest, info.st_mtime)
+            record = folder / RECORD
+            if record.is_file():
+                workspace = record.read_text(encoding="utf-8").strip() or None
+                latest = record.stat().st_mtime
+            latest = latest or folder.stat().st_mtime
+        except (OSError, ValueError):
+            continue  # gone, or not ours to read
+        found.append(CachedWorkspace(folder, workspace, size, latest))
+    return sorted(found, key=lambda e: (-e.size, str(e.folder)))
+
+
+def clear_cache(workspace: Path | None = None) -> list[CachedWorkspace]:
+    """Delete one workspace's folder, or (None) every one; return what was there."""
+    if workspace is not None:
+        folder = cache_folder(workspace)
+        removed = [e for e in cached_workspaces() if e.folder == folder]
+    else:
+        removed = cached_workspaces()
+    for entry in removed:
+        shutil.rmtree(entry.folder, ignore_errors=True)
+    if workspace is None:
+        with contextlib.suppress(OSError):
+            cache_root().rmdir()  # only when nothing else is left in it
+    return removed

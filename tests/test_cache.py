@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -276,3 +278,110 @@ def test_a_file_of_the_previous_layout_is_replaced_whole(workspace: Path,
     header, *lines = stored.read_text(encoding="utf-8").splitlines()
     assert header == _FORMAT.decode() != "caseload-parse-cache-3"
     assert lines and not any("Maya Castellanos\",738000" in line for line in lines)
+
+
+# --- where the cache is, and how long it keeps a workspace ---------------------------
+
+
+def test_a_relative_xdg_cache_home_is_ignored(workspace: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The XDG specification: a relative path is invalid and must be ignored; used, it
+    would put health information wherever the command happens to run."""
+    from generator.reading.cache import cache_root
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative-cache")
+    monkeypatch.chdir(tmp_path)
+    assert cache_root() == home / ".cache" / "caseload"
+    check_json(workspace, monkeypatch, cached=True)
+    assert not (tmp_path / "relative-cache").exists()
+    assert (cache_folder(workspace) / FILE_NAME).is_file()
+    assert cache_folder(workspace).parent == home / ".cache" / "caseload"
+
+
+def test_each_folder_names_its_workspace_and_its_last_use(workspace: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.reading.cache import RECORD
+
+    check_json(workspace, monkeypatch, cached=True)
+    record = cache_folder(workspace) / RECORD
+    assert record.read_text(encoding="utf-8") == f"{workspace.resolve()}\n"
+    assert oct(record.stat().st_mode & 0o777) == "0o600"
+    long_ago = record.stat().st_mtime - 20 * 86400
+    os.utime(record, (long_ago, long_ago))
+    check_json(workspace, monkeypatch, cached=True)  # a warm run: nothing else written
+    assert record.stat().st_mtime > long_ago + 19 * 86400
+
+
+def aged(folder: Path, workspace: str | None, days: float) -> Path:
+    """A cache folder of another workspace, last used `days` ago."""
+    from generator.reading.cache import RECORD
+
+    folder.mkdir(parents=True)
+    (folder / FILE_NAME).write_text("caseload-parse-cache-x\n", encoding="utf-8")
+    if workspace is not None:
+        (folder / RECORD).write_text(f"{workspace}\n", encoding="utf-8")
+    then = time.time() - days * 86400
+    for path in (*folder.iterdir(), folder):
+        os.utime(path, (then, then))
+    return folder
+
+
+def test_workspaces_unused_for_30_days_are_deleted(workspace: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    root = cache_folder(workspace).parent
+    stale = aged(root / ("a" * 24), "/gone/practice", 31)
+    unrecorded = aged(root / ("b" * 24), None, 40)  # made by an older caseload
+    recent = aged(root / ("c" * 24), "/other/practice", 29)
+    not_ours = aged(root / "notes", "/x", 400)
+    check_json(workspace, monkeypatch, cached=False)  # no cache: nothing opened, nothing swept
+    assert stale.is_dir()
+    check_json(workspace, monkeypatch, cached=True)
+    assert not stale.exists() and not unrecorded.exists()
+    assert recent.is_dir() and not_ours.is_dir() and cache_folder(workspace).is_dir()
+
+
+def cache_cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["cache", *args])
+    return result.exit_code, result.stdout
+
+
+def test_cache_command_shows_where_and_how_much(workspace: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.reading.cache import cache_root
+
+    code, out = cache_cli()
+    assert code == 0
+    assert out.splitlines() == [
+        f"Parse cache: {cache_root()} (a workspace's part is deleted after 30 days without use)",
+        "0 bytes for 0 workspaces."]
+    other = copy_demo(tmp_path / "other")
+    shutil.rmtree(other / "content" / "okafor")
+    for each in (workspace, other):
+        check_json(each, monkeypatch, cached=True)
+    code, out = cache_cli()
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("Parse cache: ")
+    assert str(workspace.resolve()) in lines[1]  # the larger first
+    assert str(other.resolve()) in lines[2]
+    assert "KiB" in lines[1] and "(last used " in lines[1]
+    assert lines[3].endswith("for 2 workspaces.")
+
+
+def test_cache_clear_deletes_one_workspace_or_all(workspace: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    other = copy_demo(tmp_path / "other")
+    for each in (workspace, other):
+        check_json(each, monkeypatch, cached=True)
+    code, out = cache_cli("clear", str(workspace))
+    assert code == 0 and out.startswith(f"Deleted the cache of {workspace} (")
+    assert not cache_folder(workspace).exists() and cache_folder(other).is_dir()
+    assert cache_cli("clear", str(workspace)) == (0, f"Nothing cached for {workspace}.\n")
+    code, out = cache_cli("clear")
+    assert code == 0 and out.startswith("Deleted the cache of 1 workspace (")
+    assert not cache_folder(other).parent.exists()
+    assert cache_cli("clear")[0] == 0
+    assert check_json(workspace, monkeypatch, cached=True)  # and it fills again

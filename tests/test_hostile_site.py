@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
+from generator.site.references import external_references
 from tests.hostile import HOSTILE, MARKERS
-from tests.test_site import external_references
 
 AS_OF = "2026-11-28"
 LIVE_TAGS = {"script", "img", "iframe", "object", "embed", "form", "base", "svg", "style",

@@ -95,7 +95,10 @@ def test_gitignore_keeps_builds_out_and_snapshots_in(tmp_path: Path) -> None:
     assert run("init", str(tmp_path / "ws"))[0] == 0
     rules = (tmp_path / "ws" / ".gitignore").read_text().splitlines()
     assert "/site/" in rules and "/caseload.ics" in rules
-    assert not any("snapshot" in r for r in rules if not r.startswith("#"))
+    # Snapshots stay in; only a snapshot still being written (or left by a kill) is out.
+    assert [r for r in rules if "snapshot" in r and not r.startswith("#")] == \
+        ["/snapshots/.staging-*"]
+    assert ".caseload.lock" in rules
 
 
 def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:
@@ -169,3 +172,43 @@ def test_package_data_ships_every_example_file() -> None:
     present = {p for p in EXAMPLE.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     assert present and shipped == present
     assert not [p for p in present if p.name.startswith(".")]  # globs skip dotfiles
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000, 0o077])
+def test_init_writes_owner_only_whatever_the_umask(tmp_path: Path, umask: int) -> None:
+    """A workspace holds health information from its first file on."""
+    import os
+
+    saved = os.umask(umask)
+    try:
+        assert run("init", str(tmp_path / "new" / "ws"))[0] == 0
+        (tmp_path / "empty").mkdir()
+        (tmp_path / "empty").chmod(0o755)
+        assert run("init", str(tmp_path / "empty"))[0] == 0
+    finally:
+        os.umask(saved)
+    for root in (tmp_path / "new", tmp_path / "empty"):
+        for path in root.rglob("*"):
+            assert oct(path.stat().st_mode & 0o777) == ("0o700" if path.is_dir() else "0o600"), \
+                path
+    assert oct((tmp_path / "new").stat().st_mode & 0o777) == "0o700"  # made by init too
+    assert oct((tmp_path / "empty").stat().st_mode & 0o777) == "0o755"  # yours: left as it is
+
+
+def test_init_keeps_nothing_when_a_write_fails(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.init
+
+    written: list[Path] = []
+    real = generator.init.write_private
+
+    def fail_third(path: Path, data: bytes) -> None:
+        if len(written) == 2:
+            raise OSError(28, "No space left on device")
+        real(path, data)
+        written.append(path)
+
+    monkeypatch.setattr(generator.init, "write_private", fail_third)
+    code, _, err = run("init", str(tmp_path / "new" / "ws"))
+    assert code == 2 and "No space left on device" in err
+    assert not (tmp_path / "new").exists()

@@ -28,7 +28,8 @@ STAGES: dict[str, frozenset[str]] = {
     "site": frozenset({"model", "rules", "report", "pages"}),
     "archive": frozenset({"model", "rules", "report", "pages", "site"}),
 }
-LEAVES = frozenset({"__init__", "errors", "fingerprint", "wording", "parallel", "private"})
+LEAVES = frozenset({"__init__", "errors", "fingerprint", "wording", "parallel", "private",
+                    "usercache"})
 COMMANDS = frozenset({"cli", "__main__", "init"})
 OUTPUTS = ("report", "pages", "site", "archive")
 

@@ -1024,6 +1024,53 @@ def test_symlinked_folder_outside_the_workspace_is_refused(tmp_path):
     assert [e.path for e in info.value.errors] == ["content/linked"]
 
 
+@needs_symlinks
+@pytest.mark.parametrize("links", [
+    {"content/x.yaml": "x.yaml"},  # a link to itself
+    {"content/a.yaml": "b.yaml", "content/b.yaml": "a.yaml"},  # two links, each to the other
+    {"site_config/practice.yaml": "practice.yaml"},
+    {"site_config/payers/p.yaml": "p.yaml"},
+])
+def test_a_loop_of_links_is_an_input_error_with_its_file(tmp_path, links):
+    ws = write_ws(tmp_path, {"content/real.yaml": CLIENT})
+    for name, target in links.items():
+        (ws / name).parent.mkdir(parents=True, exist_ok=True)
+        (ws / name).symlink_to(target)
+    with pytest.raises(WorkspaceInvalid) as info:
+        load_workspace(ws)
+    assert [str(e) for e in info.value.errors] == [
+        f"{name}:1: file: is a symbolic link in a loop of links (it never reaches a file); "
+        "not read" for name in sorted(links)]
+
+
+@needs_symlinks
+def test_a_content_folder_that_is_a_loop_of_links_is_an_input_error(tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "content").symlink_to("content")
+    with pytest.raises(WorkspaceInvalid) as info:
+        load_workspace(ws)
+    assert [str(e) for e in info.value.errors] == [
+        "content:1: folder: is a symbolic link in a loop of links (it never reaches a file); "
+        "not read"]
+
+
+@needs_symlinks
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_loop_of_links_exits_2_with_file_and_line(tmp_path, command):
+    ws = write_ws(tmp_path / "ws", {"content/real.yaml": CLIENT})
+    (ws / "content" / "x.yaml").symlink_to("x.yaml")
+    if command == "build":
+        (ws / "mkdocs.yml").symlink_to("mkdocs.yml")
+    result = CliRunner().invoke(cli, [command, str(ws), "--as-of", "2026-02-01"])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("content/x.yaml:1: file: is a symbolic link in a loop")
+    if command == "build":
+        assert lines[1].startswith("mkdocs.yml:1: file: is a symbolic link in a loop")
+    assert "internal error" not in result.stderr
+
+
 # --- the command line -----------------------------------------------------------------------
 
 BROKEN_WORKSPACES = {

@@ -32,11 +32,29 @@ def build(workspace: Path) -> None:
     assert result.exit_code == 0, result.stderr
 
 
+# The module's built site keeps its page identities in a cache folder of its own
+# (they live in the user's cache folder, not in the site): copies take them along.
+BUILT_CACHE: list[Path] = []
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workspace = copy_demo(tmp_path_factory.mktemp("reuse") / "ws")
-    build(workspace)
+    cache = tmp_path_factory.mktemp("reuse-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(cache))
+        build(workspace)
+    BUILT_CACHE[:] = [workspace / "site", cache]
     return workspace
+
+
+def identities_record(site: Path) -> Path:
+    """Where the page identities of `site` are written down (the module's built site's
+    in its own cache folder)."""
+    with pytest.MonkeyPatch.context() as patch:
+        if BUILT_CACHE and site == BUILT_CACHE[0]:
+            patch.setenv("XDG_CACHE_HOME", str(BUILT_CACHE[1]))
+        return reuse.identities_file(site)
 
 
 @pytest.fixture
@@ -45,6 +63,9 @@ def workspace(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     """A copy of the built workspace, and the client pages the next build makes."""
     copy = tmp_path / "ws"
     shutil.copytree(built, copy, symlinks=True)  # file times kept, as in place
+    record = reuse.identities_file(copy / "site")
+    record.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(identities_record(built / "site"), record)
     made: list[str] = []
     real = shell.make_page
     monkeypatch.setattr(shell, "make_page",
@@ -69,7 +90,7 @@ def test_a_hand_edited_page_is_made_again(built: Path, workspace: tuple[Path, li
 
 
 def identities(site: Path) -> dict[str, reuse.Identity]:
-    return reuse.read_identities(str(site / reuse.IDENTITIES_NAME))[0]
+    return reuse.read_identities(str(identities_record(site)))[0]
 
 
 def test_a_page_copied_or_touched_but_unchanged_is_taken_after_hashing(
@@ -103,7 +124,7 @@ def test_a_page_written_in_the_tick_of_the_record_is_hashed(
     with open(page, "r+b") as file:  # the same size, and the time set back: the same identity
         file.write(b"X" + data[1:])
     os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
-    record = site / reuse.IDENTITIES_NAME  # as if written down in the same tick as the page
+    record = identities_record(site)  # as if written down in the same tick as the page
     os.utime(record, ns=(before.st_mtime_ns, before.st_mtime_ns))
     build(copy)
     assert made == ["C-1004"]

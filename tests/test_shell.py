@@ -15,7 +15,7 @@ from generator.reading.sitesettings import read_site_settings
 from generator.report.report import build_report
 from generator.site import engine as site
 from generator.site import shell
-from generator.site.build import PER_BUILD_FILES, nav_for, render_docs, source_date_epoch
+from generator.site.build import nav_for, render_docs, source_date_epoch
 from tests.conftest import DEMO_AS_OF, ROOT
 from tests.test_build import copy_demo, site_tree, tree
 
@@ -44,9 +44,8 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
 
 
 def without_marker(files: dict[str, bytes]) -> dict[str, bytes]:
-    """A site's files but the marker and the per-build files, which only the shell's has."""
-    return {name: data for name, data in files.items()
-            if name != site.MARKER_NAME and name not in PER_BUILD_FILES}
+    """A site's files but the marker, which only the shell's has."""
+    return {name: data for name, data in files.items() if name != site.MARKER_NAME}
 
 
 def test_shell_pages_equal_engine_pages(docs: tuple[Path, list[str]], tmp_path: Path) -> None:
@@ -117,8 +116,8 @@ def test_many_pages_are_made_in_parallel_with_the_same_bytes(
 # Links of every kind MkDocs rewrites (or leaves alone) in a page's Markdown, in a
 # workspace's own client template: to pages, to anchors on them, with a query,
 # to another client and to this page, reference links, images (with a title and
-# attributes), static files, and what MkDocs leaves as it is: raw HTML, e-mail,
-# other sites. The payer link differs from client to client.
+# attributes), static files, and what MkDocs leaves as it is: raw HTML. (E-mail and
+# other sites are refused by the build's reference scan.) The payer link differs.
 LINKS = """
 ## See also
 
@@ -129,8 +128,7 @@ LINKS = """
 {% if c.payer %}[the payer](../payers/{{ safe_id(c.payer) }}.md) · {% endif %}
 ![Status mix](../assets/charts/status.svg "Statuses") ·
 ![Plans](../assets/charts/plan-age.svg){ width="120" } ·
-[the print styles](../assets/caseload.css) · <a href="../roster.md">raw HTML, left alone</a> ·
-[write to us](mailto:office@example.org) · <office@example.org> · [elsewhere](https://example.org/a.md)
+[the print styles](../assets/caseload.css) · <a href="../roster.md">raw HTML, left alone</a>
 
 [overview]: ../index.md
 """

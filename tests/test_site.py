@@ -1,14 +1,8 @@
 """Tests for generator.site.engine, the MkDocs build layer.
 
-The external-reference scanner below looks for *loads*, not for strings:
-
-* HTML: URL-carrying attributes (src, href, srcset, poster, data, action, ...),
-  meta refresh, inline ``style``/``<style>`` (as CSS) and inline ``<script>``
-  (as JS). ``xmlns`` and similar identifiers are names, not loads.
-* CSS: ``url(...)`` and ``@import``. ``data:`` URIs are inline, even when the
-  SVG inside them mentions ``http://www.w3.org/2000/svg``.
-* JS: module ``import``/``export ... from``, dynamic ``import()`` and
-  ``importScripts()`` with an absolute URL.
+Every build scans what it wrote for references off the machine
+(generator/site/references.py, tested on its own in tests/test_references.py),
+and so do these tests, on the sites they build.
 
 Material's minified bundle also holds URL strings that it *may* load at run
 time. They are not syntactic imports, so the scanner does not flag them;
@@ -34,7 +28,6 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -43,6 +36,7 @@ from generator.model.site import SiteSettings
 from generator.reading.exact import WorkspaceInvalid
 from generator.reading.sitesettings import read_settings_file
 from generator.site.engine import MARKER_NAME, SiteBuildError, build_site
+from generator.site.references import external_references
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "mkdocs.yml"
@@ -91,108 +85,6 @@ def leftovers(parent: Path, site_name: str) -> list[str]:
     return sorted(p.name for p in parent.iterdir() if p.name.startswith(f".{site_name}."))
 
 
-# --- external-reference scanner -----------------------------------------------
-
-URL_ATTRS = frozenset(
-    {
-        "src",
-        "href",
-        "srcset",
-        "poster",
-        "data",
-        "action",
-        "formaction",
-        "background",
-        "manifest",
-        "ping",
-        "xlink:href",
-        "icon",
-        "longdesc",
-        "cite",
-    }
-)
-CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"]*))\s*\)""", re.I)
-CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
-ABSOLUTE = r"""["'`]\s*((?:[a-z][a-z0-9+.-]*:)?//[^"'`]*)"""
-JS_LOADS = (
-    re.compile(r"\bimport\s*\(\s*" + ABSOLUTE, re.I),
-    re.compile(r"\bimportScripts\s*\(\s*" + ABSOLUTE, re.I),
-    re.compile(r"\b(?:import|export)\b[\w\s{},*$]*?\bfrom\s*" + ABSOLUTE, re.I),
-    re.compile(r"\bimport\s+" + ABSOLUTE, re.I),
-)
-
-
-def is_external(url: str) -> bool:
-    """True if loading ``url`` would leave the site (another host or scheme)."""
-    parts = urlsplit(url.strip())
-    return bool(parts.netloc) or parts.scheme.lower() not in ("", "data")
-
-
-def css_refs(text: str) -> list[str]:
-    found = [next(g for g in m.groups() if g is not None) for m in CSS_URL.finditer(text)]
-    found += [next(g for g in m.groups() if g is not None) for m in CSS_IMPORT.finditer(text)]
-    return found
-
-
-def js_refs(text: str) -> list[str]:
-    return [m.group(1) for pattern in JS_LOADS for m in pattern.finditer(text)]
-
-
-class _RefParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.refs: list[str] = []
-        self._in: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k.lower(): v or "" for k, v in attrs}
-        for name, value in values.items():
-            if name in URL_ATTRS:
-                self.refs += _attr_urls(name, value)
-            elif name == "style":
-                self.refs += css_refs(value)
-        if tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
-            self.refs.append(values.get("content", "").partition("url=")[2])
-        self._in = tag if tag in ("script", "style") else None
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in = None
-
-    def handle_data(self, data: str) -> None:
-        if self._in == "style":
-            self.refs += css_refs(data)
-        elif self._in == "script":
-            self.refs += js_refs(data)
-
-
-def _attr_urls(name: str, value: str) -> list[str]:
-    if name == "srcset":
-        return [part.split()[0] for part in value.split(",") if part.strip()]
-    return [value]
-
-
-def html_refs(text: str) -> list[str]:
-    parser = _RefParser()
-    parser.feed(text)
-    parser.close()
-    return parser.refs
-
-
-SCANNERS = {".html": html_refs, ".htm": html_refs, ".css": css_refs, ".js": js_refs}
-
-
-def external_references(site: Path) -> list[str]:
-    problems = []
-    for path in sorted(site.rglob("*")):
-        scan = SCANNERS.get(path.suffix.lower())
-        if scan is None or not path.is_file():
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        rel = path.relative_to(site).as_posix()
-        problems += [f"{rel}: {ref}" for ref in scan(text) if is_external(ref)]
-    return problems
-
-
 # --- fixtures -----------------------------------------------------------------
 
 
@@ -205,40 +97,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # --- tests --------------------------------------------------------------------
-
-
-def test_scanner_flags_real_loads() -> None:
-    assert is_external("https://example.org/x.js")
-    assert is_external("//cdn.example.org/x.css")
-    assert not is_external("assets/x.css")
-    assert not is_external("#top")
-    assert not is_external("data:image/png;base64,AAAA")
-    html = (
-        '<img src="https://x.example/a.png"><link href="//x.example/b.css">'
-        '<img srcset="ok.png 1x, https://x.example/c.png 2x">'
-        '<div style="background: url(https://x.example/d.png)"></div>'
-        '<style>@import "https://x.example/e.css";</style>'
-        '<script>import("https://x.example/f.js")</script>'
-    )
-    assert [r for r in html_refs(html) if is_external(r)] == [
-        "https://x.example/a.png",
-        "//x.example/b.css",
-        "https://x.example/c.png",
-        "https://x.example/d.png",
-        "https://x.example/e.css",
-        "https://x.example/f.js",
-    ]
-    assert js_refs('import x from "https://x.example/m.js";importScripts("//x.example/w.js")')
-    assert js_refs('export {a} from "https://x.example/m.js"')
-
-
-def test_scanner_ignores_strings_that_are_not_loads() -> None:
-    html = '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0"/></svg><p>https://x.example</p>'
-    assert not [r for r in html_refs(html) if is_external(r)]
-    css = """a{background:url("data:image/svg+xml;charset=utf-8,<svg xmlns='http://www.w3.org/2000/svg'/>")}"""
-    assert not [r for r in css_refs(css) if is_external(r)]
-    js = 'var a="https://x.example/licence";function imp(){return "//"}/* see https://x.example */'
-    assert js_refs(js) == []
 
 
 def test_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
@@ -475,3 +333,91 @@ def primary_nav(page: Path) -> str:
     parser.feed(page.read_text(encoding="utf-8"))
     assert parser.parts, "primary nav not found"
     return "".join(parser.parts)
+
+
+# --- nothing refers off the machine, whatever the engine is given --------------------
+
+
+@pytest.mark.parametrize("markup, host", [
+    ('<script src="https:evil.example/x.js"></script>', "evil.example"),
+    ('<link rel="stylesheet" href="//evil.example/x.css">', "evil.example"),
+    ('<a href="javascript:alert(1)">x</a>', "javascript:"),
+])
+def test_a_page_that_refers_off_the_machine_fails_and_keeps_the_site(
+        tmp_path: Path, markup: str, host: str) -> None:
+    docs = write_docs(tmp_path / "docs")
+    build(docs, tmp_path / "site")
+    before = snapshot(tmp_path / "site")
+    (docs / "index.md").write_text(f"# Home\n\n{markup}\n", encoding="utf-8")
+    with pytest.raises(SiteBuildError) as info:
+        build(docs, tmp_path / "site")
+    message = str(info.value)
+    assert message.startswith("site build failed: index.html refers outside the site, to "
+                              f"{host};")
+    assert "\n" not in message
+    assert snapshot(tmp_path / "site") == before
+    assert leftovers(tmp_path, "site") == []
+
+
+def test_settings_that_slip_past_every_other_check_are_caught_by_the_scan(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """mkdocs.yml cannot name another host (its reader, then the engine, refuse it);
+    should both ever let one through, the scan of the built files still stops it."""
+    docs = write_docs(tmp_path / "docs")
+    build(docs, tmp_path / "site")
+    before = snapshot(tmp_path / "site")
+    values = {"theme": {"name": "material"}, "extra_javascript": ["https:evil.example/x.js"]}
+    settings = SiteSettings(str(tmp_path / "mkdocs.yml"), values)
+    with pytest.raises(SiteBuildError, match="remote assets are not allowed"):
+        build(docs, tmp_path / "site", settings)
+    monkeypatch.setattr(site_module, "_refuse_remote", lambda config: None)
+    with pytest.raises(SiteBuildError, match=r"refers outside the site, to evil\.example"):
+        build(docs, tmp_path / "site", settings)
+    assert snapshot(tmp_path / "site") == before
+    assert leftovers(tmp_path, "site") == []
+
+
+def test_the_marker_names_the_scan_the_site_passed(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a site that passed this very scan lets the next build skip its unchanged files."""
+    from generator.site import references
+
+    docs = write_docs(tmp_path / "docs")
+    site = tmp_path / "site"
+    build(docs, site)
+    marker = json.loads((site / MARKER_NAME).read_text(encoding="utf-8"))
+    assert marker["references"] == references.scanner_id()
+    seen: list[Path | None] = []
+    real = references.external_references
+
+    def spy(staging: Path, previous: Path | None = None) -> list[references.Reference]:
+        seen.append(previous)
+        return real(staging, previous)
+
+    monkeypatch.setattr(references, "external_references", spy)
+    build(docs, site)
+    del marker["references"]
+    (site / MARKER_NAME).write_text(json.dumps(marker), encoding="utf-8")
+    build(docs, site)
+    assert seen == [site.absolute(), None]
+
+
+# --- dates past what a gzip header holds ----------------------------------------------
+
+
+@pytest.mark.parametrize("day, header_time", [
+    ("2106-02-07", 4_294_944_000),  # the last day whose midnight fits 32 bits
+    ("2106-02-08", 0),  # "no time stamp", as RFC 1952 allows
+    ("9999-12-31", 0),
+])
+def test_late_dates_build(tmp_path: Path, day: str, header_time: int) -> None:
+    from datetime import date
+
+    from generator.site.build import source_date_epoch
+
+    docs = write_docs(tmp_path / "docs")
+    build_site(read_settings_file(CONFIG), docs, tmp_path / "site", site_name="Test practice",
+               nav=NAV, source_date_epoch=source_date_epoch(date.fromisoformat(day)))
+    data = (tmp_path / "site" / "sitemap.xml.gz").read_bytes()
+    assert int.from_bytes(data[4:8], "little") == header_time
+    assert site_module.mkdocs.commands.build.gzip is __import__("gzip")  # put back

@@ -39,7 +39,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -47,6 +46,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator import __version__
+from generator.archive import staging as staging_folders
 from generator.archive.changes import PAGE as CHANGES_PAGE
 from generator.archive.changes import InvalidReport, compare, render_changes
 from generator.archive.signing import GOOD, UNSIGNED, check_tag_signature, signing_problem
@@ -498,23 +498,23 @@ def take_snapshot(report: Report, workspace: Path, *, settings: SiteSettings,
     created = not snapshots.exists()
     try:
         snapshots.mkdir(mode=0o700, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=snapshots))
+        staging = staging_folders.make_staging(snapshots, name)
     except OSError as exc:
         raise SnapshotError(f"cannot create a folder in {snapshots}: {exc}") from None
     try:
         site_build.build(report, workspace, staging / SITE, settings=settings,
                          docs_keep=staging / DOCS, extra_pages=extra_pages, progress=progress,
                          warn=warn)
-        for name in site_build.PER_BUILD_FILES:  # no next build in a snapshot: the same bytes
-            (staging / SITE / name).unlink(missing_ok=True)
         (staging / REPORT).write_bytes(dumps(current))
         _write_attributes(staging)
-        files = {path: file_entry(staging / path) for path, _ in _walk(staging)}
+        files = {path: file_entry(staging / path) for path, _ in _walk(staging)
+                 if path != staging_folders.IGNORE_ALL}
         manifest = dumps(manifest_document(report, inputs, files))
         (staging / MANIFEST).write_bytes(manifest)
         make_private(staging)
         if final.exists() or final.is_symlink():  # taken meanwhile by another process
             raise SnapshotError(f"{rel} already exists: snapshots are never overwritten")
+        staging_folders.unhide(staging)
         os.rename(staging, final)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)

@@ -12,12 +12,20 @@ import os
 from pathlib import Path
 
 from generator.model.records import Caseload
-from generator.reading.cache import ParseCache
+from generator.reading.cache import (
+    KEEP_DAYS,
+    CachedWorkspace,
+    ParseCache,
+    cache_root,
+    cached_workspaces,
+    clear_cache,
+)
 from generator.reading.exact import InputError, WorkspaceInvalid, load_workspace
 from generator.reading.sitesettings import read_site_settings
 
 __all__ = [
-    "InputError", "WorkspaceInvalid", "load_workspace", "read_site_settings", "read_workspace",
+    "KEEP_DAYS", "CachedWorkspace", "InputError", "WorkspaceInvalid", "cache_root",
+    "cached_workspaces", "clear_cache", "load_workspace", "read_site_settings", "read_workspace",
 ]
 
 

@@ -15,24 +15,31 @@ at worst be wrong data, which the key makes unreachable, never code.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
+import shutil
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator.fingerprint import code_digest
 from generator.model.plain import Days, client_of, entry_text, plain_client
 from generator.reading.record import ClientRecord
+from generator.usercache import cache_root
 
 
 def cache_folder(workspace: Path) -> Path:
     """Where a workspace's cache lives: in the user's cache folder, never in the
     workspace (a check writes nothing there), one folder per workspace path."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     name = hashlib.sha256(str(workspace.resolve()).encode("utf-8")).hexdigest()[:24]
-    return base / "caseload" / name
+    return cache_root() / name
+
+
 _FORMAT = b"caseload-parse-cache-4"
 FILE_NAME = "parse.lines"
 
@@ -52,6 +59,8 @@ class ParseCache:
     def __init__(self, workspace: Path) -> None:
         self.folder = cache_folder(workspace)
         self.path = self.folder / FILE_NAME
+        self.workspace = workspace
+        housekeeping(self.folder, workspace)
         self._stored: dict[str, str] | None = None
         self._kept: dict[str, str] = {}
         self._added = False
@@ -118,6 +127,7 @@ class ParseCache:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write("\n".join(lines) + "\n")
             os.replace(temp, self.path)
+            record_workspace(self.folder, self.workspace)
             # The previous format's file holds the same health information; no
             # version reads it any more.
             (self.folder / "parse.json").unlink(missing_ok=True)
@@ -145,3 +155,97 @@ def records_from_plain(plain: list[Any], days: Days | None = None) -> list[Any]:
 def _record(item: list[Any], days: Days) -> ClientRecord:
     where, lines, client = client_of(item, days)
     return ClientRecord(client, where, *lines)
+
+
+# --- housekeeping ----------------------------------------------------------------------
+#
+# One folder per workspace path ever checked, each holding health information:
+# each records the workspace it belongs to (for `caseload cache`), and the time
+# of that record is the workspace's last use. A folder unused for KEEP_DAYS days
+# is deleted by the next run that opens the cache, whichever workspace it is for.
+
+KEEP_DAYS = 30
+RECORD = "workspace"  # the workspace's path, one line; its mtime is the last use
+_FOLDER_NAME = re.compile(r"[0-9a-f]{24}")
+
+
+@dataclass(frozen=True)
+class CachedWorkspace:
+    """One workspace's folder in the cache."""
+
+    folder: Path
+    workspace: str | None  # None when the folder does not say (an older caseload made it)
+    size: int  # bytes
+    last_used: float  # seconds since the epoch
+
+
+def record_workspace(folder: Path, workspace: Path) -> None:
+    """Write (or touch) the folder's record of its workspace: owner-only, like the rest."""
+    record = folder / RECORD
+    text = f"{workspace.resolve()}\n"
+    try:
+        if record.read_text(encoding="utf-8") == text:
+            os.utime(record)  # now: the last use
+            return
+    except (OSError, ValueError):
+        pass
+    try:
+        handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, record)
+    except OSError:
+        pass
+
+
+def housekeeping(folder: Path, workspace: Path, now: float | None = None) -> None:
+    """Mark `folder`, this run's, as used now (if it exists: a first run writes nothing
+    until its input proved valid); delete every other workspace's folder unused for
+    KEEP_DAYS days. Never fails: a cache is only ever worth some time."""
+    now = time.time() if now is None else now
+    if folder.is_dir():
+        record_workspace(folder, workspace)
+    for entry in cached_workspaces():
+        if entry.folder != folder and now - entry.last_used > KEEP_DAYS * 86400:
+            shutil.rmtree(entry.folder, ignore_errors=True)
+
+
+def cached_workspaces() -> list[CachedWorkspace]:
+    """Every workspace's folder in the cache, largest first."""
+    try:
+        folders = [Path(e.path) for e in os.scandir(cache_root())
+                   if _FOLDER_NAME.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
+    found = []
+    for folder in folders:
+        size, latest, workspace = 0, 0.0, None
+        try:
+            for entry in os.scandir(folder):
+                info = entry.stat(follow_symlinks=False)
+                size += info.st_size
+                latest = max(latest, info.st_mtime)
+            record = folder / RECORD
+            if record.is_file():
+                workspace = record.read_text(encoding="utf-8").strip() or None
+                latest = record.stat().st_mtime
+            latest = latest or folder.stat().st_mtime
+        except (OSError, ValueError):
+            continue  # gone, or not ours to read
+        found.append(CachedWorkspace(folder, workspace, size, latest))
+    return sorted(found, key=lambda e: (-e.size, str(e.folder)))
+
+
+def clear_cache(workspace: Path | None = None) -> list[CachedWorkspace]:
+    """Delete one workspace's folder, or (None) every one; return what was there."""
+    if workspace is not None:
+        folder = cache_folder(workspace)
+        removed = [e for e in cached_workspaces() if e.folder == folder]
+    else:
+        removed = cached_workspaces()
+    for entry in removed:
+        shutil.rmtree(entry.folder, ignore_errors=True)
+    if workspace is None:
+        with contextlib.suppress(OSError):
+            cache_root().rmdir()  # only when nothing else is left in it
+    return removed

@@ -8,6 +8,7 @@ fixes a whole batch in one go instead of replaying the tool error by error.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -558,9 +559,15 @@ def _read_bytes(root: Path, path: Path, doc: _Doc, resolve: bool = False) -> byt
                       f"{MAX_FILE_BYTES // (1024 * 1024)} MiB a file: split it into several files")
             return None
         return path.read_bytes()
-    except OSError as exc:
-        doc.error(None, "file", f"cannot be read ({exc.strerror or exc})")
+    except (OSError, RuntimeError) as exc:  # Python 3.11's resolve() raises RuntimeError
+        if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:  # for a loop of links
+            doc.error(None, "file", _LINK_LOOP)
+        else:
+            doc.error(None, "file", f"cannot be read ({exc.strerror or exc})")
         return None
+
+
+_LINK_LOOP = "is a symbolic link in a loop of links (it never reaches a file); not read"
 
 
 def _decode(data: bytes, doc: _Doc) -> str | None:
@@ -712,7 +719,11 @@ def load_workspace(root: Path, cache: ParseCache | None = None) -> Caseload:
     """
     errors: list[InputError] = []
     content = root / CONTENT_DIR
-    if content.is_symlink() and not content.resolve().is_relative_to(root.resolve()):
+    try:
+        outside = content.is_symlink() and not content.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        raise WorkspaceInvalid([InputError(CONTENT_DIR, 1, "folder", _LINK_LOOP)]) from None
+    if outside:
         raise WorkspaceInvalid([InputError(CONTENT_DIR, 1, "folder",
                                            "is a link to a place outside the workspace; not read")])
     if not content.is_dir():

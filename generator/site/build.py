@@ -2,18 +2,26 @@
 
 The Markdown is rendered into a private temporary folder, the site is built
 beside the old one and swapped in only when complete (see `engine.py`), so a
-build that fails leaves the previous site exactly as it was.
+build that fails leaves the previous site exactly as it was. Commands build
+while holding :func:`site_lock`, which also clears away what a killed build
+left beside the site.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from markupsafe import escape
 
+from generator.errors import SiteBuildError
 from generator.model.site import SiteSettings
 from generator.pages.render import (
     CLIENT_FOLDER,
@@ -22,8 +30,15 @@ from generator.pages.render import (
     write_page,
 )
 from generator.report.report import Report
-from generator.site.engine import AlikePages, Warn, build_site, engine_fingerprint
-from generator.site.reuse import IDENTITIES_NAME
+from generator.site.engine import (
+    AlikePages,
+    Warn,
+    build_site,
+    engine_fingerprint,
+    make_site_parent,
+    recover_site,
+)
+from generator.site.lock import exclusive, lock_files, site_lock_file, workspace_lock_file
 from generator.site.shell import Progress, no_progress
 
 NAV = (
@@ -36,11 +51,46 @@ NAV = (
     ("How to read this report", "rules.md"),
 )
 CHANGES_PAGE = ("Changes", "changes.md")
-# Files of a built site that differ from one build to the next (the inode numbers
-# and times of its client pages, for the next build in the same folder: see
-# reuse.py); everything else is the same bytes for the same input and date.
-PER_BUILD_FILES = (IDENTITIES_NAME,)
 
+DOCS = "docs"  # the Markdown is rendered into .SITE.docs-XXXXXXXX beside the site
+# What caseload 0.x named that folder; one left over an hour is no live build's.
+_OLD_DOCS = re.compile(r"\.caseload-docs-[a-z0-9_]{8}")
+_OLD_DOCS_AGE = 3600
+
+
+@contextmanager
+def site_lock(workspace: Path, site_dir: Path,
+              waiting: Callable[[], None] | None = None) -> Iterator[bool]:
+    """Hold the locks of a build of `site_dir` from `workspace` (see lock.py), waiting
+    for another build that holds one (`waiting` is called first); yield whether it
+    had to wait.
+
+    With the locks held, what a killed build left beside the site is dealt with
+    first: a swap cut half-way is completed or undone (`recover_site`), and its
+    staging folders and Markdown are deleted. No live build can be using them:
+    every build into that folder holds the same lock.
+    """
+    make_site_parent(site_dir)
+    # A workspace that cannot be written in (building elsewhere) cannot hold its own
+    # lock, nor needs it; the site's lock is never done without.
+    optional = frozenset({workspace_lock_file(workspace)} - {site_lock_file(site_dir)})
+    with exclusive(lock_files(workspace, site_dir), waiting, optional) as waited:
+        try:
+            recover_site(site_dir, also=(DOCS,))
+            for entry in os.scandir(Path(site_dir).absolute().parent):
+                if _OLD_DOCS.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False) \
+                        and time.time() - entry.stat().st_mtime > _OLD_DOCS_AGE:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+        except OSError as exc:
+            raise SiteBuildError(f"cannot tidy the folder of {site_dir}: "
+                                 f"{exc.strerror or exc}") from None
+        yield waited
+
+
+def workspace_lock(workspace: Path, waiting: Callable[[], None] | None = None
+                   ) -> AbstractContextManager[bool]:
+    """Hold the workspace's lock alone (a snapshot builds into its own private folder)."""
+    return exclusive(lock_files(workspace), waiting)
 
 
 def source_date_epoch(as_of: date) -> int:
@@ -84,8 +134,13 @@ def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSett
     With `docs_keep`, the rendered Markdown is also kept there (for snapshots).
     `warn` is told, one line each, when the build had to take a slower way.
     """
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    docs_dir = Path(tempfile.mkdtemp(prefix=".caseload-docs-", dir=site_dir.parent))
+    make_site_parent(site_dir)
+    try:
+        docs_dir = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.{DOCS}-",
+                                         dir=site_dir.parent))
+    except OSError as exc:
+        raise SiteBuildError(f"cannot create a folder next to {site_dir}: "
+                             f"{exc.strerror or exc}") from None
     try:
         # Client pages are rendered only when the site build needs them (an
         # unchanged one is not), except when the Markdown is kept for a snapshot.

@@ -37,7 +37,9 @@ Decisions (MkDocs 1.6 + Material for MkDocs 9.x):
   errors without it; so would a browser that does allow ``file:`` workers).
 
 * Reproducibility. ``SOURCE_DATE_EPOCH`` is set for the duration of the build
-  (MkDocs uses it for sitemap dates and the gzip header of ``sitemap.xml.gz``).
+  (MkDocs uses it for sitemap dates and the gzip header of ``sitemap.xml.gz``;
+  from 2106-02-08 on, a date the header's 32 bits cannot hold, the header says
+  "no time" instead).
 
 * Scale. Client pages are expected to be left out of ``nav`` and to carry
   ``search: {exclude: true}`` front matter; pages missing from ``nav`` are never
@@ -61,11 +63,14 @@ Decisions (MkDocs 1.6 + Material for MkDocs 9.x):
   not fit, every page is built by MkDocs, and the build says so.
 
 * Atomicity. MkDocs builds into a fresh ``0o700`` sibling of ``site_dir``; only
-  a complete, warning-free build is swapped in (old renamed away, new renamed
-  in, old deleted). On failure the previous site is untouched and the staging
-  folder is removed. An existing ``site_dir`` is only ever replaced if it is
-  empty or carries the marker file written by a previous build, so a mistyped
-  path can never delete unrelated data.
+  a complete, warning-free build that refers to nothing off the machine (every
+  file it wrote is scanned: references.py) is swapped in (old renamed away, new
+  renamed in, old deleted). On failure the previous site is untouched and the
+  staging folder is removed. An existing ``site_dir`` is only ever replaced if
+  it is empty or carries the marker file written by a previous build, so a
+  mistyped path can never delete unrelated data. A build that was killed
+  leaves its folders behind; :func:`recover_site`, run by the next build with
+  the site's lock held, deletes them and completes or undoes a cut swap.
 
 MkDocs keeps global state (logging handlers, ``os.environ``): call
 :func:`build_site` from one thread at a time.
@@ -74,16 +79,18 @@ MkDocs keeps global state (logging handlers, ``os.environ``): call
 from __future__ import annotations
 
 import copy
+import gzip
 import hashlib
 import json
 import logging
 import os
 import posixpath
+import re
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
@@ -92,6 +99,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import markdown
+import mkdocs.commands.build
 from markdown.util import AMP_SUBSTITUTE
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import config_options
@@ -103,8 +111,8 @@ from mkdocs.structure.pages import Page, _RelativePathTreeprocessor
 
 from generator.errors import SiteBuildError
 from generator.model.site import SiteSettings
-from generator.private import make_private
-from generator.site import passthrough, reuse, shell
+from generator.private import FILE_MODE, make_private, make_private_folders
+from generator.site import passthrough, references, reuse, shell
 
 __all__ = ["SiteBuildError", "build_site", "engine_fingerprint"]
 
@@ -214,10 +222,24 @@ def _build_and_swap(
                 state = {}
         if not state:
             _run_mkdocs(settings, {**overrides, "site_dir": str(staging)}, epoch, warn)
+        _check_references(staging, site_dir)
+        identities = state.pop(_IDENTITIES, None)
         _finish_site(staging, state)
         _swap_in(staging, site_dir)
+        if identities is not None:
+            _note_identities(site_dir, identities)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+_IDENTITIES = "identities"
+
+
+def _note_identities(site_dir: Path, identities: dict[str, reuse.Written]) -> None:
+    """Write down the page files' identities for the next build (reuse.py). Only a
+    speed-up: when it cannot be written, the next build hashes what it reuses."""
+    with suppress(OSError):
+        reuse.write_identities(str(reuse.identities_file(site_dir)), identities)
 
 
 def _build_with_shell(settings: SiteSettings, overrides: dict[str, Any], staging: Path, epoch: int,
@@ -251,7 +273,7 @@ def _build_with_shell(settings: SiteSettings, overrides: dict[str, Any], staging
     links = _ShellLinks(built.config, built.files, alike.folder, alike.keys)
     previous = reuse.read_marker(str(site_dir / MARKER_NAME))
     recorded = previous.get("pages") if previous.get("shell") == frame.digest else None
-    identities, vouched_before_ns = reuse.read_identities(str(site_dir / reuse.IDENTITIES_NAME))
+    identities, vouched_before_ns = reuse.read_identities(str(reuse.identities_file(site_dir)))
     written: dict[str, reuse.Written] = {}
     jobs = []
     with reuse.Previous(str(site_dir / alike.folder), str(staging / alike.folder),
@@ -268,11 +290,11 @@ def _build_with_shell(settings: SiteSettings, overrides: dict[str, Any], staging
                 jobs.append((stem, folder / f"{stem}.md", staging / alike.folder / f"{stem}.html"))
     written.update(shell.make_pages(frame, markdown_settings, jobs, expected, alike.render,
                                     links.of, alike.progress))
-    reuse.write_identities(str(staging / reuse.IDENTITIES_NAME),
-                           {f"{stem}.html": page for stem, page in written.items()})
     return {"shell": frame.digest,
             "pages": {stem: reuse.Recorded(alike.keys[stem], written[stem]).entry()
-                      for stem in stems}}
+                      for stem in stems},
+            # Not for the marker: written down once the new site is in place.
+            _IDENTITIES: {f"{stem}.html": page for stem, page in written.items()}}
 
 
 class _ShellLinks:
@@ -387,7 +409,8 @@ class _Built:
 
 def _run_mkdocs(settings: SiteSettings, overrides: dict[str, Any], epoch: int, warn: Warn,
                 exclude: list[str] | None = None) -> _Built:
-    with _source_date_epoch(epoch), _collect_mkdocs_log() as problems:
+    with _source_date_epoch(epoch), _gzip_time_in_range(epoch), \
+            _collect_mkdocs_log() as problems:
         tables: _PassThroughTables | None = None
         keep = _KeepFiles()
         try:
@@ -531,7 +554,7 @@ def _refuse_remote(config: MkDocsConfig) -> None:
 
 def _is_remote(url: str) -> bool:
     lowered = url.strip().lower()
-    return lowered.startswith("//") or "://" in lowered
+    return lowered.startswith("//") or "://" in lowered or references.is_external(url)
 
 
 # --- Logging and environment ----------------------------------------------
@@ -580,6 +603,37 @@ def _source_date_epoch(epoch: int) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
+_GZIP_TIME_LIMIT = 2 ** 32  # a gzip header holds its MTIME in 32 bits: up to 2106-02-07
+
+
+class _UndatedGzip:
+    """`gzip` as MkDocs' build sees it when the build's date does not fit a gzip header:
+    the header then says "no time stamp" (MTIME 0, as RFC 1952 allows)."""
+
+    @staticmethod
+    def GzipFile(*args: Any, **kwargs: Any) -> gzip.GzipFile:  # named as gzip names it
+        if int(kwargs.get("mtime") or 0) >= _GZIP_TIME_LIMIT:
+            kwargs["mtime"] = 0
+        return gzip.GzipFile(*args, **kwargs)
+
+
+@contextmanager
+def _gzip_time_in_range(epoch: int) -> Iterator[None]:
+    """MkDocs stamps sitemap.xml.gz with the build's date; from 2106-02-08 on that
+    overflows the gzip header and the build would fail. Earlier dates are left to
+    MkDocs untouched, so their sites stay byte-identical."""
+    if epoch < _GZIP_TIME_LIMIT:
+        yield
+        return
+    module: Any = mkdocs.commands.build
+    saved = module.gzip
+    module.gzip = _UndatedGzip
+    try:
+        yield
+    finally:
+        module.gzip = saved
+
+
 def _build_error(exc: BaseException, problems: list[str]) -> SiteBuildError:
     if problems:
         return SiteBuildError(_summary(problems), tuple(problems))
@@ -621,20 +675,65 @@ def _is_foreign(site_dir: Path) -> bool:
     return any(site_dir.iterdir())
 
 
+def make_site_parent(site_dir: Path) -> None:
+    """Create the folders that will hold ``site_dir``, owner-only (0700), as needed.
+
+    SiteBuildError, one line, when that cannot be done (a parent that is a file,
+    a folder one may not write in).
+    """
+    try:
+        make_private_folders(site_dir.parent)
+    except OSError as exc:
+        raise SiteBuildError(f"cannot create {exc.filename or site_dir.parent}: "
+                             f"{exc.strerror or exc}") from None
+    if not site_dir.parent.is_dir():
+        raise SiteBuildError(f"cannot create {site_dir}: {site_dir.parent} is not a folder")
+
+
 def _make_private_dir(site_dir: Path, purpose: str) -> Path:
     """Create an owner-only (0o700) sibling of ``site_dir``."""
+    make_site_parent(site_dir)
     try:
-        site_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.{purpose}-", dir=site_dir.parent))
     except OSError as exc:
-        raise SiteBuildError(f"cannot create a folder next to {site_dir}: {exc}") from exc
+        raise SiteBuildError(f"cannot create a folder next to {site_dir}: "
+                             f"{exc.strerror or exc}") from exc
+
+
+_SCANNED = "references"  # the marker's record of the scanner the site passed
+
+
+def _check_references(staging: Path, site_dir: Path) -> None:
+    """Refuse a site that would load anything from, or link to, another place.
+
+    Files the build took over from the previous site unchanged (hard links, or the
+    same bytes) are not read again when that site passed this same scan.
+    """
+    previous = site_dir if _marker(site_dir).get(_SCANNED) == references.scanner_id() else None
+    found = references.external_references(staging, previous)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise SiteBuildError(
+            f"site build failed: {found[0].path} refers outside the site, to "
+            f"{found[0].host}{more}; a caseload site loads nothing from elsewhere and links "
+            "nowhere else (look at the workspace's templates/)")
+
+
+def _marker(site_dir: Path) -> dict[str, Any]:
+    try:
+        marker = json.loads((site_dir / MARKER_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return marker if isinstance(marker, dict) else {}
 
 
 def _finish_site(staging: Path, state: dict[str, Any]) -> None:
     """Add the file:// search index and the marker; make everything owner-only.
 
     The marker says the folder is ours, and records what the alike pages were
-    made from, so that the next build can take the unchanged ones as they are.
+    made from, so that the next build can take the unchanged ones as they are,
+    and which reference scan the site passed. It is written last: a staging
+    folder with a marker is a complete site (see `recover_site`).
     """
     index = staging / "search" / "search_index.json"
     if index.is_file():
@@ -642,10 +741,13 @@ def _finish_site(staging: Path, state: dict[str, Any]) -> None:
         (staging / "search" / "search_index.js").write_text(
             f"var __index = {data};\n", encoding="utf-8"
         )
-    marker = {"about": _MARKER_TEXT.strip(), **state}
-    (staging / MARKER_NAME).write_text(json.dumps(marker, sort_keys=True) + "\n",
-                                       encoding="utf-8")
     make_private(staging)
+    marker = {"about": _MARKER_TEXT.strip(), **state, _SCANNED: references.scanner_id()}
+    temporary = staging / f"{MARKER_NAME}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(json.dumps(marker, sort_keys=True) + "\n")
+    os.replace(temporary, staging / MARKER_NAME)
 
 
 def _swap_in(staging: Path, site_dir: Path) -> None:
@@ -674,3 +776,51 @@ def _rename(source: Path, target: Path) -> None:
         os.rename(source, target)
     except OSError as exc:
         raise SiteBuildError(f"cannot move {source} to {target}: {exc}") from exc
+
+
+# --- After a killed build ----------------------------------------------------------
+
+_TEMPORARY_PART = re.compile(r"[a-z0-9_]{8}")  # what tempfile.mkdtemp adds to a prefix
+
+
+def leftovers(site_dir: Path, purpose: str) -> list[Path]:
+    """The folders ``.SITE.PURPOSE-XXXXXXXX`` beside ``site_dir`` (made by
+    `_make_private_dir`), oldest first."""
+    prefix = f".{site_dir.name}.{purpose}-"
+    try:
+        entries = list(os.scandir(site_dir.parent))
+    except OSError:
+        return []
+    found = [(entry.stat(follow_symlinks=False).st_mtime_ns, Path(entry.path))
+             for entry in entries if entry.name.startswith(prefix)
+             and _TEMPORARY_PART.fullmatch(entry.name[len(prefix):])
+             and entry.is_dir(follow_symlinks=False)]
+    return [path for _, path in sorted(found)]
+
+
+def recover_site(site_dir: Path, also: tuple[str, ...] = ()) -> str | None:
+    """Finish what a killed build left beside ``site_dir``; call with its lock held.
+
+    A build killed between the two renames of its swap leaves no site at all: the
+    new, complete site (a staging folder with its marker, written last) is moved
+    in, or else the previous one (kept in ``.SITE.old-*``) is put back. Then every
+    staging and old folder is deleted (and those named ``.SITE.ALSO-*``): each
+    holds a copy of the caseload. Returns what was put in place ("new",
+    "previous") or None.
+    """
+    site_dir = Path(site_dir).absolute()
+    restored = None
+    if not os.path.lexists(site_dir):
+        complete = [path for path in leftovers(site_dir, "build")
+                    if (path / MARKER_NAME).is_file()]
+        previous = [path / site_dir.name for path in leftovers(site_dir, "old")
+                    if (path / site_dir.name / MARKER_NAME).is_file()]
+        for candidate, what in ((complete, "new"), (previous, "previous")):
+            if candidate:
+                _rename(candidate[-1], site_dir)
+                restored = what
+                break
+    for purpose in ("build", "old", *also):
+        for path in leftovers(site_dir, purpose):
+            shutil.rmtree(path, ignore_errors=True)
+    return restored

@@ -14,9 +14,10 @@ or by something that is not a file at all. So a page is taken only when
 Hashing every page again on every build would cost a warm build of 10,000
 clients about a third of a second more. So, as git does for its index, each
 build also writes down every page's file identity (inode, size, modification
-time) as it was right after writing it, in a file of its own (IDENTITIES_NAME:
-inode numbers and times differ from build to build, so they stay out of the
-marker, which is the same bytes for the same input). A page whose identity is
+time) as it was right after writing it, in a file of its own in the user's
+cache folder (`identities_file`: inode numbers and times differ from build to
+build, so they stay out of the site, which is the same bytes for the same input
+and date). A page whose identity is
 still the one written down is taken without being read: writing a file gives it
 the clock's time (linking, renaming and chmod leave it alone). A page whose time
 is not older than that file's own is "racy" (an edit in the same tick of the
@@ -35,9 +36,11 @@ import json
 import os
 import stat
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
-IDENTITIES_NAME = ".caseload-files"
+from generator.usercache import cache_root
+
 _NO_FOLLOW = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 _READ_LIMIT = 1 << 30  # bytes: a marker is about 150 bytes a page
 Identity = tuple[int, int, int]  # inode, size, modification time in ns
@@ -112,16 +115,28 @@ def read_identities(path: str) -> tuple[dict[str, Identity], int]:
     return found, mtime_ns
 
 
+def identities_file(site_dir: Path) -> Path:
+    """Where the page identities of the site in `site_dir` are written down: in the
+    user's cache folder, one file per site folder, never in the site itself."""
+    name = hashlib.sha256(str(site_dir.resolve()).encode("utf-8")).hexdigest()[:24]
+    return cache_root() / "sites" / f"{name}.json"
+
+
 def write_identities(path: str, written: dict[str, Written]) -> None:
-    """Write down the identity of every page of this build (see the module's notes)."""
+    """Write down the identity of every page of this build (see the module's notes):
+    a new file beside `path`, renamed over it, owner-only in an owner-only folder."""
     pages = {name: list(page.identity) for name, page in written.items() if page.identity}
     about = "Per build: which page files the next build may take without reading them."
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_FOLLOW, 0o600)
+    folder = os.path.dirname(path)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NO_FOLLOW, 0o600)
     try:
         _write_all(fd, json.dumps({"about": about, "pages": pages}, sort_keys=True,
                                   separators=(",", ":")).encode("utf-8") + b"\n")
     finally:
         os.close(fd)
+    os.replace(temporary, path)
 
 
 class Previous:

@@ -36,6 +36,7 @@ from generator.rules.engine import (
     RULES,
     SEVERITIES,
     STATUSES,
+    ClinicianLoad,
     Evaluation,
     Finding,
     SessionState,
@@ -83,7 +84,8 @@ def environment(workspace: Path | None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals.update(status_badge=status_badge, severity_badge=severity_badge,
-                       finding_counts=finding_counts, code=code, safe_id=safe_id)
+                       finding_counts=finding_counts, code=code, safe_id=safe_id,
+                       spots=spots_words)
     env.filters["block"] = block
     env.filters["label"] = lambda status: STATUS_LABELS[status]
     env.filters["plural"] = plural
@@ -207,6 +209,18 @@ class PolicyRow:
     layer: str
 
 
+def spots_words(spots: int | None, strong: bool = False) -> Markup:
+    """Open spots in words: over capacity said in words (and bold), not by colour alone."""
+    if spots is None:
+        return Markup("—")
+    if spots < 0:
+        over = f'<span class="cl-over">over capacity by {-spots}</span>'
+        return Markup(f"<strong>{over}</strong>" if strong else over)
+    if spots == 0:
+        return Markup("at capacity, no spot open")
+    return Markup(f"{plural(spots, 'spot')} open")
+
+
 def policy_rows(policy: EffectivePolicy) -> list[PolicyRow]:
     return [
         PolicyRow(s.key, s.meaning, _show(policy[s.key]), policy.layers[s.key])
@@ -242,8 +256,12 @@ class Site:
             {e.client.payer for e in report.evaluations if e.client.payer}
             | ({report.scope.payer} if report.scope.payer else set())
         )
+        # Each clinician's load against capacity (none in a payer's report); a
+        # clinician with a capacity but no clients yet has a page too.
+        self.loads = report.clinician_loads()
+        self.counts_capacity = report.counts_capacity
         self.clinician_ids = sorted({e.client.clinician for e in report.evaluations
-                                     if e.client.clinician})
+                                     if e.client.clinician} | set(self.loads))
 
     # names ---------------------------------------------------------------------------
     def name(self, evaluation: Evaluation) -> str:
@@ -267,6 +285,12 @@ class Site:
     # links ---------------------------------------------------------------------------
     def client_link(self, evaluation: Evaluation, base: str = "") -> Markup:
         return html_link(evaluation.client.id, client_href(evaluation.client.id, base))
+
+    def client_links(self, evaluations: tuple[Evaluation, ...], base: str = "") -> Markup:
+        """Links to these clients' pages, separated by commas; "none" for none."""
+        if not evaluations:
+            return Markup("none")
+        return Markup(", ").join(self.client_link(e, base) for e in evaluations)
 
     def payer_link(self, payer_id: str | None, base: str = "", suffix: str = ".md") -> Markup:
         """A link to a payer's page; from a client page, `suffix` is ".html"."""
@@ -322,6 +346,44 @@ class Site:
 
     def discharged(self) -> list[Evaluation]:
         return [e for e in self.evaluations if e.discharged]
+
+    # capacity ------------------------------------------------------------------------
+    @property
+    def shows_capacity(self) -> bool:
+        """Whether the practice gives any clinician a capacity: only then do the
+        clinician pages speak of it."""
+        return bool(self.caseload.capacities)
+
+    def load(self, clinician_id: str) -> ClinicianLoad | None:
+        return self.loads.get(clinician_id)
+
+    def over_capacity(self) -> list[str]:
+        """The names of the clinicians over capacity, each with by how much."""
+        return [f"{self.clinician_name(k)} (by {-(load.open_spots or 0)})"
+                for k, load in self.loads.items() if load.over_capacity]
+
+    def capacity_sentence(self, clinician_id: str) -> Markup:
+        """What a clinician's load means, in one or two sentences."""
+        load = self.loads[clinician_id]
+        who = inline(self.clinician_name(clinician_id))
+        carries = (f"carries {plural(len(load.carried), 'client')} "
+                   "(on the caseload, not discharged)")
+        if load.capacity is None:
+            return Markup(f"{who} {carries}; practice.yaml sets no capacity for them.")
+        now = (f"{who} {carries} against a capacity of {load.capacity}: "
+               f"{spots_words(load.open_spots, strong=True)}.")
+        steps = []
+        if load.discharge_planned:
+            steps.append(f"with the {plural(len(load.discharge_planned), 'planned discharge')} "
+                         f"done: {spots_words(load.spots_after_planned)}")
+        if load.inactive:
+            too = " too" if steps else ""
+            steps.append(f"with the {plural(len(load.inactive), 'inactive client')} "
+                         f"discharged{too}: {spots_words(load.spots_after_inactive)}")
+        if not steps:
+            return Markup(f"{now} No discharge is planned and no client is inactive.")
+        then = "; ".join(steps)
+        return Markup(f"{now} {then[0].upper()}{then[1:]}.")
 
     # one client ----------------------------------------------------------------------
     def sessions(self, evaluation: Evaluation) -> list[dict[str, Any]]:

@@ -42,3 +42,14 @@ def test_table_rows_and_verdicts() -> None:
                         "| 1,520 | < 1,000 ms | no |")
     assert lines[3] == ("| 10,000 | finder (roster.html, typing C-10000) | 900,000 | 1 | - "
                         "| 13 | < 1,000 ms | yes (the link opens clients/C-10000.html) |")
+
+
+def test_a_filter_row_is_held_to_its_own_target() -> None:
+    rows = [Measurement(10_000, "filter, at least one warning (roster.html)", 1_000, 250, 64.2,
+                        note="4,321 clients match", target=100.0),
+            Measurement(10_000, "filter, inactive clients of lee (roster.html)", 1_000, 30, 100.0,
+                        target=100.0)]
+    lines = table(rows).splitlines()
+    assert lines[2] == ("| 10,000 | filter, at least one warning (roster.html) | 1,000 | 250 | - "
+                        "| 64 | < 100 ms | yes (4,321 clients match) |")
+    assert lines[3].endswith("| 100 | < 100 ms | no |")

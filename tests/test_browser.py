@@ -152,7 +152,8 @@ def test_finder_says_when_nothing_matches(site: Path, page: tuple) -> None:
     tab, _ = page
     tab.goto((site / "roster.html").as_uri())
     tab.locator("#cl-finder-input").fill("no such person")
-    assert tab.get_by_role("status").inner_text() == "No client matches."
+    # The roster has three live regions: the finder's, the filter's and the sorting's.
+    assert tab.locator("#cl-finder-status[role=status]").inner_text() == "No client matches."
     assert tab.locator("#cl-finder-results li").count() == 0
 
 
@@ -280,6 +281,7 @@ def test_a_page_of_another_origin_cannot_read_the_served_site(
     base, _ = served
     (tmp_path / "attack.html").write_text(
         f'<script src="{base}assets/clients.js"></script>'
+        f'<script src="{base}assets/roster.js"></script>'
         f'<script src="{base}search/search_index.js"></script>', encoding="utf-8")
     quiet = type("Quiet", (SimpleHTTPRequestHandler,), {"log_message": lambda *a: None})
     other = ThreadingHTTPServer(("127.0.0.1", 0), partial(quiet, directory=str(tmp_path)))
@@ -294,8 +296,10 @@ def test_a_page_of_another_origin_cannot_read_the_served_site(
         tab.wait_for_load_state("load")
         blocked = "net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin"  # the header, not the network
         assert failed == {f"{base}assets/clients.js": blocked,
+                          f"{base}assets/roster.js": blocked,
                           f"{base}search/search_index.js": blocked}
         assert tab.evaluate("typeof window.CASELOAD_CLIENTS") == "undefined"
+        assert tab.evaluate("typeof window.CASELOAD_ROSTER") == "undefined"
         assert tab.evaluate("typeof window.__index") == "undefined"
     finally:
         context.close()
@@ -335,7 +339,7 @@ def test_finder_works_from_the_keyboard_and_announces_matches(site: Path, page: 
     field = tab.get_by_role("searchbox", name="Find a client by id or name")
     assert field.count() == 1
     assert tab.get_by_role("search", name="Client finder").count() == 1
-    status = tab.get_by_role("status")
+    status = tab.locator("#cl-finder-status[role=status]")
     assert status.get_attribute("aria-live") == "polite"
     field.focus()
     # Typed key by key: letters Material uses as page shortcuts ("n", "p") stay in the field.
@@ -605,3 +609,315 @@ def test_print_has_no_scroll_boxes_sticky_cells_or_cut_columns(site: Path, page:
     }""")
     assert layout, "no table"
     assert [row for row in layout if row["sticky"] or row["clipped"] or row["cut"]] == []
+
+
+# --- sorting and filtering (caseload.js), from file:// --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_json() -> dict[str, Any]:
+    """The report of the demo, as `check --format json` prints it: what the filters
+    and the sorted columns are checked against."""
+    from generator.reading.exact import load_workspace
+    from generator.report.report import build_report, report_json
+
+    return report_json(build_report(load_workspace(ROOT), date.fromisoformat(DEMO_AS_OF)))
+
+
+def column(tab: object, number: int, table: str = "table") -> list[str]:
+    """The text of column `number` (1-based) of each body row of the first `table`."""
+    return tab.locator(table).first.locator(  # type: ignore[attr-defined]
+        f"tbody tr > :nth-child({number})").all_inner_texts()
+
+
+def header(tab: object, name: str) -> Any:
+    """The header cell whose sort button is called `name` (of the first such table)."""
+    return tab.locator("th").filter(  # type: ignore[attr-defined]
+        has=tab.get_by_role("button", name=name, exact=True)).first  # type: ignore[attr-defined]
+
+
+def roster_ids(tab: object) -> list[str]:
+    return column(tab, 1)
+
+
+def test_roster_sorts_by_a_date_column_and_a_number_column(site: Path, page: tuple,
+                                                           demo_json: dict) -> None:
+    tab, requests = page
+    tab.goto((site / "roster.html").as_uri())
+    clients = demo_json["clients"]
+    assert roster_ids(tab) == [c["id"] for c in clients]  # as built: in id order
+    assert header(tab, "Last session").get_attribute("aria-sort") is None
+
+    # A date column: oldest first, the clients never seen last; equal days keep id order.
+    tab.get_by_role("button", name="Last session", exact=True).click()
+    dated = sorted((c for c in clients if c["last_session"]), key=lambda c: c["last_session"])
+    never = [c for c in clients if not c["last_session"]]
+    assert never, "the demo has a client with no attended session"
+    assert roster_ids(tab) == [c["id"] for c in dated + never]
+    assert header(tab, "Last session").get_attribute("aria-sort") == "ascending"
+    # Again: latest first, and still the blanks last.
+    tab.get_by_role("button", name="Last session", exact=True).click()
+    latest = sorted(dated, key=lambda c: c["last_session"], reverse=True)
+    assert roster_ids(tab) == [c["id"] for c in latest + never]
+    assert header(tab, "Last session").get_attribute("aria-sort") == "descending"
+
+    # A number column, by value: 3 before 29 before 100 (as text, "100" < "29" < "3").
+    # Stable: clients of one age keep the order they had (latest session first).
+    before = {c["id"]: c for c in clients}
+    shown_before = [before[i] for i in roster_ids(tab)]
+    tab.get_by_role("button", name="Plan age (days)", exact=True).click()
+    ages = sorted((c for c in shown_before if c["plan_age_days"] is not None),
+                  key=lambda c: c["plan_age_days"])
+    no_plan = [c for c in shown_before if c["plan_age_days"] is None]
+    assert len({c["plan_age_days"] for c in ages}) < len(ages)  # ties to keep
+    assert roster_ids(tab) == [c["id"] for c in ages + no_plan]
+    shown = [int(text) for text in column(tab, 8) if text != "—"]
+    assert shown == sorted(shown) and len(set(map(len, map(str, shown)))) > 1
+    assert header(tab, "Plan age (days)").get_attribute("aria-sort") == "ascending"
+    assert header(tab, "Last session").get_attribute("aria-sort") is None  # one at a time
+
+    # Text: the reader's order, ignoring case.
+    tab.get_by_role("button", name="Name", exact=True).click()
+    names = column(tab, 2)
+    assert names == sorted(names, key=str.casefold)
+    assert [url for url in requests if not url.startswith("file://")] == []
+
+
+def test_the_action_list_sorts_each_group_by_its_due_date(site: Path, page: tuple) -> None:
+    tab, _ = page
+    tab.goto((site / "actions.html").as_uri())
+    group = "table >> nth=2"  # update treatment plans: dated and overdue findings
+    whens = column(tab, 5, group)
+    assert len(whens) > 3
+    tab.locator(group).get_by_role("button", name="By when", exact=True).click()
+    dates = [text.removeprefix("overdue since ") for text in column(tab, 5, group)]
+    dated = [d for d in dates if d != "now"]
+    assert dated == sorted(dated) and dates[:len(dated)] == dated  # undated ("now") last
+    # The other groups keep their order: each table sorts on its own.
+    assert tab.locator("th[aria-sort]").count() == 1
+    tab.locator(group).get_by_role("button", name="Finding", exact=True).click()
+    badges = tab.locator(group).locator("tbody tr td:nth-child(3) .cl-severity").all_inner_texts()
+    rank = {"error": 0, "warning": 1, "info": 2}
+    assert [rank[b] for b in badges] == sorted(rank[b] for b in badges)
+
+
+def test_sorting_works_from_the_keyboard(site: Path, page: tuple) -> None:
+    tab, _ = page
+    tab.goto((site / "roster.html").as_uri())
+    tab.locator("#cl-filter-clear").focus()
+    tab.keyboard.press("Tab")  # from the filter's last control to the first column
+    assert tab.evaluate("document.activeElement.textContent") == "Client"
+    for _ in range(5):
+        tab.keyboard.press("Tab")
+    assert tab.evaluate("document.activeElement.textContent") == "Last session"
+    tab.keyboard.press("Enter")
+    assert header(tab, "Last session").get_attribute("aria-sort") == "ascending"
+    tab.keyboard.press("Space")
+    assert header(tab, "Last session").get_attribute("aria-sort") == "descending"
+    assert tab.get_by_role("status").filter(has_text="Sorted by").inner_text() == \
+        "Sorted by Last session, descending."
+    assert column(tab, 6)[0] == "2026-11-25"
+
+
+def expected_ids(demo_json: dict, **facets: str | None) -> list[str]:
+    """The clients the report says match: status, clinician and payer by value (None:
+    without one), severity "error", "warning", "info" or None (no open findings)."""
+    found = []
+    for c in demo_json["clients"]:
+        severities = {f["severity"] for f in c["findings"]}
+        if all(c[facet] == value for facet, value in facets.items() if facet != "severity") \
+                and ("severity" not in facets or (facets["severity"] in severities
+                                                  if facets["severity"] else not severities)):
+            found.append(c["id"])
+    return found
+
+
+def choose(tab: object, facet: str, value: str | None) -> None:
+    """Pick an option of a filter list: by value, or (None) the one for "none"."""
+    select = tab.locator(f"#cl-filter-{facet}")  # type: ignore[attr-defined]
+    if value is None:
+        select.select_option(index=select.locator("option").count() - 1)
+        assert select.locator("option").last.get_attribute("value") == ""
+    else:
+        select.select_option(value)
+
+
+def filter_count(tab: object) -> str:
+    return tab.locator("#cl-filter-count").inner_text()  # type: ignore[attr-defined]
+
+
+FACETS = {
+    "status": ["discharged", "discharge_planned", "inactive", "at_risk", "active"],
+    "clinician": ["lee", "okafor", "marsh"],
+    "payer": ["cascade-medicaid", "northwind-ppo", "selfpay", "summit-health", None],
+    "severity": ["error", "warning", "info", None],
+}
+
+
+def test_the_roster_filters_by_each_facet(site: Path, page: tuple, demo_json: dict) -> None:
+    tab, _ = page
+    tab.goto((site / "roster.html").as_uri())
+    assert tab.get_by_role("search", name="Roster filter").is_visible()
+    for facet, values in FACETS.items():
+        for value in values:
+            choose(tab, facet, value)
+            expected = expected_ids(demo_json, **{facet: value})
+            assert expected, f"the demo has no client for {facet} {value}"
+            assert roster_ids(tab) == expected, (facet, value)
+            noun = "client matches" if len(expected) == 1 else "clients match"
+            assert filter_count(tab) == f"{len(expected)} {noun}, of 45 on the whole roster."
+        tab.locator(f"#cl-filter-{facet}").select_option(index=0)
+        assert len(roster_ids(tab)) == 45 and filter_count(tab) == ""
+
+
+def test_all_inactive_clients_of_dana_lee(site: Path, page: tuple, demo_json: dict) -> None:
+    tab, _ = page
+    tab.goto((site / "roster.html").as_uri())
+    tab.get_by_label("Status").select_option(label="Inactive")
+    tab.get_by_label("Clinician").select_option(label="Dana Lee, LCSW")
+    expected = expected_ids(demo_json, status="inactive", clinician="lee")
+    assert roster_ids(tab) == expected == ["C-1042"]
+    assert tab.get_by_role("status").filter(has_text="match").inner_text() == \
+        "1 client matches, of 45 on the whole roster."
+    # Narrowed further until nothing matches, then cleared.
+    tab.get_by_label("Open findings").select_option(label="At least one info")
+    assert roster_ids(tab) == []
+    assert filter_count(tab) == "No client of the 45 on the roster matches."
+    tab.get_by_role("button", name="Clear filters").click()
+    assert roster_ids(tab) == [c["id"] for c in demo_json["clients"]]
+    assert tab.get_by_label("Status").input_value() == ""
+
+
+def test_a_matching_row_is_the_row_the_page_has(site: Path, page: tuple) -> None:
+    # The filter draws rows in caseload.js; they must be the template's, cell for cell.
+    tab, _ = page
+    tab.goto((site / "roster.html").as_uri())
+    # Each cell as the browser holds it (character references read), its key, its style.
+    cells = """() => Array.from(document.querySelectorAll('table tbody tr')).map(tr =>
+      Array.from(tr.cells).map(td => [td.innerHTML, td.getAttribute('data-sort'),
+        td.style.cssText]))"""
+    built = {row[0][0]: row for row in tab.evaluate(cells)}
+    drawn = {}
+    for status in FACETS["status"]:
+        choose(tab, "status", status)
+        drawn.update({row[0][0]: row for row in tab.evaluate(cells)})
+    assert len(drawn) == 45
+    for key, row in built.items():
+        assert row == drawn[key], key
+
+
+def test_the_filter_covers_every_page_of_the_roster(demo_paged_site: Path, page: tuple,
+                                                   demo_json: dict) -> None:
+    # Roster pages of 20: page 1 holds C-1001 to C-1020, and the filter still finds
+    # the active clients of pages 2 and 3, 20 at a time.
+    tab, _ = page
+    tab.goto((demo_paged_site / "roster.html").as_uri())
+    assert len(roster_ids(tab)) == 20
+    pager = tab.locator("p", has_text="Pages:")
+    assert pager.is_visible()
+    active = expected_ids(demo_json, status="active")
+    assert len(active) > 20 and active[-1] > "C-1040"
+    choose(tab, "status", "active")
+    assert roster_ids(tab) == active[:20]
+    assert filter_count(tab) == f"{len(active)} clients match, of 45 on the whole roster; " \
+        "1 to 20 are shown."
+    assert not pager.is_visible()  # its pages are the whole roster's, not the matches'
+    tab.get_by_role("button", name="Next clients").click()
+    assert roster_ids(tab) == active[20:]
+    assert filter_count(tab).endswith(f"; 21 to {len(active)} are shown.")
+    assert tab.get_by_role("button", name="Next clients").is_disabled()
+    # Sorting sorts every match, not only those shown.
+    tab.get_by_role("button", name="Client", exact=True).click()
+    tab.get_by_role("button", name="Client", exact=True).click()
+    assert roster_ids(tab) == sorted(active, reverse=True)[:20]
+    tab.get_by_role("button", name="Clear filters").click()
+    assert pager.is_visible()
+    # The page's own rows come back, in the order the column now asks for.
+    assert roster_ids(tab) == [f"C-10{n:02d}" for n in range(20, 0, -1)]
+
+
+def test_filters_work_from_the_keyboard(site: Path, page: tuple, demo_json: dict) -> None:
+    tab, _ = page
+    tab.goto((site / "roster.html").as_uri())
+    tab.locator("#cl-finder-input").focus()
+    tab.keyboard.press("Tab")  # the finder's field, then the filter's first list
+    assert tab.evaluate("document.activeElement.id") == "cl-filter-status"
+    tab.keyboard.press("ArrowDown")  # Any status -> Discharged
+    assert roster_ids(tab) == expected_ids(demo_json, status="discharged")
+    tab.keyboard.press("Tab")
+    assert tab.evaluate("document.activeElement.id") == "cl-filter-clinician"
+    tab.keyboard.press("ArrowDown")  # Dana Lee
+    assert roster_ids(tab) == expected_ids(demo_json, status="discharged", clinician="lee")
+    for _ in range(3):
+        tab.keyboard.press("Tab")
+    assert tab.evaluate("document.activeElement.id") == "cl-filter-clear"
+    tab.keyboard.press("Enter")
+    assert len(roster_ids(tab)) == 45 and filter_count(tab) == ""
+
+
+def test_without_javascript_the_pages_read_as_before(browser: object, site: Path) -> None:
+    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)  # type: ignore[attr-defined]
+    try:
+        tab = context.new_page()
+        tab.goto((site / "roster.html").as_uri())
+        assert not tab.locator("#cl-filter").is_visible()
+        assert tab.locator("th button, [aria-sort]").count() == 0
+        assert tab.locator("th").first.inner_text() == "Client"
+        assert len(roster_ids(tab)) == 45
+        tab.goto((site / "actions.html").as_uri())
+        assert tab.locator("th button, [aria-sort]").count() == 0
+    finally:
+        context.close()
+
+
+def test_a_sorted_and_filtered_roster_passes_axe(site: Path, schemes: dict) -> None:
+    for scheme, (context, _) in schemes.items():
+        tab = context.new_page()
+        try:
+            open_settled(tab, site / "roster.html", scheme)
+            tab.get_by_label("Clinician").select_option("okafor")
+            tab.get_by_role("button", name="Next appointment", exact=True).click()
+            start_axe(tab)
+            assert blocking_violations(tab) == [], scheme
+        finally:
+            tab.close()
+
+
+def test_sorting_and_filtering_run_under_the_served_policy(served_tab: ServedTab,
+                                                          demo_json: dict) -> None:
+    tab, base = served_tab.tab, served_tab.base
+    tab.goto(base + "roster.html")
+    tab.get_by_label("Status").select_option("inactive")
+    tab.get_by_label("Clinician").select_option("lee")
+    assert roster_ids(tab) == expected_ids(demo_json, status="inactive", clinician="lee")
+    tab.get_by_role("button", name="Plan due", exact=True).click()
+    assert header(tab, "Plan due").get_attribute("aria-sort") == "ascending"
+    for name in ("actions.html", "discharged.html", "clinicians/okafor.html",
+                 "payers/summit-health.html"):
+        tab.goto(base + name)
+        tab.get_by_role("button", name="Client", exact=True).first.click()
+        assert tab.locator("th[aria-sort=ascending]").count() == 1, name
+    assert served_tab.violations == [], \
+        f"Content-Security-Policy violations: {served_tab.violations}"
+    assert [url for url in served_tab.requests if not url.startswith(base)] == []
+
+
+def test_a_clinician_over_capacity_is_said_so_in_words(site: Path, page: tuple,
+                                                      update_golden: bool) -> None:
+    tab, _ = page
+    tab.goto((site / "clinicians.html").as_uri())
+    assert tab.get_by_text("Over capacity: Chidi Okafor, PsyD (by 1).").is_visible()
+    tab.get_by_role("link", name="Chidi Okafor, PsyD").first.click()
+    tab.wait_for_url("**/clinicians/okafor.html")
+    over = tab.locator("p", has_text="against a capacity of 11").locator(".cl-over")
+    assert over.inner_text() == "over capacity by 1"  # words, not only a colour
+    capacity = tab.locator("table", has_text="Once the planned discharges are done")
+    assert capacity.locator("tbody tr").all_inner_texts() == [
+        "Now\t—\tover capacity by 1",
+        "Once the planned discharges are done\tC-1009, C-1021\t1 spot open",
+        "Once the inactive clients are discharged too\tC-1024\t2 spots open",
+    ]
+    screenshot(tab, "clinician", update_golden)
+    capacity.get_by_role("link", name="C-1024").click()
+    tab.wait_for_url("**/clients/C-1024.html")
+    assert heading(tab) == "C-1024: Tamsin Greer"

@@ -87,6 +87,9 @@ class Caseload:
     practice_policy: dict[str, Any]  # "section.key" -> value, as written in practice.yaml
     payers: dict[str, Payer]
     clients: tuple[Client, ...]
+    # Clinician key -> how many clients, not discharged, they can carry: only the
+    # clinicians whose entry in practice.yaml gives a capacity.
+    capacities: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

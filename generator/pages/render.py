@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from functools import cache, cached_property
 from importlib import metadata
 from importlib.resources import files
@@ -36,6 +37,7 @@ from generator.rules.engine import (
     RULES,
     SEVERITIES,
     STATUSES,
+    ClinicianLoad,
     Evaluation,
     Finding,
     SessionState,
@@ -57,6 +59,10 @@ ROSTER_PAGE_SIZE = 250
 # The action list shows this many items of a group; the rest are one click away,
 # on pages of ROSTER_PAGE_SIZE.
 ACTION_PREVIEW = 100
+# The roster's filter shows the matching clients this many at a time (at most a
+# roster page's worth): laying out the rows is most of its answer's time, and it
+# answers in under 100 ms at 10,000 clients (benchmarks/browser.py).
+FILTER_PAGE_SIZE = 100
 ASSETS = ("caseload.css", "caseload.js")
 
 
@@ -83,8 +89,12 @@ def environment(workspace: Path | None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals.update(status_badge=status_badge, severity_badge=severity_badge,
-                       finding_counts=finding_counts, code=code, safe_id=safe_id)
+                       finding_counts=finding_counts, code=code, safe_id=safe_id,
+                       spots=spots_words, finding_rank=finding_rank, finding_key=finding_key,
+                       asset=asset)
     env.filters["block"] = block
+    env.filters["sort_key"] = sort_key
+    env.filters["status_rank"] = status_rank
     env.filters["label"] = lambda status: STATUS_LABELS[status]
     env.filters["plural"] = plural
     return env
@@ -113,6 +123,42 @@ def finding_counts(evaluation: Evaluation) -> Markup:
     ))
 
 
+# --- sort keys: what caseload.js sorts a table's column by (`data-sort` on a cell) ---
+# A cell without one sorts by its text. A blank key (or a cell that shows only "—")
+# sorts last, whichever way the column is sorted.
+
+
+def sort_key(value: date | int | None) -> Markup:
+    """A date as ISO text, a whole number as digits, nothing as a blank key."""
+    if value is None:
+        return Markup("")
+    if isinstance(value, date):
+        return Markup(value.isoformat())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Markup(str(value))
+    raise TypeError(f"no sort key for {value!r}")
+
+
+def status_rank(status: str) -> Markup:
+    """A status's place in the status order (discharged first, active last)."""
+    return Markup(str(STATUSES.index(status)))
+
+
+# Findings per client are at most one per rule, so three digits per severity keep
+# errors before warnings before info.
+_SEVERITY_WEIGHT = {"error": 1_000_000, "warning": 1_000, "info": 1}
+
+
+def finding_rank(evaluation: Evaluation) -> Markup:
+    """A client's open findings as one number: more errors first, then warnings, then info."""
+    return Markup(str(sum(_SEVERITY_WEIGHT[f.severity] for f in evaluation.findings)))
+
+
+def finding_key(finding: Finding) -> Markup:
+    """A finding by severity (errors first), then code."""
+    return Markup(f"{SEVERITIES.index(finding.severity)} {escape(finding.code)}")
+
+
 def safe_id(value: str) -> Markup:
     """An id as it is, safe in a path, a URL and Markdown: checked again, not trusted."""
     if not ID_PATTERN.fullmatch(value):
@@ -129,6 +175,13 @@ def page_slug(value: str) -> str:
     if ID_PATTERN.fullmatch(value):
         return value
     return "x-" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
+
+
+def asset(name: str, base: str = "") -> Markup:
+    """The address of one of our assets (assets/NAME) from a page at `base`."""
+    if name not in ASSETS or base not in ("", "../"):
+        raise ValueError(f"not an asset of ours: {base!r} {name!r}")
+    return Markup(f"{base}assets/{name}")
 
 
 def code(text: Any) -> Markup:
@@ -207,6 +260,18 @@ class PolicyRow:
     layer: str
 
 
+def spots_words(spots: int | None, strong: bool = False) -> Markup:
+    """Open spots in words: over capacity said in words (and bold), not by colour alone."""
+    if spots is None:
+        return Markup("—")
+    if spots < 0:
+        over = f'<span class="cl-over">over capacity by {-spots}</span>'
+        return Markup(f"<strong>{over}</strong>" if strong else over)
+    if spots == 0:
+        return Markup("at capacity, no spot open")
+    return Markup(f"{plural(spots, 'spot')} open")
+
+
 def policy_rows(policy: EffectivePolicy) -> list[PolicyRow]:
     return [
         PolicyRow(s.key, s.meaning, _show(policy[s.key]), policy.layers[s.key])
@@ -242,8 +307,12 @@ class Site:
             {e.client.payer for e in report.evaluations if e.client.payer}
             | ({report.scope.payer} if report.scope.payer else set())
         )
+        # Each clinician's load against capacity (none in a payer's report); a
+        # clinician with a capacity but no clients yet has a page too.
+        self.loads = report.clinician_loads()
+        self.counts_capacity = report.counts_capacity
         self.clinician_ids = sorted({e.client.clinician for e in report.evaluations
-                                     if e.client.clinician})
+                                     if e.client.clinician} | set(self.loads))
 
     # names ---------------------------------------------------------------------------
     def name(self, evaluation: Evaluation) -> str:
@@ -267,6 +336,12 @@ class Site:
     # links ---------------------------------------------------------------------------
     def client_link(self, evaluation: Evaluation, base: str = "") -> Markup:
         return html_link(evaluation.client.id, client_href(evaluation.client.id, base))
+
+    def client_links(self, evaluations: tuple[Evaluation, ...], base: str = "") -> Markup:
+        """Links to these clients' pages, separated by commas; "none" for none."""
+        if not evaluations:
+            return Markup("none")
+        return Markup(", ").join(self.client_link(e, base) for e in evaluations)
 
     def payer_link(self, payer_id: str | None, base: str = "", suffix: str = ".md") -> Markup:
         """A link to a payer's page; from a client page, `suffix` is ".html"."""
@@ -323,6 +398,44 @@ class Site:
     def discharged(self) -> list[Evaluation]:
         return [e for e in self.evaluations if e.discharged]
 
+    # capacity ------------------------------------------------------------------------
+    @property
+    def shows_capacity(self) -> bool:
+        """Whether the practice gives any clinician a capacity: only then do the
+        clinician pages speak of it."""
+        return bool(self.caseload.capacities)
+
+    def load(self, clinician_id: str) -> ClinicianLoad | None:
+        return self.loads.get(clinician_id)
+
+    def over_capacity(self) -> list[str]:
+        """The names of the clinicians over capacity, each with by how much."""
+        return [f"{self.clinician_name(k)} (by {-(load.open_spots or 0)})"
+                for k, load in self.loads.items() if load.over_capacity]
+
+    def capacity_sentence(self, clinician_id: str) -> Markup:
+        """What a clinician's load means, in one or two sentences."""
+        load = self.loads[clinician_id]
+        who = inline(self.clinician_name(clinician_id))
+        carries = (f"carries {plural(len(load.carried), 'client')} "
+                   "(on the caseload, not discharged)")
+        if load.capacity is None:
+            return Markup(f"{who} {carries}; practice.yaml sets no capacity for them.")
+        now = (f"{who} {carries} against a capacity of {load.capacity}: "
+               f"{spots_words(load.open_spots, strong=True)}.")
+        steps = []
+        if load.discharge_planned:
+            steps.append(f"with the {plural(len(load.discharge_planned), 'planned discharge')} "
+                         f"done: {spots_words(load.spots_after_planned)}")
+        if load.inactive:
+            too = " too" if steps else ""
+            steps.append(f"with the {plural(len(load.inactive), 'inactive client')} "
+                         f"discharged{too}: {spots_words(load.spots_after_inactive)}")
+        if not steps:
+            return Markup(f"{now} No discharge is planned and no client is inactive.")
+        then = "; ".join(steps)
+        return Markup(f"{now} {then[0].upper()}{then[1:]}.")
+
     # one client ----------------------------------------------------------------------
     def sessions(self, evaluation: Evaluation) -> list[dict[str, Any]]:
         """The session history, latest day first, in words."""
@@ -360,7 +473,7 @@ def render_pages(report: Report, workspace: Path | None, *, redact: bool = False
         yield Page("index.md", _render(env, "overview.md.j2", site=site))
         yield from _action_pages(env, site)
         yield from _paged(env, "roster.md.j2", "roster.md", "roster", list(site.evaluations),
-                          site=site)
+                          site=site, filter_page_size=min(ROSTER_PAGE_SIZE, FILTER_PAGE_SIZE))
         yield from _paged(env, "discharged.md.j2", "discharged.md", "discharged",
                           site.discharged(), site=site)
         yield Page("payers.md", _render(env, "payers.md.j2", site=site))
@@ -552,6 +665,7 @@ def _assets(env: jinja2.Environment, site: Site) -> Iterator[Page]:
         source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
         yield Page(f"assets/{name}", source)
     yield Page("assets/clients.js", client_index_script(site))
+    yield Page("assets/roster.js", roster_index_script(site))
 
 
 def client_index_script(site: Site) -> str:
@@ -565,10 +679,35 @@ def client_index_script(site: Site) -> str:
          "url": str(client_href(e.client.id))}
         for e in site.evaluations
     ]
-    data = json.dumps(entries, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+    return f"window.CASELOAD_CLIENTS = {_script_data(entries)};\n"
+
+
+def roster_index_script(site: Site) -> str:
+    """What the roster's filter matches and shows, as a script the roster pages
+    load (the overview, with the finder alone, does not): for each client of the
+    finder's index, in its order, as the evaluation has it, a list (small at
+    thousands of clients) of status, clinician key, payer id, last session, next
+    appointment, plan age in days, plan due date, and the number of error,
+    warning and info findings; null for none."""
+    rows = [_index_row(e) for e in site.evaluations]
+    return f"window.CASELOAD_ROSTER = {_script_data(rows)};\n"
+
+
+def _script_data(value: Any) -> str:
+    data = json.dumps(value, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
     # JSON inside <script>: keep "</script>" and friends from ending it early.
-    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return f"window.CASELOAD_CLIENTS = {data};\n"
+    return data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _index_row(e: Evaluation) -> list[Any]:
+    counts = Counter(f.severity for f in e.findings)
+    return [e.status, e.client.clinician, e.client.payer, _iso(e.last_session),
+            _iso(e.next_appointment), e.plan_age_days, _iso(e.plan_due),
+            *(counts[severity] for severity in SEVERITIES)]
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
 
 
 def write_page(page: Page, docs_dir: Path) -> None:

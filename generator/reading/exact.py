@@ -471,41 +471,83 @@ def _policy_sections(doc: _Doc, fields: _Fields) -> dict[str, Any]:
     return policy
 
 
-def _practice_document(doc: _Doc, root: Node | None
-                       ) -> tuple[str | None, dict[str, str] | None, dict[str, Any]]:
+# A practice's name, its clinicians (key -> name; None: no list), their capacities
+# (key -> clients; only those given) and its policy.
+_Practice = tuple[str | None, dict[str, str] | None, dict[str, int], dict[str, Any]]
+
+
+def _practice_document(doc: _Doc, root: Node | None) -> _Practice:
     if root is None:
-        return None, None, {}
+        return None, None, {}, {}
     try:
         fields = _fields(doc, root, "", (*POLICY_FILE_KEYS, "clinicians"),
                          expected="a mapping of practice settings")
     except _Invalid:
-        return None, None, {}
+        return None, None, {}, {}
     read = _Collect(doc, fields, "")
     name = read.get("name", _required_text)
     clinicians = None
+    capacities: dict[str, int] = {}
     node = fields.values.get("clinicians")
     if node is not None and not _is_null(node):
         with contextlib.suppress(_Invalid):
-            clinicians = _clinicians(doc, node)
-    return name, clinicians, _policy_sections(doc, fields)
+            clinicians, capacities = _clinicians(doc, node)
+    return name, clinicians, capacities, _policy_sections(doc, fields)
 
 
-def _clinicians(doc: _Doc, node: Node) -> dict[str, str]:
+def _clinicians(doc: _Doc, node: Node) -> tuple[dict[str, str], dict[str, int]]:
+    """`clinicians`: each key to a display name, or to `{name, capacity?}`; the two
+    forms may stand side by side. The names, and the capacities given."""
     if not isinstance(node, MappingNode):
         doc.error(node, "clinicians", f"expected a mapping of key to name, got {_kind(node)}")
         raise _Invalid
     clinicians: dict[str, str] = {}
+    capacities: dict[str, int] = {}
+    seen: set[str] = set()
     for key_node, value_node in node.value:
         if not isinstance(key_node, ScalarNode):
             doc.error(key_node, "clinicians", f"a key must be text, got {_kind(key_node)}")
             continue
-        where = _join("clinicians", key_node.value)
-        if key_node.value in clinicians:
+        key = key_node.value
+        where = _join("clinicians", key)
+        if key in seen:
             doc.error(key_node, where, "duplicate key")
             continue
+        seen.add(key)
+        if not isinstance(value_node, MappingNode):
+            with contextlib.suppress(_Invalid):
+                clinicians[key] = _required_text(doc, value_node, where)
+            continue
         with contextlib.suppress(_Invalid):
-            clinicians[key_node.value] = _required_text(doc, value_node, where)
-    return clinicians
+            fields = _fields(doc, value_node, where, CLINICIAN_KEYS, required=("name",))
+            read = _Collect(doc, fields, where, required=("name",))
+            name = read.get("name", _required_text)
+            capacity = read.get("capacity", _capacity)
+            # Listed even when its name is wrong, so that its clients are not
+            # reported as naming an unknown clinician as well.
+            clinicians[key] = name if name is not None else key
+            if capacity is not None:
+                capacities[key] = capacity
+    return clinicians, capacities
+
+
+CLINICIAN_KEYS = ("name", "capacity")
+
+
+def _capacity(doc: _Doc, node: Node, where: str) -> int:
+    """How many clients a clinician can carry: a whole number, 0 or more."""
+    value = _scalar(doc, node, where, "a whole number of clients")
+    if not INT_PATTERN.fullmatch(value):
+        doc.error(node, where, f"expected a whole number of clients, got '{_short(value)}'")
+        raise _Invalid
+    if len(value.lstrip("+-")) > MAX_INT_DIGITS:
+        doc.error(node, where, f"'{_short(value)}' is too large for a number of clients")
+        raise _Invalid
+    number = int(value)
+    if number < 0:
+        doc.error(node, where, f"must be 0 or more, got {number}")
+        raise _Invalid
+    return number
 
 
 def _payer_document(doc: _Doc, root: Node | None, payer_id: str) -> Payer | None:
@@ -732,7 +774,7 @@ def load_workspace(root: Path, cache: ParseCache | None = None) -> Caseload:
             f"no content/ folder in {root}; is this a caseload workspace? "
             "(`caseload init DIR` writes a new one)",
         )])
-    practice_name, clinicians, practice_policy = _load_practice(root, errors)
+    practice_name, clinicians, capacities, practice_policy = _load_practice(root, errors)
     payers = _load_payers(root, errors)
     records = _load_content(root, content_files(root, errors), errors, cache)
     clients = _cross_check(records, payers, clinicians, errors, _ExactLines(root))
@@ -746,22 +788,22 @@ def load_workspace(root: Path, cache: ParseCache | None = None) -> Caseload:
         practice_policy=practice_policy,
         payers=payers,
         clients=tuple(sorted(clients, key=lambda c: c.id)),
+        capacities=capacities,
     )
 
 
-def _load_practice(root: Path, errors: list[InputError]
-                   ) -> tuple[str | None, dict[str, str] | None, dict[str, Any]]:
+def _load_practice(root: Path, errors: list[InputError]) -> _Practice:
     path = root / PRACTICE_FILE
     if not path.exists() and not path.is_symlink():
-        return None, None, {}
+        return None, None, {}, {}
     try:
         doc, node = _read_document(root, path, errors)
         return _practice_document(doc, node)
     except _Invalid:
-        return None, None, {}
+        return None, None, {}, {}
     except _TooLarge:
         errors.append(_too_large(doc))
-        return None, None, {}
+        return None, None, {}, {}
 
 
 def _load_payers(root: Path, errors: list[InputError]) -> dict[str, Payer]:

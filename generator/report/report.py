@@ -19,8 +19,10 @@ from generator.rules.engine import (
     ACTION_GROUPS,
     SEVERITIES,
     STATUSES,
+    ClinicianLoad,
     Evaluation,
     Finding,
+    clinician_load,
     evaluate,
     on_caseload,
 )
@@ -88,6 +90,29 @@ class Report:
         for items in groups.values():
             items.sort(key=_action_order)
         return groups
+
+    @property
+    def counts_capacity(self) -> bool:
+        """Whether the report holds every client a clinician carries. A payer's
+        report leaves the other payers' clients out, so it counts no capacity."""
+        return self.scope.payer is None
+
+    def clinician_loads(self) -> dict[str, ClinicianLoad]:
+        """Each clinician's clients against their capacity, by clinician key in key
+        order: every clinician with clients in the report and every one with a
+        capacity (in a clinician's report, that clinician alone); none in a
+        payer's report (see `counts_capacity`)."""
+        if not self.counts_capacity:
+            return {}
+        clients: dict[str, list[Evaluation]] = {}
+        for evaluation in self.evaluations:
+            if evaluation.client.clinician is not None:
+                clients.setdefault(evaluation.client.clinician, []).append(evaluation)
+        capacities = self.caseload.capacities
+        keys = set(clients) | {key for key in capacities
+                               if self.scope.clinician in (None, key)}
+        return {key: clinician_load(clients.get(key, ()), capacities.get(key))
+                for key in sorted(keys)}
 
 
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}

@@ -11,7 +11,7 @@ of their own, so they cannot disagree with the rules.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal, NamedTuple
@@ -302,6 +302,56 @@ def _status(facts: _Facts, codes: set[str]) -> Status:
     if "NO-SHOW-PATTERN" in codes:
         return "at_risk"
     return "active"
+
+
+# --- a clinician's load against their capacity -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicianLoad:
+    """A clinician's clients on the as-of date against the number they can carry.
+
+    `carried` are the clients on the caseload and not discharged (a planned
+    discharge is not one yet); `discharge_planned` and `inactive` are those of
+    them whose discharge would free a spot first, then next. Open spots are
+    capacity minus carried: below zero, the clinician is over capacity.
+    """
+
+    capacity: int | None  # None: practice.yaml gives none
+    carried: tuple[Evaluation, ...]
+    discharge_planned: tuple[Evaluation, ...]
+    inactive: tuple[Evaluation, ...]
+
+    @property
+    def open_spots(self) -> int | None:
+        return None if self.capacity is None else self.capacity - len(self.carried)
+
+    @property
+    def spots_after_planned(self) -> int | None:
+        """Open spots once every planned discharge is done."""
+        spots = self.open_spots
+        return None if spots is None else spots + len(self.discharge_planned)
+
+    @property
+    def spots_after_inactive(self) -> int | None:
+        """Open spots once the inactive clients are discharged too."""
+        spots = self.spots_after_planned
+        return None if spots is None else spots + len(self.inactive)
+
+    @property
+    def over_capacity(self) -> bool:
+        spots = self.open_spots
+        return spots is not None and spots < 0
+
+
+def clinician_load(evaluations: Iterable[Evaluation], capacity: int | None) -> ClinicianLoad:
+    """The load of the clinician whose clients' evaluations these are (in their order)."""
+    carried = tuple(e for e in evaluations if not e.discharged)
+    return ClinicianLoad(
+        capacity=capacity, carried=carried,
+        discharge_planned=tuple(e for e in carried if e.status == "discharge_planned"),
+        inactive=tuple(e for e in carried if e.status == "inactive"),
+    )
 
 
 @dataclass(frozen=True, slots=True)

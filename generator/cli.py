@@ -20,8 +20,10 @@ from generator.errors import SiteBuildError, TemplateProblem
 from generator.model.records import DATE_PATTERN, Caseload
 from generator.model.site import SiteSettings
 from generator.reading import WorkspaceInvalid, read_site_settings, read_workspace
+from generator.report.audit import audit_json, render_audit_text
 from generator.report.report import Report, Scope, UnknownScope, build_report, report_json
 from generator.report.text import render_text
+from generator.rules.audit import Audit
 from generator.wording import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -482,6 +484,93 @@ def diff_command(before: str, after: str, workspace: Path, output_format: str) -
     else:
         for line in text_lines(changes):
             click.echo(line)
+
+
+# --- audit ------------------------------------------------------------------------------
+
+
+PDF_INSTALL = "pip install 'caseload[pdf]'"
+
+
+def pdf_available() -> bool:
+    """Whether WeasyPrint (the `pdf` extra) and the libraries it needs can be loaded."""
+    try:
+        import weasyprint  # noqa: F401
+    except Exception:  # ImportError, or OSError when Pango is missing
+        return False
+    return True
+
+
+def load_audit(request_path: Path, workspace: Path, as_of: date
+               ) -> tuple[Report, Audit]:
+    """The workspace's report and what the request finds in it; input errors of the
+    workspace and of the request together, as WorkspaceInvalid."""
+    from generator.reading import InputError, read_audit_request
+    from generator.rules.audit import ambiguous, evaluate_audit
+
+    if not request_path.is_file():
+        raise CaseloadError(f"caseload audit: {request_path}: no such file")
+    report = make_report(workspace, as_of, None, None)
+    caseload = report.caseload
+    request = read_audit_request(request_path, workspace, caseload.payers)
+    errors = [
+        InputError(request.path, member.line, f"members[{member.index}]",
+                   f"'{member.text}' names {len(clients)} different clients ("
+                   + ", ".join(c.id for c in clients) + "): by id and by member_id; "
+                   "name the client by its id")
+        for member, clients in ambiguous(request, caseload)
+    ]
+    if errors:
+        raise WorkspaceInvalid(errors)
+    return report, evaluate_audit(request, caseload, report.as_of, report.policies)
+
+
+@cli.command("audit")
+@click.argument("request", type=click.Path(dir_okay=False, path_type=Path))
+@workspace_argument
+@as_of_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A checklist for people, JSON for scripts.")
+@site_dir_option
+@redact_option
+@click.option("--pdf", "pdf", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="Also write the packet's print page as one PDF "
+              f"(needs the pdf extra: {PDF_INSTALL}).")
+@handle_invalid_input
+def audit_command(request: Path, workspace: Path, as_of: date | None, output_format: str,
+                  site_dir: Path | None, redact: bool, pdf: Path | None) -> None:
+    """Check a payer's record request (REQUEST, e.g. audits/NAME.yaml) and build its packet.
+
+    For every member named, every attended session in the period: is the progress
+    note signed, was a treatment plan in force, is the plan signed. The packet
+    site (default WORKSPACE/audits/NAME/site) holds only the members named, a
+    checklist page and a print page with every member's record.
+
+    Exit status: 0 every member complete, 1 any gap, 2 invalid request or workspace.
+    """
+    if pdf is not None and not pdf_available():
+        raise CaseloadError("caseload audit: --pdf needs WeasyPrint and the Pango libraries; "
+                            f"install them with: {PDF_INSTALL} (and Pango, e.g. apt-get "
+                            "install libpango-1.0-0 libpangoft2-1.0-0); nothing was written.")
+    report, audit = load_audit(request, workspace, as_of or today())
+    settings = read_site_settings(workspace)
+    target = site_dir or workspace / "audits" / audit.request.stem / "site"
+    from generator.site import build as site_build
+
+    site_build.build_packet(report, audit, workspace, target, settings=settings, redact=redact)
+    if pdf is not None:
+        from generator.site.pdf import write_pdf
+
+        write_pdf(target, pdf, audit)
+    if output_format == "json":
+        indent = 2 if sys.stdout.isatty() else None
+        click.echo(json.dumps(audit_json(audit), indent=indent, ensure_ascii=False))
+    else:
+        for line in render_audit_text(audit, report.caseload, redact=redact):
+            click.echo(line)
+    click.echo(f"Built the packet {target / 'index.html'} ({len(audit.evaluations)} members, "
+               f"as of {audit.as_of}).", err=True)
+    sys.exit(EXIT_OK if audit.complete else EXIT_FINDINGS)
 
 
 # --- import -----------------------------------------------------------------------------

@@ -12,12 +12,14 @@ import os
 from pathlib import Path
 
 from generator.model.records import Caseload
+from generator.reading.audit import read_audit_request, read_audit_requests, request_files
 from generator.reading.cache import ParseCache
 from generator.reading.exact import InputError, WorkspaceInvalid, load_workspace
 from generator.reading.sitesettings import read_site_settings
 
 __all__ = [
-    "InputError", "WorkspaceInvalid", "load_workspace", "read_site_settings", "read_workspace",
+    "InputError", "WorkspaceInvalid", "load_workspace", "read_audit_request",
+    "read_audit_requests", "read_site_settings", "read_workspace", "request_files",
 ]
 
 

@@ -16,12 +16,16 @@ from markupsafe import escape
 
 from generator.model.site import SiteSettings
 from generator.pages.render import (
+    CHECKLIST_PAGE,
     CLIENT_FOLDER,
+    PRINT_PAGE,
     ClientPages,
     render_pages,
     write_page,
 )
+from generator.report.audit import audit_report, payer_words
 from generator.report.report import Report
+from generator.rules.audit import Audit
 from generator.site.engine import AlikePages, build_site
 from generator.site.shell import Progress, no_progress
 
@@ -35,6 +39,14 @@ NAV = (
     ("How to read this report", "rules.md"),
 )
 CHANGES_PAGE = ("Changes", "changes.md")
+PACKET_NAV = (
+    ("Overview", "index.md"),
+    ("Checklist", CHECKLIST_PAGE),
+    ("Roster", "roster.md"),
+    ("Action list", "actions.md"),
+    ("Print all", PRINT_PAGE),
+    ("How to read this report", "rules.md"),
+)
 
 
 
@@ -52,11 +64,12 @@ def site_title(report: Report) -> str:
 
 def render_docs(report: Report, workspace: Path, docs_dir: Path, *, redact: bool = False,
                 extra_pages: dict[str, str] | None = None, clients: bool = True,
-                progress: Progress | None = None) -> list[str]:
+                progress: Progress | None = None, audits: tuple[Audit, ...] = (),
+                packet: Audit | None = None) -> list[str]:
     """Write the Markdown pages, charts and assets of the site into `docs_dir`
     (the client pages too, unless `clients` is false)."""
     pages = list(render_pages(report, workspace, redact=redact, extra_pages=extra_pages,
-                              clients=clients))
+                              clients=clients, audits=audits, packet=packet))
     with (progress or no_progress)("Rendering pages", len(pages)) as tick:
         for page in pages:
             write_page(page, docs_dir)
@@ -65,17 +78,23 @@ def render_docs(report: Report, workspace: Path, docs_dir: Path, *, redact: bool
 
 
 def nav_for(pages: list[str]) -> list[dict[str, str]]:
+    if CHECKLIST_PAGE in pages:
+        return [{title: path} for title, path in PACKET_NAV]
     entries = [*NAV, CHANGES_PAGE] if CHANGES_PAGE[1] in pages else list(NAV)
     return [{title: path} for title, path in entries]
 
 
 def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSettings,
           redact: bool = False, extra_pages: dict[str, str] | None = None,
-          progress: Progress | None = None, docs_keep: Path | None = None) -> None:
+          progress: Progress | None = None, docs_keep: Path | None = None,
+          audits: tuple[Audit, ...] = (), packet: Audit | None = None,
+          title: str | None = None) -> None:
     """Render and build the site into `site_dir` with `settings` (the workspace's
     mkdocs.yml, read by `sitesettings`); on failure nothing changes.
 
     With `docs_keep`, the rendered Markdown is also kept there (for snapshots).
+    `audits` are the workspace's audit requests (the open ones are on the
+    overview); with `packet`, the site is that request's packet (see `build_packet`).
     """
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     docs_dir = Path(tempfile.mkdtemp(prefix=".caseload-docs-", dir=site_dir.parent))
@@ -84,12 +103,13 @@ def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSett
         # unchanged one is not), except when the Markdown is kept for a snapshot.
         pages = render_docs(report, workspace, docs_dir, redact=redact,
                             extra_pages=extra_pages, clients=docs_keep is not None,
-                            progress=progress)
-        clients = ClientPages.of(report, workspace, redact=redact)
+                            progress=progress, audits=audits, packet=packet)
+        clients = ClientPages.of(report, workspace, redact=redact, audits=audits,
+                                 packet=packet)
         build_site(
             settings, docs_dir, site_dir,
             # MkDocs themes print site_name without escaping it.
-            site_name=str(escape(site_title(report))),
+            site_name=str(escape(title or site_title(report))),
             nav=nav_for(pages),
             source_date_epoch=source_date_epoch(report.as_of),
             alike=AlikePages(CLIENT_FOLDER, {s: clients.key(s) for s in clients.stems()},
@@ -99,3 +119,16 @@ def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSett
             shutil.copytree(docs_dir, docs_keep)
     finally:
         shutil.rmtree(docs_dir, ignore_errors=True)
+
+
+def build_packet(report: Report, audit: Audit, workspace: Path, site_dir: Path, *,
+                 settings: SiteSettings, redact: bool = False,
+                 progress: Progress | None = None) -> None:
+    """The packet of an audit request: the site of `report` restricted to the members
+    the request names (minimum necessary: no other client anywhere in it, search
+    index and client finder included), with a checklist page and a print page."""
+    packet_report = audit_report(audit, report)
+    title = (f"{report.caseload.practice_name}: records for {payer_words(audit, report.caseload)}"
+             f"'s request of {audit.request.requested_on}")
+    build(packet_report, workspace, site_dir, settings=settings, redact=redact,
+          progress=progress, packet=audit, title=title)

@@ -1,0 +1,494 @@
+"""`caseload audit`: the request file, business days, each member's and each date of
+service's state, the JSON document, exit codes, and the packet site."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import cli
+from generator.model.audit import (
+    add_business_days,
+    business_days_between,
+    business_days_left,
+    is_business_day,
+)
+
+AS_OF = "2026-11-28"  # a Saturday
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def audit_json(workspace: Path, request: str = "audits/req.yaml", *extra: str
+               ) -> tuple[int, dict]:
+    code, out, err = run("audit", str(workspace / request), str(workspace), "--as-of", AS_OF,
+                         "--format", "json", *extra)
+    assert code in (0, 1), err
+    return code, json.loads(out)
+
+
+CLIENTS = """\
+    clients:
+      - id: C-1
+        name: Ada Alpha
+        intake_date: 2026-01-05
+        payer: summit
+        treatment_plans: [{date: 2026-01-10}]
+        sessions:
+          - {date: 2026-02-27, status: attended}
+          - {date: 2026-03-02, status: attended}
+          - {date: 2026-06-01, status: no_show}
+          - {date: 2026-04-11, status: attended}
+          - {date: 2026-04-10, status: attended}
+          - {date: 2026-12-01, status: scheduled}
+      - id: C-2
+        name: Bea Beta
+        intake_date: 2026-01-05
+        payer: other
+      - id: C-3
+        name: Cy Gamma
+        intake_date: 2026-01-05
+        payer: summit
+        treatment_plans: [{date: 2026-01-10}]
+        sessions: [{date: 2026-03-05, status: attended}]
+        discharge: {date: 2026-05-01}
+      - id: C-4
+        name: Dee Delta
+        intake_date: 2026-03-01
+        payer: summit
+        sessions:
+          - {date: 2026-03-20, status: attended}
+          - {date: 2026-04-15, status: attended}
+      - id: C-5
+        name: Eve Epsilon
+        intake_date: 2026-12-01
+        payer: summit
+      - id: C-6
+        name: Fay Zeta
+        intake_date: 2026-01-05
+      - id: C-7
+        name: Gus Eta
+        intake_date: 2026-01-05
+        payer: summit
+        treatment_plans: [{date: 2026-01-06}]
+        sessions: [{date: 2026-02-01, status: attended}]
+        discharge: {date: 2026-03-01, reason: goals_met, summary: Done., client_participated: true}
+    """
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    return write(tmp_path, {
+        "site_config/payers/summit.yaml": "name: Summit Health\n",
+        "site_config/payers/other.yaml": "name: Other Plan\n",
+        "content/clients.yaml": CLIENTS,
+    })
+
+
+def request(workspace: Path, text: str, name: str = "req.yaml") -> Path:
+    write(workspace, {f"audits/{name}": text})
+    return workspace / "audits" / name
+
+
+# --- business days ---------------------------------------------------------------------
+
+
+def test_business_days_skip_weekends_and_holidays() -> None:
+    friday = date(2026, 11, 20)
+    assert is_business_day(friday) and not is_business_day(date(2026, 11, 21))
+    assert not is_business_day(date(2026, 11, 26), [date(2026, 11, 26)])
+    assert add_business_days(friday, 1) == date(2026, 11, 23)  # over the weekend
+    assert add_business_days(friday, 0) == friday
+    assert add_business_days(friday, 10) == date(2026, 12, 4)
+    assert add_business_days(friday, 10, [date(2026, 11, 26)]) == date(2026, 12, 7)
+    # A weekend holiday changes nothing.
+    assert add_business_days(friday, 10, [date(2026, 11, 28)]) == date(2026, 12, 4)
+
+
+def test_business_days_between_counts_after_up_to_and_including() -> None:
+    assert business_days_between(date(2026, 11, 20), date(2026, 11, 20)) == 0
+    assert business_days_between(date(2026, 11, 20), date(2026, 11, 23)) == 1
+    assert business_days_between(date(2026, 11, 21), date(2026, 11, 22)) == 0
+    assert business_days_between(date(2026, 11, 20), date(2026, 12, 4)) == 10
+    assert business_days_between(date(2026, 11, 20), date(2026, 12, 4),
+                                 [date(2026, 11, 26), date(2026, 11, 29)]) == 9
+    for days in range(0, 40):  # the fast count agrees with counting day by day
+        start = date(2026, 11, 18)
+        end = date.fromordinal(start.toordinal() + days)
+        slow = sum(1 for n in range(1, days + 1)
+                   if is_business_day(date.fromordinal(start.toordinal() + n)))
+        assert business_days_between(start, end) == slow
+
+
+def test_business_days_left_on_the_day_before_and_after_the_deadline() -> None:
+    due = date(2026, 12, 4)  # a Friday
+    assert business_days_left(due, due) == 0
+    assert business_days_left(date(2026, 12, 3), due) == 1
+    assert business_days_left(date(2026, 11, 28), due) == 5  # from a Saturday
+    assert business_days_left(date(2026, 12, 5), due) == 0  # the Saturday after: none past
+    assert business_days_left(date(2026, 12, 7), due) == -1
+    assert business_days_left(date(2026, 12, 9), due, [date(2026, 12, 8)]) == -2
+    saturday_due = date(2026, 12, 5)  # a deadline on a weekend
+    assert business_days_left(date(2026, 12, 4), saturday_due) == 0
+    assert business_days_left(date(2026, 12, 3), saturday_due) == 1
+    assert business_days_left(date(2026, 12, 7), saturday_due) == -1
+
+
+# --- the JSON document -------------------------------------------------------------------
+
+
+def test_every_member_state_in_exact_json(workspace: Path) -> None:
+    request(workspace, """\
+        payer: summit
+        requested_on: 2026-11-20
+        holidays: [2026-11-26]
+        period: {from: 2026-03-01, to: 2026-04-30}
+        members: [c-1, C-2, 0012345, C-3, C-4, C-5, C-6, C-7, C-1]
+        x_letter: scanned
+        """)
+    code, document = audit_json(workspace)
+    assert code == 1
+    c1 = {"member": "c-1", "id": "C-1", "status": "incomplete", "findings": [], "sessions": [
+        {"date": "2026-03-02", "note": "not_tracked", "plan": "current",
+         "plan_signed": "not_required"},
+        # the plan's due day itself is still in force
+        {"date": "2026-04-10", "note": "not_tracked", "plan": "current",
+         "plan_signed": "not_required"},
+        {"date": "2026-04-11", "note": "not_tracked", "plan": "expired",
+         "plan_signed": "not_required"},
+    ]}
+    assert document == {
+        "request": {
+            "payer": "summit", "requested_on": "2026-11-20", "holidays": ["2026-11-26"],
+            "period": {"from": "2026-03-01", "to": "2026-04-30"},
+            "members": ["c-1", "C-2", "0012345", "C-3", "C-4", "C-5", "C-6", "C-7", "C-1"],
+            "x_letter": "scanned",
+        },
+        "due": "2026-12-07",
+        "business_days_left": 6,
+        "members": [
+            c1,
+            {"member": "C-2", "id": "C-2", "status": "wrong_payer", "sessions": [],
+             "findings": []},
+            {"member": "0012345", "id": None, "status": "not_found", "sessions": [],
+             "findings": []},
+            {"member": "C-3", "id": "C-3", "status": "incomplete", "findings": [
+                "DISCHARGE-SUMMARY-MISSING", "DISCHARGE-REASON-MISSING",
+                "DISCHARGE-OUTREACH-UNDOCUMENTED"],
+             "sessions": [{"date": "2026-03-05", "note": "not_tracked", "plan": "current",
+                           "plan_signed": "not_required"}]},
+            {"member": "C-4", "id": "C-4", "status": "incomplete", "findings": [], "sessions": [
+                {"date": "2026-03-20", "note": "not_tracked", "plan": "initial",
+                 "plan_signed": "not_required"},
+                {"date": "2026-04-15", "note": "not_tracked", "plan": "none",
+                 "plan_signed": "not_required"}]},
+            {"member": "C-5", "id": None, "status": "not_found", "sessions": [],
+             "findings": []},
+            {"member": "C-6", "id": "C-6", "status": "wrong_payer", "sessions": [],
+             "findings": []},
+            # Discharged with a complete record and no DOS in the period: complete.
+            {"member": "C-7", "id": "C-7", "status": "complete", "sessions": [],
+             "findings": []},
+            {**c1, "member": "C-1"},
+        ],
+        "summary": {"members": 9, "complete": 1, "incomplete": 8},
+    }
+
+
+def test_request_as_written_no_defaults_and_nulls_kept(workspace: Path) -> None:
+    request(workspace, """\
+        requested_on: 2026-11-20
+        business_days: ~
+        members:
+          - 0012345
+          - yes
+          - 1e3
+          - C-7
+        """)
+    code, document = audit_json(workspace)
+    assert document["request"] == {"requested_on": "2026-11-20", "business_days": None,
+                                   "members": ["0012345", "yes", "1e3", "C-7"]}
+    assert document["due"] == "2026-12-04"  # null: not given, 10 business days
+    assert [m["member"] for m in document["members"]] == ["0012345", "yes", "1e3", "C-7"]
+    assert [m["status"] for m in document["members"]] == [
+        "not_found", "not_found", "not_found", "complete"]
+    assert code == 1
+
+
+def test_due_and_business_days(workspace: Path) -> None:
+    request(workspace, "requested_on: 2026-11-20\nbusiness_days: 0\nmembers: [C-7]\n")
+    code, document = audit_json(workspace)
+    assert (document["due"], document["business_days_left"], code) == ("2026-11-20", -5, 0)
+    request(workspace, "requested_on: 2026-11-20\nbusiness_days: 3\nmembers: [C-7]\n")
+    assert audit_json(workspace)[1]["due"] == "2026-11-25"
+    # `due` wins over business_days; a due date on a weekend
+    request(workspace, "requested_on: 2026-11-20\ndue: 2026-11-29\nbusiness_days: 3\n"
+                       "members: [C-7]\n")
+    assert audit_json(workspace)[1]["due"] == "2026-11-29"
+    assert audit_json(workspace)[1]["business_days_left"] == 0
+
+
+def test_period_bounds_are_inclusive_and_a_missing_bound_is_open(workspace: Path) -> None:
+    def dos(period: str) -> list[str]:
+        request(workspace, f"requested_on: 2026-11-20\n{period}members: [C-1]\n")
+        return [s["date"] for s in audit_json(workspace)[1]["members"][0]["sessions"]]
+
+    assert dos("") == ["2026-02-27", "2026-03-02", "2026-04-10", "2026-04-11"]  # date order
+    assert dos("period: {from: 2026-03-02, to: 2026-04-10}\n") == ["2026-03-02", "2026-04-10"]
+    assert dos("period: {to: 2026-03-02}\n") == ["2026-02-27", "2026-03-02"]
+    assert dos("period: {from: 2026-04-10}\n") == ["2026-04-10", "2026-04-11"]
+    assert dos("period: {from: 2026-03-03, to: 2026-04-09}\n") == []
+    assert dos("period: ~\n") == ["2026-02-27", "2026-03-02", "2026-04-10", "2026-04-11"]
+
+
+def test_a_member_with_no_dates_of_service_is_complete_unless_discharge_findings(
+        workspace: Path) -> None:
+    request(workspace, "requested_on: 2026-11-20\nperiod: {from: 2026-10-01}\n"
+                       "members: [C-1, C-3]\n")
+    code, document = audit_json(workspace)
+    assert [(m["status"], m["sessions"]) for m in document["members"]] == [
+        ("complete", []), ("incomplete", [])]
+    assert code == 1
+
+
+def test_complete_request_exits_0(workspace: Path) -> None:
+    request(workspace, "payer: summit\nrequested_on: 2026-11-20\nmembers: [C-7, c-7]\n")
+    code, document = audit_json(workspace)
+    assert code == 0
+    assert document["summary"] == {"members": 2, "complete": 2, "incomplete": 0}
+
+
+# --- invalid requests --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("requested_on: 2026-11-20\nmembers: [C-1]\nmember: [C-2]\n",
+     "audits/req.yaml:3: member: unknown key 'member'; did you mean 'members'?"),
+    ("members: [C-1]\n",
+     "audits/req.yaml:1: document: missing required key 'requested_on'"),
+    ("requested_on: 2026-11-20\n",
+     "audits/req.yaml:1: document: missing required key 'members'"),
+    ("requested_on: 2026-11-20\nmembers: []\n",
+     "audits/req.yaml:2: members: lists no members; name at least one client id or member "
+     "number"),
+    ("requested_on: 2026-11-20\nmembers:\n",
+     "audits/req.yaml:2: members: must have a value"),
+    ("requested_on: 2026-11-20\nperiod: {from: 2026-05-01, to: 2026-04-30}\nmembers: [C-1]\n",
+     "audits/req.yaml:2: period: 'from' 2026-05-01 is after 'to' 2026-04-30"),
+    ("requested_on: 2026-11-20\ndue: 2026-11-19\nmembers: [C-1]\n",
+     "audits/req.yaml:2: due: 2026-11-19 is before requested_on 2026-11-20"),
+    ("requested_on: 2026-11-20\nbusiness_days: -1\nmembers: [C-1]\n",
+     "audits/req.yaml:2: business_days: must be at least 0, got -1"),
+    ("payer: sumit\nrequested_on: 2026-11-20\nmembers: [C-1]\n",
+     "audits/req.yaml:1: payer: no policy file for payer 'sumit' in site_config/payers/; "
+     "did you mean 'summit'?"),
+    ("requested_on: 2026-11-31\nmembers: [C-1]\n",
+     "audits/req.yaml:1: requested_on: '2026-11-31' is not a date; write it like 2026-11-28"),
+    ("requested_on: 2026-11-20\nmembers: [C-1, {id: C-2}]\n",
+     "audits/req.yaml:2: members[1]: expected a client id or member number, got a mapping"),
+    ("requested_on: !!str 2026-11-20\nmembers: [C-1]\n",
+     "audits/req.yaml:1: requested_on: tags are not allowed (found '!!str'): write plain "
+     "values"),
+    ("requested_on: 2026-11-20\nperiod: {from: 2026-01-01, until: 2026-02-01}\n"
+     "members: [C-1]\n",
+     "audits/req.yaml:2: period.until: unknown key 'until'"),
+    ("", "audits/req.yaml:1: document: the file is empty; an audit request needs "
+     "'requested_on' and 'members'"),
+])
+def test_invalid_request_exits_2_with_file_line(workspace: Path, text: str,
+                                                 expected: str) -> None:
+    path = request(workspace, text)
+    code, out, err = run("audit", str(path), str(workspace), "--as-of", AS_OF)
+    assert code == 2
+    assert out == ""
+    assert expected in err.splitlines(), err
+    assert not (workspace / "audits" / "req").exists()  # nothing written
+
+
+def test_every_problem_of_a_request_at_once(workspace: Path) -> None:
+    path = request(workspace, "payer: nobody\ndue: 2026-01-01\nbusiness_days: -2\n"
+                              "members: []\nwhen: now\n")
+    code, _, err = run("audit", str(path), str(workspace), "--as-of", AS_OF)
+    assert code == 2
+    assert [line.split(":")[1] for line in err.splitlines()[:-1]] == ["1", "1", "3", "4", "5"]
+    assert err.splitlines()[-1] == "caseload: 5 input errors; nothing was written."
+
+
+def test_an_entry_that_names_two_clients_is_an_input_error(workspace: Path) -> None:
+    path = request(workspace, "requested_on: 2026-11-20\nmembers:\n  - C-1\n  - C-3\n")
+    write(workspace, {"content/more.yaml": "id: C-9\nname: Ivy Iota\nintake_date: 2026-01-05\n"
+                                           "payer: summit\n"})
+    # Matching by member_id needs the v2 field; by id alone no entry names two clients.
+    code, _, _ = run("audit", str(path), str(workspace), "--as-of", AS_OF)
+    assert code == 1
+
+
+# --- the packet site --------------------------------------------------------------------
+
+
+def every_file(site: Path) -> dict[str, str]:
+    """Every file of a built site as text, HTML references resolved (`C&#45;1` is C-1)."""
+    return {p.relative_to(site).as_posix(): html.unescape(p.read_bytes().decode("utf-8",
+                                                                                "replace"))
+            for p in sorted(site.rglob("*")) if p.is_file() and p.suffix != ".gz"}
+
+
+def test_the_packet_holds_only_the_members_named(workspace: Path) -> None:
+    request(workspace, "payer: summit\nrequested_on: 2026-11-20\n"
+                       "members: [c-1, C-2, C-5, C-6, C-3, C-1]\n")
+    code, _, err = run("audit", str(workspace / "audits/req.yaml"), str(workspace),
+                       "--as-of", AS_OF)
+    assert code == 1, err
+    site = workspace / "audits" / "req" / "site"
+    files = every_file(site)
+    assert {"checklist.html", "print.html", "index.html", "search/search_index.json",
+            "assets/clients.js", "clients/C-1.html", "clients/C-3.html"} <= files.keys()
+    assert sorted(p for p in files if p.startswith("clients/")) == [
+        "clients/C-1.html", "clients/C-3.html"]
+    others = {"C-2": "Bea Beta", "C-4": "Dee Delta", "C-5": "Eve Epsilon", "C-6": "Fay Zeta",
+              "C-7": "Gus Eta"}
+    for path, text in files.items():
+        for client_id, name in others.items():
+            assert not re.search(rf"\b{client_id}\b", text), f"{client_id} in {path}"
+            assert name not in text, f"{name} in {path}"
+        assert "Other Plan" not in text, path
+    for member in ("C-1", "C-3"):
+        page = files[f"clients/{member}.html"]
+        assert (f"<strong>Member {member}</strong> · Summit Health member number "
+                "<strong>none recorded</strong> · dates of service all dates of service · "
+                "prepared for Summit Health's request of 2026-11-20") in page
+    assert "Ada Alpha" in files["checklist.html"] and "Cy Gamma" in files["checklist.html"]
+    assert "5 business days left" in files["checklist.html"]
+
+
+def test_print_page_holds_the_checklist_and_every_member_page_on_its_own_sheet(
+        workspace: Path) -> None:
+    request(workspace, "payer: summit\nrequested_on: 2026-11-20\nmembers: [C-3, C-1]\n")
+    site = workspace / "packet"
+    code, _, err = run("audit", str(workspace / "audits/req.yaml"), str(workspace),
+                       "--as-of", AS_OF, "--site-dir", str(site))
+    assert code == 1, err
+    page = html.unescape((site / "print.html").read_text(encoding="utf-8"))
+    parts = page.split('<div class="cl-page-break" aria-hidden="true"></div>')
+    assert len(parts) == 3  # the checklist, then C-1, then C-3 (in id order)
+    assert "Records for Summit Health" in parts[0]
+    assert "C-1: Ada Alpha" in parts[1] and "C-3" not in parts[1].split("</h1>")[0]
+    assert "C-3: Cy Gamma" in parts[2]
+    # Each sheet opens with its stamp (the checklist's, then each member's).
+    assert [part.count('class="cl-audit-stamp cl-page-stamp"') for part in parts] == [1, 1, 1]
+    assert "<strong>Member C-1</strong> · Summit Health member number" in parts[1]
+    assert 'href="../' not in page.split('<div class="md-content"')[-1]
+    assert ".cl-page-break { break-before: page; }" in (
+        site / "assets" / "caseload.css").read_text(encoding="utf-8")
+
+
+def test_redacted_packet_and_text(workspace: Path) -> None:
+    request(workspace, "payer: summit\nrequested_on: 2026-11-20\nmembers: [C-1]\n")
+    code, out, _ = run("audit", str(workspace / "audits/req.yaml"), str(workspace),
+                       "--as-of", AS_OF, "--redact")
+    assert code == 1
+    assert "Ada Alpha" not in out
+    for text in every_file(workspace / "audits" / "req" / "site").values():
+        assert "Ada Alpha" not in text
+
+
+def test_text_checklist(workspace: Path) -> None:
+    request(workspace, "payer: summit\nrequested_on: 2026-11-20\n"
+                       "period: {from: 2026-03-01, to: 2026-04-30}\nmembers: [c-1, C-2, X9]\n")
+    code, out, _ = run("audit", str(workspace / "audits/req.yaml"), str(workspace),
+                       "--as-of", AS_OF)
+    assert code == 1
+    assert out.splitlines() == [
+        "Audit request audits/req.yaml: Summit Health's request of 2026-11-20, due 2026-12-04, "
+        "5 business days left",
+        "Dates of service: 2026-03-01 to 2026-04-30; records as of 2026-11-28.",
+        "",
+        "[ ] c-1 (C-1, Ada Alpha): incomplete; 3 dates of service, 1 gap",
+        "    ok  2026-03-02  note not tracked; plan current (2026-01-10); plan signatures "
+        "not required",
+        "    ok  2026-04-10  note not tracked; plan current (2026-01-10); plan signatures "
+        "not required",
+        "    GAP 2026-04-11  note not tracked; plan expired (2026-01-10); plan signatures "
+        "not required",
+        "[ ] C-2 (Bea Beta): wrong payer (the client's payer is other); not in the packet",
+        "[ ] X9: not found (no client on the caseload on 2026-11-28 has this id or member "
+        "number)",
+        "",
+        "3 members: 0 complete, 3 incomplete.",
+    ]
+
+
+# --- the PDF -----------------------------------------------------------------------------
+
+
+def _weasyprint() -> bool:
+    from generator.cli import pdf_available
+
+    return pdf_available()
+
+
+needs_pdf = pytest.mark.skipif(
+    not _weasyprint() and os.environ.get("CI") != "true",
+    reason="WeasyPrint or Pango is not installed (pip install 'caseload[pdf]')")
+
+
+@needs_pdf
+def test_pdf_has_page_numbers_and_the_stamp_on_every_page_and_is_reproducible(
+        workspace: Path) -> None:
+    from pypdf import PdfReader
+
+    request(workspace, "payer: summit\nrequested_on: 2026-11-20\nmembers: [C-3, C-1]\n")
+    outputs = []
+    for number in (1, 2):
+        target = workspace / f"packet-{number}.pdf"
+        code, _, err = run("audit", str(workspace / "audits/req.yaml"), str(workspace),
+                           "--as-of", AS_OF, "--pdf", str(target),
+                           "--site-dir", str(workspace / f"site-{number}"))
+        assert code == 1, err
+        outputs.append(target.read_bytes())
+    assert outputs[0] == outputs[1]
+    reader = PdfReader(workspace / "packet-1.pdf")
+    assert reader.metadata is not None
+    assert reader.metadata["/CreationDate"] == "D:20261128000000Z"
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    assert len(pages) >= 3
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in text
+        assert "prepared for Summit Health's request of 2026-11-20" in text
+    members = [text for text in pages if text.startswith(("C-1: Ada Alpha", "C-3: Cy Gamma"))]
+    assert [t.split(":")[0] for t in members] == ["C-1", "C-3"]  # each starts a new sheet
+    for text in pages:
+        if "Member C-1 · Summit Health member number" in text.split("Page ")[0][-400:]:
+            assert "C-3" not in text.split("Page ")[0][-400:]
+
+
+def test_pdf_without_weasyprint_exits_2_before_writing_anything(
+        workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("generator.cli.pdf_available", lambda: False)
+    request(workspace, "payer: summit\nrequested_on: 2026-11-20\nmembers: [C-1]\n")
+    code, out, err = run("audit", str(workspace / "audits/req.yaml"), str(workspace),
+                         "--as-of", AS_OF, "--pdf", str(workspace / "packet.pdf"))
+    assert code == 2
+    assert out == ""
+    assert "pip install 'caseload[pdf]'" in err
+    assert not (workspace / "packet.pdf").exists()
+    assert not (workspace / "audits" / "req").exists()

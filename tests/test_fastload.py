@@ -202,6 +202,30 @@ CASES: dict[str, tuple[str, bool | None]] = {
     "quotes inside plain text": ("payer: Client's own\nclinician: say \"hi\" there\n", None),
     "colon starting a token": ("x_a: [:]\nx_b: {a: 1, : 2}\nx_c: a : b\n", None),
     "ellipsis in text": ("payer: wait...\nclinician: -- lee --\n", True),
+    # (v2) fields
+    "note signed": ("sessions:\n  - {date: 2026-02-01, status: attended, note_signed: true}\n"
+                    "  - {date: 2026-02-08, status: attended, note_signed: 2026-02-09}\n"
+                    "  - {date: 2026-02-15, status: attended, note_signed: false}\n"
+                    "  - {date: 2026-02-22, status: attended, note_signed: '2026-02-22'}\n"
+                    "  - {date: 2026-03-01, status: clinician_cancelled, note_signed: True}\n",
+                    True),
+    "note signed null": ("sessions:\n  - {date: 2026-02-01, status: attended, note_signed: ~}\n",
+                         None),
+    "note signed before the session": (
+        "sessions:\n  - {date: 2026-02-08, status: attended, note_signed: 2026-02-07}\n", None),
+    "note signed not a day": (
+        "sessions:\n  - {date: 2026-02-08, status: attended, note_signed: yes}\n", None),
+    "note signed bad day": (
+        "sessions:\n  - {date: 2026-02-08, status: attended, note_signed: 2026-02-30}\n", None),
+    "plan signatures": ("treatment_plans:\n  - date: 2026-01-10\n"
+                        "    provider_signed_on: 2026-01-10\n    client_signed_on: 2026-01-12\n"
+                        "  - date: 2026-04-10\n    provider_signed_on: 2026-04-11\n"
+                        "    client_signature_waived: verbal agreement, telehealth\n", True),
+    "plan signed before the plan": ("treatment_plans:\n  - date: 2026-01-10\n"
+                                    "    client_signed_on: 2026-01-09\n", None),
+    "member id": ("member_id: XJH4471902\n", True),
+    "member id as a number": ("member_id: 0012345\n", None),
+    "member id quoted": ("member_id: '0012345'\n", True),
 }
 
 
@@ -526,15 +550,21 @@ def clients(draw: st.DrawFn, indent: str = "", first: str = "", tricky: int = 1)
     ids = st.sampled_from(["C-1", "C-2", "C-3"] * 5 + ["c 1", "007", "~"])
     pairs = [("id", draw(scalars(ids))),
              ("name", draw(text_value)), ("intake_date", draw(dates()))]
-    pairs += draw(st.lists(st.tuples(st.sampled_from(["payer", "clinician", "x_ref", "x_more"]),
+    pairs += draw(st.lists(st.tuples(st.sampled_from(["payer", "clinician", "member_id", "x_ref",
+                                                      "x_more"]),
                                      st.one_of(text_value, extras())),
                            max_size=3, unique_by=lambda p: p[0]))
-    status = scalars(st.sampled_from(["attended", "no_show", "cancelled"] * 3 + ["Attended", ""]))
+    status = scalars(st.sampled_from(["attended", "no_show", "cancelled", "clinician_cancelled"]
+                                     * 3 + ["Attended", ""]))
+    signed = st.one_of(dates(), scalars(st.sampled_from(["true", "false", "True", "yes", "~"])))
     lists = {
-        "sessions": {"date": dates(), "status": status, "note": text_value},
+        "sessions": {"date": dates(), "status": status, "note": text_value,
+                     "note_signed": signed},
         "treatment_plans": {"date": dates(), "note": text_value,
                             "goals": st.one_of(text_value, st.lists(text_value, max_size=3)
-                                               .map(lambda g: "[" + ", ".join(g) + "]"))},
+                                               .map(lambda g: "[" + ", ".join(g) + "]")),
+                            "provider_signed_on": dates(), "client_signed_on": dates(),
+                            "client_signature_waived": text_value},
         "contacts": {"date": dates(), "note": text_value, "outcome": text_value,
                      "method": scalars(st.sampled_from(["phone", "letter", "fax"]))},
     }

@@ -1444,7 +1444,7 @@ def _contract_streak(recorded: list[Session], limit: int, late_cancel_counts: bo
                      ) -> list[Session]:
     if limit <= 0:
         return []
-    ordered = sorted((s for s in recorded if s.status != "cancelled"),
+    ordered = sorted((s for s in recorded if s.status not in ("cancelled", "clinician_cancelled")),
                      key=lambda s: (s.date, not _is_no_show(s, late_cancel_counts)))
     latest = ordered[-limit:]
     if len(latest) == limit and all(_is_no_show(s, late_cancel_counts) for s in latest):
@@ -1465,7 +1465,8 @@ def test_attendance_facts_match_the_definitions(sessions, limit, late_cancel_cou
                                    "attendance.no_show_window_days": window,
                                    "attendance.no_show_limit": 999})
     recorded = [s for s in sessions if s.date <= A and s.status != "scheduled"]
-    upcoming = [s for s in sessions if (s.date > A and s.status != "cancelled")
+    upcoming = [s for s in sessions
+                if (s.date > A and s.status not in ("cancelled", "clinician_cancelled"))
                 or (s.date == A and s.status == "scheduled")]
     assert list(result.recorded) == recorded
     assert list(result.upcoming) == upcoming
@@ -1502,7 +1503,8 @@ def test_history_is_every_session_in_date_order_with_its_state(sessions, late_ca
     def state(s: Session) -> str | None:
         if s.date <= A and s.status != "scheduled":
             return "recorded"
-        if (s.date > A and s.status != "cancelled") or (s.date == A and s.status == "scheduled"):
+        if (s.date > A and s.status not in ("cancelled", "clinician_cancelled")) or (
+                s.date == A and s.status == "scheduled"):
             return "upcoming"
         if s.date < A and s.status == "scheduled":
             return "unresolved"
@@ -1539,7 +1541,7 @@ def test_window_start_and_counts(window, start):
     inside = [s for s in result.recorded if 0 <= (A - s.date).days < window]
     assert result.window_counts == {
         status: sum(1 for s in inside if s.status == status)
-        for status in ("attended", "no_show", "late_cancel", "cancelled")}
+        for status in ("attended", "no_show", "late_cancel", "cancelled", "clinician_cancelled")}
     assert result.no_shows_in_window == sum(1 for s in inside
                                             if s.status in ("no_show", "late_cancel"))
 

@@ -201,10 +201,16 @@ def policies(report: Report) -> list[dict[str, Any]]:
         out.append({
             "payer": payer_id,
             "name": caseload.payers[payer_id].name if payer_id else None,
-            "settings": {s.key: {"value": policy[s.key], "layer": policy.layers[s.key]}
+            "settings": {s.key: {"value": _json_value(policy[s.key]),
+                                 "layer": policy.layers[s.key]}
                          for s in SETTINGS},
         })
     return out
+
+
+def _json_value(value: Any) -> Any:
+    """A policy value as JSON keeps it: a day as its ISO text."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def manifest_document(report: Report, inputs: dict[str, Any], files: dict[str, Any]

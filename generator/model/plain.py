@@ -140,6 +140,8 @@ def _stored_column(field: Field) -> Callable[[Iterable[Any]], Any]:
                               for day in map(get, items)]
     if kind == "goals":
         return lambda items: list(map(list, map(get, items)))
+    if kind == "signed_day":
+        return lambda items: list(map(_plain_signed, map(get, items)))
     if encode is not None:
         return lambda items: encode(list(map(get, items)))
     return lambda items: list(map(get, items))
@@ -159,7 +161,23 @@ def _column_decoder(field: Field) -> Callable[[Any, Days], Iterable[Any]]:
         return lambda goals, days: map(tuple, goals)
     if kind == "bool":
         return lambda flags, days: map(bool, flags)
+    if kind == "signed_day":
+        return lambda values, days: [_signed_of(value, days) for value in values]
     return lambda values, days: values
+
+
+def _plain_signed(value: date | bool) -> int | bool:
+    """A signed day's plain value: the day's ordinal, or true or false as they are."""
+    return value if type(value) is bool else value.toordinal()
+
+
+def _signed_of(value: Any, days: Days) -> date | bool:
+    """A signed day back from its plain value; anything else is damage."""
+    if type(value) is bool:
+        return value
+    if type(value) is not int:
+        raise TypeError(value)
+    return days[value]
 
 
 def _same_length(columns: list[Any]) -> int:
@@ -207,6 +225,8 @@ def _to_plain(field: Field) -> Callable[[Any], Any] | None:
         return lambda day: None if day is None else day.toordinal()
     if kind == "goals":
         return list
+    if kind == "signed_day":
+        return _plain_signed
     if kind == "records" and record is not None:
         columns = [_stored_column(f) for f in record.fields]
         return lambda items: [stored(items) for stored in columns]
@@ -228,6 +248,8 @@ def _from_plain(field: Field) -> Callable[[Any, Days], Any] | None:
         return lambda goals, days: tuple(goals)
     if kind == "bool":
         return lambda flag, days: bool(flag)
+    if kind == "signed_day":
+        return _signed_of
     if kind == "enum":
         choices = frozenset(field.kind.choices)
         required = field.required

@@ -11,7 +11,12 @@ from typing import Any
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-SESSION_STATUSES = ("scheduled", "attended", "no_show", "late_cancel", "cancelled")
+SESSION_STATUSES = (
+    "scheduled", "attended", "no_show", "late_cancel", "cancelled", "clinician_cancelled",
+)
+# The statuses of an appointment that did not take place and counts against no one:
+# every rule treats `clinician_cancelled` (the practice cancelled) as `cancelled`.
+CANCELLED_STATUSES = frozenset({"cancelled", "clinician_cancelled"})
 CONTACT_METHODS = ("phone", "email", "text", "letter", "portal", "in_person", "other")
 DISCHARGE_REASONS = (
     "goals_met",
@@ -36,6 +41,9 @@ class Session:
     date: datetime.date
     status: str
     note: str | None = None
+    # The day its progress note was signed; True: signed on a day not known;
+    # False: not signed.
+    note_signed: datetime.date | bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +51,9 @@ class TreatmentPlan:
     date: datetime.date
     goals: tuple[str, ...] = ()
     note: str | None = None
+    provider_signed_on: datetime.date | None = None
+    client_signed_on: datetime.date | None = None
+    client_signature_waived: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +81,7 @@ class Client:
     source: Source
     payer: str | None = None
     clinician: str | None = None
+    member_id: str | None = None
     sessions: tuple[Session, ...] = ()
     treatment_plans: tuple[TreatmentPlan, ...] = ()
     contacts: tuple[Contact, ...] = ()

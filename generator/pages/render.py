@@ -225,6 +225,8 @@ def policy_rows(policy: EffectivePolicy) -> list[PolicyRow]:
 def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if value is None:
+        return "not set"
     return str(value)
 
 

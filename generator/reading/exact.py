@@ -174,6 +174,17 @@ def _bool(doc: _Doc, node: Node, where: str) -> bool:
     raise _Invalid
 
 
+def _signed_day(doc: _Doc, node: Node, where: str) -> date | bool:
+    value = _scalar(doc, node, where, "a date like 2026-11-28, true or false")
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if DATE_PATTERN.fullmatch(value):
+        return _date(doc, node, where)
+    doc.error(node, where, f"expected the day it was signed (like 2026-11-28), true (signed, "
+              f"day not known) or false, got '{_short(value)}'")
+    raise _Invalid
+
+
 def _int(doc: _Doc, node: Node, where: str, minimum: int) -> int:
     value = _scalar(doc, node, where, "a whole number of days")
     if INT_PATTERN.fullmatch(value) and len(value) > MAX_INT_DIGITS:
@@ -353,11 +364,27 @@ def _values(doc: _Doc, node: Node, where: str, record: Record,
         else:
             value = read.get(name, reader)
             values[name] = default if value is None else value
+    for declared in record.fields:
+        if declared.not_before is not None:
+            _check_not_before(doc, fields, where, record, declared, values)
     if read.failed:
         raise _Invalid
     if record.extras:
         values[record.extras] = fields.extras
     return values, fields
+
+
+def _check_not_before(doc: _Doc, fields: _Fields, where: str, record: Record,
+                      declared: Field, values: dict[str, Any]) -> None:
+    """A day that may not be before another field's day of the record (a signature
+    before the plan it signs): an error at its own line."""
+    day, other = values.get(declared.name), values.get(declared.not_before or "")
+    if type(day) is not date or type(other) is not date or not day < other:
+        return
+    name = declared.name
+    doc.error(fields.values.get(name), _join(where, name),
+              f"{day} is before the {record.name}'s {declared.not_before} {other}")
+    raise _Invalid
 
 
 def _reader(record: Record) -> Callable[[_Doc, Node, str], Any]:
@@ -414,7 +441,7 @@ def _client_id(doc: _Doc, node: Node, where: str) -> str:
 
 _SCALAR_READERS: dict[str, Callable[[_Doc, Node, str], Any]] = {
     "text": _text, "nonempty_text": _required_text, "id": _client_id, "date": _date,
-    "bool": _bool, "goals": _goals,
+    "bool": _bool, "goals": _goals, "signed_day": _signed_day,
 }
 # Each record's fields with their readers, by the record's name.
 _READERS: dict[str, list[tuple[Field, Callable[[_Doc, Node, str], Any], Any]]] = {}
@@ -460,9 +487,13 @@ def _policy_sections(doc: _Doc, fields: _Fields) -> dict[str, Any]:
         for key, value_node in section_fields.values.items():
             setting = SETTINGS_BY_KEY[f"{section}.{key}"]
             where = f"{section}.{key}"
+            if _is_null(value_node):  # not given: the layer below stands
+                continue
             try:
                 if setting.kind == "bool":
                     policy[setting.key] = _bool(doc, value_node, where)
+                elif setting.kind == "date":
+                    policy[setting.key] = _date(doc, value_node, where)
                 else:
                     policy[setting.key] = _int(doc, value_node, where, setting.minimum)
             except _Invalid:

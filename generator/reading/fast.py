@@ -372,6 +372,28 @@ def _bool(value: Any) -> bool:
     return text == "true"
 
 
+def _signed_day(value: Any) -> int | bool:
+    """A signed day (`note_signed`): a day's ordinal, or true or false."""
+    if value is None:
+        return False
+    if value.__class__ is str and DATE_PATTERN.fullmatch(value):
+        return _day(value)
+    text = _scalar(value).lower()
+    if text not in ("true", "false"):
+        raise _Decline
+    return text == "true"
+
+
+def _too_early(items: list[Any], name: str, other: str) -> bool:
+    """Whether a mapping's `name` day is before its `other` day (both already read
+    as valid: ISO days compare as their text)."""
+    for item in items:
+        day = item.get(name)
+        if day.__class__ is str and day < item[other]:
+            return True
+    return False
+
+
 # --- readers derived from the declarations (model/schema.py) ------------------------
 
 
@@ -412,6 +434,7 @@ _OPTIONAL: dict[str, Callable[[Any], Any]] = {
     "date": lambda value: None if value is None else _day(value),
     "bool": _bool,
     "goals": _goals,
+    "signed_day": _signed_day,
 }
 _REQUIRED: dict[str, Callable[[Any], Any]] = {
     "nonempty_text": _required_text, "id": _client_id, "date": _day,
@@ -459,11 +482,16 @@ def _records(record: Record) -> Callable[[Any], list[Any]]:
     """A list of `record` mappings as the cache keeps it: one column per field."""
     keysets = _KeySets(frozenset(record.keys), record.required)
     columns = [_column(f) for f in record.fields]
+    ordered = [(f.name, f.not_before) for f in record.fields if f.not_before]
 
     def read(value: Any) -> list[Any]:
         items = _items(value)
         keysets.check(items)
-        return [column(items) for column in columns]
+        read_columns = [column(items) for column in columns]
+        for name, other in ordered:  # a day before the one it may not precede
+            if _too_early(items, name, other):
+                raise _Decline
+        return read_columns
 
     return read
 
@@ -472,11 +500,16 @@ def _mapping(record: Record) -> Callable[[Any], list[Any]]:
     """One `record` mapping as the cache keeps it: its fields' plain values."""
     keysets = _KeySets(frozenset(record.keys), record.required)
     fields = [(f.name, _value(f)) for f in record.fields]
+    ordered = [(f.name, f.not_before) for f in record.fields if f.not_before]
 
     def read(mapping: Any) -> list[Any]:
         keysets.check([mapping])
         get = mapping.get
-        return [read_field(get(name)) for name, read_field in fields]
+        values = [read_field(get(name)) for name, read_field in fields]
+        for name, other in ordered:
+            if _too_early([mapping], name, other):
+                raise _Decline
+        return values
 
     return read
 

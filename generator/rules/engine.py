@@ -17,7 +17,14 @@ from datetime import date, timedelta
 from typing import Literal, NamedTuple
 
 from generator.model.policy import EffectivePolicy
-from generator.model.records import SESSION_STATUSES, Client, Discharge, Session, TreatmentPlan
+from generator.model.records import (
+    CANCELLED_STATUSES,
+    SESSION_STATUSES,
+    Client,
+    Discharge,
+    Session,
+    TreatmentPlan,
+)
 from generator.wording import plural
 
 Severity = Literal["error", "warning", "info"]
@@ -388,7 +395,7 @@ def _sort_sessions(sessions: tuple[Session, ...], as_of: date
     """Recorded, upcoming and unresolved sessions, each in file order, in one pass.
 
     Recorded: on or before the as-of date and not `scheduled`. Upcoming: after it
-    and not `cancelled`, or on it and `scheduled`. Unresolved: before it and still
+    and not cancelled (by either side), or on it and `scheduled`. Unresolved: before it and still
     `scheduled`.
     """
     recorded: list[Session] = []
@@ -397,7 +404,7 @@ def _sort_sessions(sessions: tuple[Session, ...], as_of: date
     for session in sessions:
         day, scheduled = session.date, session.status == "scheduled"
         if day > as_of:
-            if session.status != "cancelled":
+            if session.status not in CANCELLED_STATUSES:
                 upcoming.append(session)
         elif not scheduled:
             recorded.append(session)
@@ -576,7 +583,8 @@ def _latest_no_show_streak(f: _Facts) -> tuple[Session, ...]:
     # the last day of any other session, and only those few need sorting.
     no_show = no_show_statuses(f.policy)
     last_other = max((s.date for s in f.recorded
-                      if s.status != "cancelled" and s.status not in no_show), default=None)
+                      if s.status not in CANCELLED_STATUSES and s.status not in no_show),
+                     default=None)
     tail = [s for s in f.recorded
             if s.status in no_show and (last_other is None or s.date > last_other)]
     if len(tail) < limit:

@@ -333,15 +333,6 @@ def test_every_problem_of_a_request_at_once(workspace: Path) -> None:
     assert err.splitlines()[-1] == "caseload: 5 input errors; nothing was written."
 
 
-def test_an_entry_that_names_two_clients_is_an_input_error(workspace: Path) -> None:
-    path = request(workspace, "requested_on: 2026-11-20\nmembers:\n  - C-1\n  - C-3\n")
-    write(workspace, {"content/more.yaml": "id: C-9\nname: Ivy Iota\nintake_date: 2026-01-05\n"
-                                           "payer: summit\n"})
-    # Matching by member_id needs the v2 field; by id alone no entry names two clients.
-    code, _, _ = run("audit", str(path), str(workspace), "--as-of", AS_OF)
-    assert code == 1
-
-
 # --- the packet site --------------------------------------------------------------------
 
 
@@ -492,3 +483,169 @@ def test_pdf_without_weasyprint_exits_2_before_writing_anything(
     assert "pip install 'caseload[pdf]'" in err
     assert not (workspace / "packet.pdf").exists()
     assert not (workspace / "audits" / "req").exists()
+
+
+# --- notes and plan signatures (v2 fields) -----------------------------------------------
+
+NOTES = """\
+    clients:
+      - id: N-1
+        name: Nia Notes
+        member_id: "0012345"
+        intake_date: 2026-01-05
+        payer: summit
+        treatment_plans:
+          - {date: 2026-01-10, provider_signed_on: 2026-01-10, client_signed_on: 2026-01-12}
+        sessions:
+          - {date: 2026-02-20, status: attended}
+          - {date: 2026-03-02, status: attended, note_signed: 2026-03-05}
+          - {date: 2026-03-03, status: attended, note_signed: 2026-03-07}
+          - {date: 2026-03-04, status: attended, note_signed: true}
+          - {date: 2026-03-05, status: attended}
+          - {date: 2026-03-06, status: attended, note_signed: 2026-12-01}
+          - {date: 2026-03-09, status: attended, note_signed: false}
+          - {date: 2026-03-10, status: attended, note_signed: true}
+          - {date: 2026-03-10, status: attended}
+          - {date: 2026-03-11, status: no_show, note_signed: 2026-03-11}
+      - id: N-2
+        name: Ola Only-Provider
+        intake_date: 2026-01-05
+        payer: summit
+        treatment_plans: [{date: 2026-01-10, provider_signed_on: 2026-01-10}]
+        sessions: [{date: 2026-03-02, status: attended, note_signed: true}]
+      - id: N-3
+        name: Pat Waived
+        member_id: W-3
+        intake_date: 2026-01-05
+        payer: summit
+        treatment_plans:
+          - {date: 2026-01-10, provider_signed_on: 2026-01-10,
+             client_signature_waived: "verbal agreement, telehealth"}
+        sessions: [{date: 2026-03-02, status: attended, note_signed: true}]
+      - id: N-4
+        name: Quinn Blank-Waiver
+        intake_date: 2026-01-05
+        payer: summit
+        treatment_plans:
+          - {date: 2026-01-10, provider_signed_on: 2026-01-10, client_signature_waived: "  "}
+          - {date: 2026-01-10, provider_signed_on: 2026-12-01, client_signed_on: 2026-01-10}
+        sessions: [{date: 2026-03-02, status: attended, note_signed: true}]
+      - id: N-5
+        name: Rae No-Plan
+        member_id: N-5
+        intake_date: 2026-03-01
+        payer: summit
+        sessions: [{date: 2026-03-02, status: attended, note_signed: true}]
+    """
+
+
+@pytest.fixture
+def notes(tmp_path: Path) -> Path:
+    return write(tmp_path, {
+        "site_config/practice.yaml": """\
+            name: Test Practice
+            documentation:
+              note_within_days: 3
+              notes_checked_from: 2026-03-01
+              plan_signatures_required: true
+            """,
+        "site_config/payers/summit.yaml": "name: Summit Health\n",
+        "content/clients.yaml": NOTES,
+    })
+
+
+def test_note_states_no_grace_and_same_day_order(notes: Path) -> None:
+    request(notes, "requested_on: 2026-11-20\nmembers: [0012345]\n")
+    code, document = audit_json(notes)
+    member = document["members"][0]
+    assert (member["member"], member["id"], member["status"]) == ("0012345", "N-1",
+                                                                   "incomplete")
+    assert [(s["date"], s["note"]) for s in member["sessions"]] == [
+        ("2026-02-20", "not_tracked"),  # before notes_checked_from
+        ("2026-03-02", "signed"),  # on the third day: in time
+        ("2026-03-03", "late"),  # on the fourth
+        ("2026-03-04", "signed"),  # signed, day unknown
+        ("2026-03-05", "missing"),
+        ("2026-03-06", "missing"),  # signed only after the as-of date
+        ("2026-03-09", "missing"),  # note_signed: false
+        ("2026-03-10", "signed"),  # one day: in the order listed
+        ("2026-03-10", "missing"),
+    ]
+    assert {s["plan_signed"] for s in member["sessions"]} == {"yes"}
+    assert code == 1
+
+
+def test_a_note_not_yet_due_is_still_missing_to_an_auditor(notes: Path) -> None:
+    write(notes, {"content/late.yaml": """\
+        id: N-9
+        name: Sam Recent
+        intake_date: 2026-11-01
+        payer: summit
+        treatment_plans: [{date: 2026-11-01, provider_signed_on: 2026-11-01,
+                           client_signed_on: 2026-11-01}]
+        sessions: [{date: 2026-11-27, status: attended}]
+        """})
+    request(notes, "requested_on: 2026-11-20\nmembers: [N-9]\n")
+    code, document = audit_json(notes)
+    assert document["members"][0]["sessions"] == [
+        {"date": "2026-11-27", "note": "missing", "plan": "current", "plan_signed": "yes"}]
+    assert code == 1
+
+
+def test_plan_signature_states(notes: Path) -> None:
+    request(notes, "requested_on: 2026-11-20\nmembers: [N-2, W-3, N-4, N-5]\n")
+    code, document = audit_json(notes)
+    assert [(m["member"], m["id"], m["status"], m["sessions"][0]["plan"],
+             m["sessions"][0]["plan_signed"]) for m in document["members"]] == [
+        ("N-2", "N-2", "incomplete", "current", "no"),  # no client signature or waiver
+        ("W-3", "N-3", "complete", "current", "yes"),  # waived; named by member_id
+        # of two plans on one day, the one listed last: the provider signed after A
+        ("N-4", "N-4", "incomplete", "current", "no"),
+        # no plan yet: nothing to sign; one matched by id and by its own member_id
+        ("N-5", "N-5", "complete", "initial", "not_required"),
+    ]
+    assert code == 1
+
+
+def test_signatures_not_required_when_the_policy_does_not_ask(notes: Path) -> None:
+    write(notes, {"site_config/payers/summit.yaml": """\
+        name: Summit Health
+        documentation: {plan_signatures_required: false}
+        """})
+    request(notes, "requested_on: 2026-11-20\nmembers: [N-2]\n")
+    code, document = audit_json(notes)
+    assert document["members"][0]["sessions"][0]["plan_signed"] == "not_required"
+    assert document["members"][0]["status"] == "complete" and code == 0
+
+
+def test_member_ids_are_matched_exactly_and_ids_ignoring_case(notes: Path) -> None:
+    request(notes, "requested_on: 2026-11-20\nmembers: [12345, n-1, w-3, '0012345']\n")
+    _, document = audit_json(notes)
+    assert [(m["member"], m["id"]) for m in document["members"]] == [
+        ("12345", None), ("n-1", "N-1"), ("w-3", None), ("0012345", "N-1")]
+
+
+def test_an_entry_naming_two_clients_is_an_input_error(notes: Path) -> None:
+    write(notes, {"content/other.yaml": """\
+        id: W-3
+        name: Wes Clash
+        intake_date: 2026-01-05
+        payer: summit
+        """})
+    path = request(notes, "requested_on: 2026-11-20\nmembers:\n  - N-1\n  - W-3\n")
+    code, out, err = run("audit", str(path), str(notes), "--as-of", AS_OF)
+    assert code == 2 and out == ""
+    assert err.splitlines()[0] == (
+        "audits/req.yaml:4: members[1]: 'W-3' names 2 different clients (N-3, W-3): by id "
+        "and by member_id; name the client by its id")
+    assert not (notes / "audits" / "req").exists()
+
+
+def test_the_stamp_names_the_payers_member_number(notes: Path) -> None:
+    request(notes, "payer: summit\nrequested_on: 2026-11-20\n"
+                   "period: {from: 2026-03-01, to: 2026-03-31}\nmembers: [0012345]\n")
+    run("audit", str(notes / "audits/req.yaml"), str(notes), "--as-of", AS_OF)
+    page = every_file(notes / "audits" / "req" / "site")["clients/N-1.html"]
+    assert ("<strong>Member N-1</strong> · Summit Health member number <strong>0012345"
+            "</strong> · dates of service 2026-03-01 to 2026-03-31 · prepared for Summit "
+            "Health's request of 2026-11-20") in page

@@ -365,7 +365,7 @@ class Site:
         request = self.packet.request
         return {
             "id": client.id,
-            "member_id": getattr(client, "member_id", None) or "none recorded",
+            "member_id": client.member_id or "none recorded",
             "payer": self.audit_payer(self.packet),
             "period": request.period_text,
             "requested_on": request.requested_on,

@@ -17,7 +17,7 @@ from typing import Literal
 
 from generator.model.audit import AuditRequest, Member, business_days_left
 from generator.model.policy import EffectivePolicy, policy_for_payer
-from generator.model.records import Caseload, Client, Session
+from generator.model.records import Caseload, Client, Session, TreatmentPlan
 from generator.rules.engine import Evaluation, Finding, evaluate, on_caseload, plan_in_force
 
 NoteState = Literal["signed", "late", "missing", "not_tracked"]
@@ -130,7 +130,7 @@ def matches(member: Member, clients: tuple[Client, ...]) -> tuple[Client, ...]:
     client named both ways is one match)."""
     lowered = member.text.lower()
     return tuple(c for c in clients
-                 if c.id.lower() == lowered or getattr(c, "member_id", None) == member.text)
+                 if c.id.lower() == lowered or c.member_id == member.text)
 
 
 def ambiguous(request: AuditRequest, caseload: Caseload
@@ -189,7 +189,7 @@ def service_date(session: Session, evaluation: Evaluation) -> ServiceDate:
     else:
         plan_state = "initial" if session.date <= due else "none"
     signed: SignedState = "not_required"
-    if plan is not None and policy.values.get("documentation.plan_signatures_required"):
+    if plan is not None and policy["documentation.plan_signatures_required"]:
         signed = "yes" if plan_signed_by(plan, as_of) else "no"
     return ServiceDate(session, note_state(session, policy, as_of), plan_state, signed,
                        plan.date if plan is not None else None, due)
@@ -199,11 +199,11 @@ def note_state(session: Session, policy: EffectivePolicy, as_of: date) -> NoteSt
     """`not_tracked` when notes are not checked for this client or this day; else
     `signed` (by the as-of date, in time or on a day not known), `late`, or `missing`
     (not signed by the as-of date, whether or not its deadline has passed)."""
-    within = policy.values.get("documentation.note_within_days")
-    checked_from = policy.values.get("documentation.notes_checked_from")
+    within = policy["documentation.note_within_days"]
+    checked_from = policy["documentation.notes_checked_from"]
     if within is None or (checked_from is not None and session.date < checked_from):
         return "not_tracked"
-    signed = getattr(session, "note_signed", None)
+    signed = session.note_signed
     if signed is True:
         return "signed"
     if not isinstance(signed, date) or signed > as_of:
@@ -211,10 +211,9 @@ def note_state(session: Session, policy: EffectivePolicy, as_of: date) -> NoteSt
     return "late" if (signed - session.date).days > within else "signed"
 
 
-def plan_signed_by(plan: object, as_of: date) -> bool:
+def plan_signed_by(plan: TreatmentPlan, as_of: date) -> bool:
     """The provider signed, and the client signed or the signature was waived, by `as_of`."""
-    provider = getattr(plan, "provider_signed_on", None)
-    client = getattr(plan, "client_signed_on", None)
-    waived = getattr(plan, "client_signature_waived", None)
+    provider, client = plan.provider_signed_on, plan.client_signed_on
+    waived = plan.client_signature_waived
     return provider is not None and provider <= as_of and (
         (client is not None and client <= as_of) or bool(waived and waived.strip()))

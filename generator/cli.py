@@ -17,9 +17,10 @@ import click
 
 from generator import __version__
 from generator.errors import SiteBuildError, TemplateProblem
+from generator.model.audit import AuditRequest
 from generator.model.records import DATE_PATTERN, Caseload
 from generator.model.site import SiteSettings
-from generator.reading import WorkspaceInvalid, read_site_settings, read_workspace
+from generator.reading import InputError, WorkspaceInvalid, read_site_settings, read_workspace
 from generator.report.audit import audit_json, render_audit_text
 from generator.report.report import Report, Scope, UnknownScope, build_report, report_json
 from generator.report.text import render_text
@@ -118,9 +119,10 @@ def make_report(workspace: Path, as_of: date | None, payer: str | None,
 
 
 def make_site_inputs(workspace: Path, as_of: date | None, payer: str | None,
-                     clinician: str | None) -> tuple[Report, SiteSettings]:
-    """The report and the site settings (mkdocs.yml), read before any site work starts;
-    the input errors of both are reported together."""
+                     clinician: str | None) -> tuple[Report, SiteSettings, tuple[Audit, ...]]:
+    """The report, the site settings (mkdocs.yml) and the audit requests (audits/*.yaml),
+    read before any site work starts; the input errors of all of them are reported
+    together."""
     try:
         report = make_report(workspace, as_of, payer, clinician)
     except WorkspaceInvalid as invalid:
@@ -129,7 +131,48 @@ def make_site_inputs(workspace: Path, as_of: date | None, payer: str | None,
         except WorkspaceInvalid as also:
             raise WorkspaceInvalid(invalid.errors + also.errors) from None
         raise
-    return report, read_site_settings(workspace)
+    errors: list[InputError] = []
+    settings = None
+    try:
+        settings = read_site_settings(workspace)
+    except WorkspaceInvalid as invalid:
+        errors += invalid.errors
+    try:
+        audits = workspace_audits(workspace, report)
+    except WorkspaceInvalid as invalid:
+        errors += invalid.errors
+    if errors or settings is None:
+        raise WorkspaceInvalid(errors)
+    return report, settings, audits
+
+
+def workspace_audits(workspace: Path, report: Report) -> tuple[Audit, ...]:
+    """The workspace's audit requests as of the report's date; for a payer's site, only
+    that payer's."""
+    from generator.reading import read_audit_requests
+    from generator.rules.audit import evaluate_audit
+
+    caseload = report.caseload
+    requests = read_audit_requests(workspace, caseload.payers)
+    errors = [error for request in requests for error in ambiguity_errors(request, caseload)]
+    if errors:
+        raise WorkspaceInvalid(errors)
+    return tuple(evaluate_audit(request, caseload, report.as_of, report.policies)
+                 for request in requests
+                 if report.scope.payer is None or request.payer == report.scope.payer)
+
+
+def ambiguity_errors(request: AuditRequest, caseload: Caseload) -> list[InputError]:
+    """An error for each entry of `request` that names two different clients."""
+    from generator.rules.audit import ambiguous
+
+    return [
+        InputError(request.path, member.line, f"members[{member.index}]",
+                   f"'{member.text}' names {len(clients)} different clients ("
+                   + ", ".join(c.id for c in clients) + "): by id and by member_id; "
+                   "name the client by its id")
+        for member, clients in ambiguous(request, caseload)
+    ]
 
 
 @contextmanager
@@ -249,12 +292,12 @@ def build(workspace: Path, as_of: date | None, site_dir: Path | None, payer: str
     The new site replaces the old one only when it is complete: a failed build
     exits 2 and leaves the previous site exactly as it was.
     """
-    report, settings = make_site_inputs(workspace, as_of, payer, clinician)
+    report, settings, audits = make_site_inputs(workspace, as_of, payer, clinician)
     target = site_dir or workspace / "site"
     from generator.site import build as site_build  # the site engine loads only when needed
 
     site_build.build(report, workspace, target, settings=settings, redact=redact,
-                     progress=terminal_progress)
+                     progress=terminal_progress, audits=audits)
     click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                f"as of {report.as_of}).", err=True)
 
@@ -335,7 +378,7 @@ def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
                   payer: str | None, clinician: str | None, redact: bool, port: int) -> None:
     """Build the site, then serve it on 127.0.0.1, rebuilding when the workspace changes.
 
-    Every second, content/, site_config/, templates/ and mkdocs.yml are checked
+    Every second, content/, site_config/, templates/, mkdocs.yml and audits/*.yaml are checked
     for changes (and, without --as-of, the date); a failed rebuild prints why
     and the previous site stays up. Ctrl+C stops.
     """
@@ -344,10 +387,11 @@ def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
     target = site_dir or workspace / "site"
 
     def rebuild(day: date) -> None:
-        report, settings = make_site_inputs(workspace, day, payer, clinician)
+        report, settings, audits = make_site_inputs(workspace, day, payer, clinician)
         from generator.site import build as site_build
 
-        site_build.build(report, workspace, target, settings=settings, redact=redact)
+        site_build.build(report, workspace, target, settings=settings, redact=redact,
+                         audits=audits)
         click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                    f"as of {report.as_of}).", err=True)
 
@@ -393,10 +437,10 @@ def snapshot_command(workspace: Path, as_of: date | None, no_commit: bool, sign:
     """
     from generator.archive.snapshot import SnapshotError, take_snapshot
 
-    report, settings = make_site_inputs(workspace, as_of, None, None)
+    report, settings, audits = make_site_inputs(workspace, as_of, None, None)
     try:
         taken = take_snapshot(report, workspace, settings=settings, commit=not no_commit,
-                              sign=sign,
+                              sign=sign, audits=audits,
                               progress=terminal_progress)
     except SnapshotError as exc:
         raise CaseloadError(f"caseload snapshot: {exc}; nothing was written.") from None
@@ -505,21 +549,15 @@ def load_audit(request_path: Path, workspace: Path, as_of: date
                ) -> tuple[Report, Audit]:
     """The workspace's report and what the request finds in it; input errors of the
     workspace and of the request together, as WorkspaceInvalid."""
-    from generator.reading import InputError, read_audit_request
-    from generator.rules.audit import ambiguous, evaluate_audit
+    from generator.reading import read_audit_request
+    from generator.rules.audit import evaluate_audit
 
     if not request_path.is_file():
         raise CaseloadError(f"caseload audit: {request_path}: no such file")
     report = make_report(workspace, as_of, None, None)
     caseload = report.caseload
     request = read_audit_request(request_path, workspace, caseload.payers)
-    errors = [
-        InputError(request.path, member.line, f"members[{member.index}]",
-                   f"'{member.text}' names {len(clients)} different clients ("
-                   + ", ".join(c.id for c in clients) + "): by id and by member_id; "
-                   "name the client by its id")
-        for member, clients in ambiguous(request, caseload)
-    ]
+    errors = ambiguity_errors(request, caseload)
     if errors:
         raise WorkspaceInvalid(errors)
     return report, evaluate_audit(request, caseload, report.as_of, report.policies)

@@ -649,3 +649,75 @@ def test_the_stamp_names_the_payers_member_number(notes: Path) -> None:
     assert ("<strong>Member N-1</strong> · Summit Health member number <strong>0012345"
             "</strong> · dates of service 2026-03-01 to 2026-03-31 · prepared for Summit "
             "Health's request of 2026-11-20") in page
+
+
+# --- audit requests elsewhere: build, check, serve, snapshot, init ------------------------
+
+
+def test_build_shows_open_requests_on_the_overview(workspace: Path) -> None:
+    request(workspace, "payer: summit\nrequested_on: 2026-11-20\nmembers: [C-1, C-7]\n",
+            "open.yaml")
+    request(workspace, "requested_on: 2026-10-01\nmembers: [C-1]\n", "closed.yml")
+    site = workspace / "site"
+    code, _, err = run("build", str(workspace), "--as-of", AS_OF, "--site-dir", str(site))
+    assert code == 0, err
+    overview = html.unescape((site / "index.html").read_text(encoding="utf-8"))
+    assert "Open audit requests" in overview
+    assert "audits/open.yaml" in overview
+    assert "due 2026-12-04, 5 business days left" in overview
+    assert "1 of 2" in overview
+    assert "audits/closed.yml" not in overview  # due 2026-10-15: no longer open
+
+
+def test_a_payers_site_lists_only_that_payers_requests(workspace: Path) -> None:
+    request(workspace, "payer: other\nrequested_on: 2026-11-20\nmembers: [C-2]\n", "o.yaml")
+    site = workspace / "site"
+    code, _, err = run("build", str(workspace), "--as-of", AS_OF, "--site-dir", str(site),
+                       "--payer", "summit")
+    assert code == 0, err
+    assert "audits/o.yaml" not in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_broken_request_fails_build_but_not_check(workspace: Path) -> None:
+    request(workspace, "requested_on: 2026-11-20\nmembers: [C-1]\ndue: soon\n")
+    site = workspace / "site"
+    code, _, err = run("build", str(workspace), "--as-of", AS_OF, "--site-dir", str(site))
+    assert code == 2
+    assert "audits/req.yaml:3: due: 'soon' is not a date; write it like 2026-11-28" in err
+    assert not site.exists()
+    code, _, _ = run("check", str(workspace), "--as-of", AS_OF)
+    assert code in (0, 1)
+
+
+def test_serve_watches_requests_and_the_snapshot_lists_them(workspace: Path) -> None:
+    from generator.archive.snapshot import input_files
+    from generator.site.serve import watch_state
+
+    request(workspace, "requested_on: 2026-11-20\nmembers: [C-7]\n")
+    run("audit", str(workspace / "audits/req.yaml"), str(workspace), "--as-of", AS_OF)
+    assert (workspace / "audits" / "req" / "site" / "index.html").is_file()
+    watched = [p for p in watch_state(workspace) if p.startswith("audits/")]
+    assert watched == ["audits/req.yaml"]
+    inputs = [p for p in input_files(workspace) if p.startswith("audits/")]
+    assert inputs == ["audits/req.yaml"]
+    code, _, err = run("snapshot", str(workspace), "--as-of", AS_OF, "--no-commit")
+    assert code == 0, err
+    manifest = json.loads((workspace / "snapshots" / AS_OF / "manifest.json").read_text())
+    assert "audits/req.yaml" in manifest["inputs"]
+
+
+def test_init_keeps_packets_out_of_git(tmp_path: Path) -> None:
+    code, _, _ = run("init", str(tmp_path / "ws"))
+    assert code == 0
+    assert "/audits/*/site/" in (tmp_path / "ws" / ".gitignore").read_text().splitlines()
+
+
+def test_a_changed_request_remakes_the_stamped_member_pages(workspace: Path) -> None:
+    # Member pages whose key did not change are taken from the previous packet as they
+    # are: the request's stamp must be part of that key.
+    for period in ("{from: 2026-03-01}", "{from: 2026-04-01}"):
+        request(workspace, f"payer: summit\nrequested_on: 2026-11-20\nperiod: {period}\n"
+                           "members: [C-1]\n")
+        run("audit", str(workspace / "audits/req.yaml"), str(workspace), "--as-of", AS_OF)
+    page = every_file(workspace / "audits" / "req" / "site")["clients/C-1.html"]
+    assert "dates of service 2026-04-01 to the report date" in page

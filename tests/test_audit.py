@@ -721,3 +721,32 @@ def test_a_changed_request_remakes_the_stamped_member_pages(workspace: Path) -> 
         run("audit", str(workspace / "audits/req.yaml"), str(workspace), "--as-of", AS_OF)
     page = every_file(workspace / "audits" / "req" / "site")["clients/C-1.html"]
     assert "dates of service 2026-04-01 to the report date" in page
+
+
+# --- the demo's request ----------------------------------------------------------------
+
+
+def test_the_demo_request_and_its_packet_name_no_other_client(tmp_path: Path) -> None:
+    from generator.reading import read_workspace
+    from tests.conftest import ROOT
+
+    site = tmp_path / "packet"
+    code, out, err = run("audit", str(ROOT / "audits" / "summit-2026-11.yaml"), str(ROOT),
+                         "--as-of", AS_OF, "--format", "json", "--site-dir", str(site))
+    assert code == 1, err
+    document = json.loads(out)
+    assert [(m["member"], m["id"], m["status"]) for m in document["members"]] == [
+        ("C-1008", "C-1008", "complete"),
+        ("XJH4471902", "C-1011", "complete"),  # named by Summit's member number
+        ("C-1037", "C-1037", "incomplete"),  # discharged without a summary
+        ("C-1043", "C-1043", "incomplete"),  # a session with no plan after the first was due
+        ("C-1022", "C-1022", "wrong_payer"),
+    ]
+    assert document["summary"] == {"members": 5, "complete": 2, "incomplete": 3}
+    members = {"C-1008", "C-1011", "C-1037", "C-1043"}
+    others = [c for c in read_workspace(ROOT).clients if c.id not in members]
+    files = every_file(site)
+    for path, text in files.items():
+        for client in others:
+            assert not re.search(rf"\b{client.id}\b", text), f"{client.id} in {path}"
+            assert client.name not in text, f"{client.name} in {path}"

@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,13 @@ from hypothesis import strategies as st
 
 from benchmarks.generate import generate_workspace
 from generator.cli import cli
+from generator.importing.ledger import Entry, ledger_text
 from generator.model.plain import entry_text
 from generator.reading import exact as load
 from generator.reading import fast as fastload
 from generator.reading.cache import Days, plain_records
 from generator.reading.exact import ClientRecord, WorkspaceInvalid, load_workspace
+from generator.reading.record import LedgerRecord
 from tests.conftest import DEMO_AS_OF
 from tests.test_build import copy_demo
 
@@ -70,12 +73,20 @@ def agrees(root: Path, path: Path) -> bool:
     if accepted is None:
         return False
     assert not errors, f"the fast path accepted an invalid file: {errors}"
-    assert [(r.client, r.where) for r in accepted] == [(r.client, r.where) for r in exact]
+    assert [_comparable(r) for r in accepted] == [_comparable(r) for r in exact]
     # And it writes the cache entry those clients make, but for the lines it does not know.
     plain = load._load_content_file(root, path, [], None, fast=True).plain
-    made = plain_records([ClientRecord(r.client, r.where, 0, 0, 0, 0) for r in exact])
+    made = plain_records([ClientRecord(r.client, r.where, 0, 0, 0, 0)
+                          if isinstance(r, ClientRecord) else LedgerRecord(r.path, r.ledger)
+                          for r in exact])
     assert entry_text(plain or []) == entry_text(made)
     return True
+
+
+def _comparable(record: Any) -> Any:
+    if isinstance(record, LedgerRecord):
+        return (record.path, record.ledger)
+    return (record.client, record.where)
 
 
 def write_content(root: Path, data: str | bytes, name: str = "c.yaml") -> Path:
@@ -227,6 +238,38 @@ CASES: dict[str, tuple[str, bool | None]] = {
     "member id as a number": ("member_id: 0012345\n", None),
     "member id quoted": ("member_id: '0012345'\n", True),
 }
+
+LEDGER_CASES: dict[str, tuple[str, bool | None]] = {
+    "as import writes it": (ledger_text("simplepractice", [
+        Entry("C-1", date(2026, 11, 3), "attended", True),
+        Entry("0012", date(2026, 11, 4), "clinician_cancelled", True, "Called: moved"),
+        Entry("C-1", date(2026, 11, 5), "no_show", date(2026, 11, 6), None,
+              (("x_code", "{a: 1, b: [x, 'no']}"),)),
+    ]), True),
+    "empty": (ledger_text("jane", []), True),
+    "no source, flow items": ("sessions:\n  - {client: C-1, date: 2026-02-01, status: attended}\n",
+                              True),
+    "x keys at the top": ("x_by: me\nsource: x\nsessions:\n"
+                          "  - {client: C-1, date: 2026-02-01, status: attended}\n", True),
+    "sessions null": ("source: x\nsessions:\n", None),
+    "source null": ("source: ~\nsessions: []\n", None),
+    "entry without client": ("sessions:\n  - {date: 2026-02-01, status: attended}\n", None),
+    "bad client id": ("sessions:\n  - {client: 'C 1', date: 2026-02-01, status: attended}\n",
+                      None),
+    "numeric client id": ("sessions:\n  - {client: 0012, date: 2026-02-01, status: attended}\n",
+                          None),
+    "signed before": ("sessions:\n  - {client: C-1, date: 2026-02-01, status: attended, "
+                      "note_signed: 2026-01-01}\n", None),
+    "unknown top key": ("source: x\nsessions: []\nfoo: 1\n", None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEDGER_CASES))
+def test_ledger_case_agrees(tmp_path: Path, name: str) -> None:
+    text, must_accept = LEDGER_CASES[name]
+    accepted = agrees(tmp_path, write_content(tmp_path, text, "imported/x-2026.yaml"))
+    if must_accept and fastload.ryml is not None:
+        assert accepted, "the fast path should read this ledger"
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

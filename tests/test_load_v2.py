@@ -232,3 +232,117 @@ def test_a_null_policy_key_or_section_is_not_given(tmp_path, null):
     assert caseload.practice_policy == {"documentation.note_within_days": 3,
                                         "treatment_plan.due_soon_days": 7}
     assert caseload.payers["summit"].policy == {}
+
+
+# --- session ledgers ----------------------------------------------------------------------
+
+LEDGER_CLIENTS = {
+    "content/clients.yaml": """\
+        clients:
+          - id: C-1
+            name: Maya
+            intake_date: 2026-01-05
+          - id: C-2
+            name: Daniel
+            intake_date: 2026-01-05
+          - id: C-3
+            name: Sam
+            intake_date: 2026-01-05
+            sessions:
+              - {date: 2026-02-01, status: attended}
+        """,
+}
+
+
+def test_a_ledger_gives_each_client_its_sessions_in_date_order(tmp_path):
+    caseload = load(tmp_path, {**LEDGER_CLIENTS,
+        "content/imported/a-2026.yaml": """\
+            # made by hand
+            source: SimplePractice
+            sessions:
+              - client: c-1
+                date: 2026-03-08
+                status: attended
+                note_signed: true
+              - {client: C-2, date: 2026-03-01, status: clinician_cancelled}
+              - {client: C-1, date: 2026-03-01, status: no_show, x_code: 90837}
+              - {client: C-1, date: 2026-03-08, status: late_cancel}
+            """,
+        "content/imported/b-2026.yaml": """\
+            sessions:
+              - {client: C-1, date: 2026-03-01, status: attended, note: second file}
+            """,
+        "content/imported/empty.yaml": "source: jane\nsessions: []\n",
+    })
+    by_id = {c.id: c for c in caseload.clients}
+    assert [(str(s.date), s.status) for s in by_id["C-1"].sessions] == [
+        ("2026-03-01", "no_show"), ("2026-03-01", "attended"),
+        ("2026-03-08", "attended"), ("2026-03-08", "late_cancel")]
+    assert by_id["C-1"].sessions[2].note_signed is True
+    assert by_id["C-1"].sessions_from == ("SimplePractice", "content/imported/b-2026.yaml")
+    assert [s.status for s in by_id["C-2"].sessions] == ["clinician_cancelled"]
+    assert by_id["C-2"].sessions_from == ("SimplePractice",)
+    assert by_id["C-3"].sessions_from == ()
+
+
+def test_a_ledger_entry_naming_no_client_is_an_error_at_its_line(tmp_path):
+    error = one_error(tmp_path, {**LEDGER_CLIENTS,
+        "content/imported/a.yaml": """\
+            source: x
+            sessions:
+              - {client: C-1, date: 2026-03-01, status: attended}
+              - client: C-9
+                date: 2026-03-01
+                status: attended
+            """})
+    assert str(error) == ("content/imported/a.yaml:4: sessions[1].client: no client with id "
+                          "'C-9'")
+
+
+def test_a_client_with_sessions_of_its_own_and_in_a_ledger_is_an_error(tmp_path):
+    error = one_error(tmp_path, {**LEDGER_CLIENTS,
+        "content/imported/a.yaml": """\
+            source: x
+            sessions:
+              - {client: C-1, date: 2026-03-01, status: attended}
+              - {client: C-3, date: 2026-03-01, status: attended}
+              - {client: C-3, date: 2026-03-08, status: attended}
+            """})
+    assert str(error) == (
+        "content/imported/a.yaml:4: sessions[1].client: client 'C-3' also lists sessions of "
+        "its own (content/clients.yaml:8); keep one source of sessions per client: move them "
+        "into the ledger or leave the client out of it")
+
+
+@pytest.mark.parametrize(("text", "line", "what"), [
+    ("source: x\nsessions:\n  - {date: 2026-03-01, status: attended}\n", 3,
+     "sessions[0]: missing required key 'client'"),
+    ("source: x\nsessions:\n  - {client: C-1, date: 2026-03-01, status: attended, "
+     "note_signed: 2026-02-01}\n", 3,
+     "sessions[0].note_signed: 2026-02-01 is before the ledger session's date 2026-03-01"),
+    ("source: x\nsessions:\n", 2, "sessions: must have a value (a list of sessions, or [])"),
+    ("source: x\nsessions: []\nsource_of: y\n", 3,
+     "source_of: unknown key 'source_of'; did you mean 'source'?"),
+    ("source: [a]\nsessions: []\n", 1, "source: expected text, got a list"),
+])
+def test_ledger_errors(tmp_path, text, line, what):
+    error = one_error(tmp_path, {**LEDGER_CLIENTS, "content/imported/a.yaml": text})
+    assert str(error) == f"content/imported/a.yaml:{line}: {what}"
+
+
+def test_ledgers_come_back_the_same_from_the_cache(tmp_path):
+    from generator.reading.cache import ParseCache
+    from generator.reading.exact import load_workspace
+    from tests.test_load import write_ws
+
+    root = write_ws(tmp_path, {**LEDGER_CLIENTS, "content/imported/a.yaml": """\
+        source: x
+        sessions:
+          - {client: C-1, date: 2026-03-01, status: attended, note_signed: 2026-03-02}
+          - {client: c-2, date: 2026-03-01, status: clinician_cancelled, note_signed: true}
+        """})
+    fresh = load_workspace(root)
+    assert load_workspace(root, ParseCache(root)) == fresh
+    warm = ParseCache(root)
+    assert load_workspace(root, warm) == fresh
+    assert all(warm.get(key) is not None for key in warm._entries())

@@ -61,6 +61,9 @@ TABLE: tuple[tuple[str, str], ...] = (
     ("DISCHARGE-REASON-MISSING", "error"),
     ("DISCHARGE-OUTREACH-UNDOCUMENTED", "error"),
     ("ACTIVITY-AFTER-DISCHARGE", "error"),
+    ("NOTE-MISSING", "error"),
+    ("NOTE-LATE", "warning"),
+    ("PLAN-UNSIGNED", "error"),
 )
 ORDER = [code for code, _ in TABLE]
 SEVERITY = dict(TABLE)
@@ -1378,6 +1381,25 @@ def _msg_activity():
     return run(client), [str(ago(8)), str(ago(3))]
 
 
+def _msg_note_missing():
+    client = make_client(sessions=(sess(ago(10)), sess(ahead(7), "scheduled")))
+    return run(client, practice={"documentation.note_within_days": 3}), [
+        str(ago(10)), str(ago(7)), "3 days", PRACTICE]
+
+
+def _msg_note_late():
+    client = make_client(sessions=(Session(ago(10), "attended", note_signed=ago(2)),
+                                   sess(ahead(7), "scheduled")))
+    return run(client, practice={"documentation.note_within_days": 3}), [
+        str(ago(10)), str(ago(2)), "8 days", "3 days", PRACTICE]
+
+
+def _msg_plan_unsigned():
+    client = make_client(plans=(TreatmentPlan(ago(20), provider_signed_on=ago(20)),))
+    return run(client, practice={"documentation.plan_signatures_required": True}), [
+        str(ago(20)), str(ago(6)), "14 days", "client's signature", PRACTICE]
+
+
 MESSAGE_CASES: list[tuple[str, Trigger]] = [
     ("PLAN-MISSING", _msg_plan_missing),
     ("PLAN-OVERDUE", _msg_plan_overdue),
@@ -1396,6 +1418,9 @@ MESSAGE_CASES: list[tuple[str, Trigger]] = [
     ("DISCHARGE-OUTREACH-UNDOCUMENTED", _msg_outreach),
     ("DISCHARGE-OUTREACH-UNDOCUMENTED", _msg_outreach_no_session),
     ("ACTIVITY-AFTER-DISCHARGE", _msg_activity),
+    ("NOTE-MISSING", _msg_note_missing),
+    ("NOTE-LATE", _msg_note_late),
+    ("PLAN-UNSIGNED", _msg_plan_unsigned),
 ]
 
 

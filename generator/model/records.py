@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields, make_dataclass
 from typing import Any
 
 # What an id and an ISO date look like, for every stage that reads or checks one.
@@ -44,6 +44,32 @@ class Session:
     # The day its progress note was signed; True: signed on a day not known;
     # False: not signed.
     note_signed: datetime.date | bool = False
+
+
+# One session of a session ledger: the client it is of, then every field of a
+# session (made from Session, so a session's new field is a ledger entry's too).
+LedgerEntry: Any = make_dataclass(
+    "LedgerEntry",
+    [("client", str), *((f.name, f.type, field(default=f.default))
+                        if f.default is not MISSING else (f.name, f.type)
+                        for f in fields(Session))],
+    frozen=True, slots=True,
+)
+LedgerEntry.__module__ = __name__  # (for pickling; `module=` needs Python 3.12)
+_SESSION_FIELDS = tuple(f.name for f in fields(Session))
+
+
+def session_of(entry: Any) -> Session:
+    """The session a ledger entry holds."""
+    return Session(**{name: getattr(entry, name) for name in _SESSION_FIELDS})
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """A session ledger file: sessions of many clients, and where they came from."""
+
+    source: str | None = None
+    sessions: tuple[Any, ...] = ()  # LedgerEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +114,9 @@ class Client:
     discharge: Discharge | None = None
     # The user's own `x_` keys, carried through untouched.
     extras: dict[str, Any] = field(default_factory=dict)
+    # Where its sessions came from when a session ledger holds them: each ledger's
+    # `source:` (or, without one, its path). Not a key of the client's file.
+    sessions_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

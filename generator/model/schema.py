@@ -21,6 +21,7 @@ fields; tests/test_schema.py also pins their defaults).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,8 @@ from generator.model.records import (
     Client,
     Contact,
     Discharge,
+    Ledger,
+    LedgerEntry,
     Session,
     TreatmentPlan,
 )
@@ -174,6 +177,17 @@ CLIENT = Record("client", Client, (
 ), extras="extras")
 
 
+# (v2) A session ledger: sessions of many clients, each naming its client.
+LEDGER_ENTRY = Record("ledger session", LedgerEntry, (
+    Field("client", ID, required=True, since=2),
+    *SESSION.fields,
+))
+
+LEDGER = Record("session ledger", Ledger, (
+    Field("source", TEXT, since=2),
+    Field("sessions", records(LEDGER_ENTRY), required=True, since=2),
+))
+
 
 def nested(record: Record) -> tuple[Record, ...]:
     """`record` and every record declared below it, each once, in declared order."""
@@ -185,3 +199,11 @@ def nested(record: Record) -> tuple[Record, ...]:
 
 
 RECORDS = nested(CLIENT)
+LEDGER_RECORDS = nested(LEDGER)
+
+
+def is_ledger(keys: Iterable[Any]) -> bool:
+    """Whether a content file's top-level keys make it a session ledger: `sessions:`,
+    and nothing that makes it a client or a list of clients."""
+    found = set(keys)
+    return "sessions" in found and not found & {"clients", *CLIENT.required}

@@ -738,12 +738,12 @@ def test_the_demo_request_and_its_packet_name_no_other_client(tmp_path: Path) ->
     assert [(m["member"], m["id"], m["status"]) for m in document["members"]] == [
         ("C-1008", "C-1008", "complete"),
         ("XJH4471902", "C-1011", "complete"),  # named by Summit's member number
+        ("C-1021", "C-1021", "incomplete"),  # a progress note never signed
         ("C-1037", "C-1037", "incomplete"),  # discharged without a summary
-        ("C-1043", "C-1043", "incomplete"),  # a session with no plan after the first was due
-        ("C-1022", "C-1022", "wrong_payer"),
+        ("XJH5520117", "C-1042", "incomplete"),  # a progress note signed late
     ]
     assert document["summary"] == {"members": 5, "complete": 2, "incomplete": 3}
-    members = {"C-1008", "C-1011", "C-1037", "C-1043"}
+    members = {"C-1008", "C-1011", "C-1021", "C-1037", "C-1042"}
     others = [c for c in read_workspace(ROOT).clients if c.id not in members]
     files = every_file(site)
     for path, text in files.items():

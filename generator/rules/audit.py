@@ -4,7 +4,8 @@ Each member named by the request is matched to a client, evaluated by the
 engine (`evaluate`, with the client's effective policy) and each of its dates
 of service (DOS: recorded attended sessions in the request's period) is checked
 for a signed progress note and a treatment plan in force, the plan's due date
-being the engine's (`plan_in_force`). No grace period: an auditor sees the
+being the engine's (`plan_due_on`), and what counts as signed the engine's too
+(`note_signed_by`, `missing_signatures`). No grace period: an auditor sees the
 record as it is on the as-of date.
 """
 
@@ -18,7 +19,16 @@ from typing import Literal
 from generator.model.audit import AuditRequest, Member, business_days_left
 from generator.model.policy import EffectivePolicy, policy_for_payer
 from generator.model.records import Caseload, Client, Session, TreatmentPlan
-from generator.rules.engine import Evaluation, Finding, evaluate, on_caseload, plan_in_force
+from generator.rules.engine import (
+    Evaluation,
+    Finding,
+    add_days,
+    evaluate,
+    missing_signatures,
+    note_signed_by,
+    on_caseload,
+    plan_due_on,
+)
 
 NoteState = Literal["signed", "late", "missing", "not_tracked"]
 PlanState = Literal["current", "expired", "initial", "none"]
@@ -183,7 +193,7 @@ def _check(member: Member, evaluation: Evaluation, request: AuditRequest) -> Mem
 def service_date(session: Session, evaluation: Evaluation) -> ServiceDate:
     """The note, plan and plan-signature state of one date of service."""
     client, policy, as_of = evaluation.client, evaluation.policy, evaluation.as_of
-    plan, due = plan_in_force(client, policy, session.date)
+    plan, due = plan_due_on(client, policy, session.date)
     if plan is not None:
         plan_state: PlanState = "current" if session.date <= due else "expired"
     else:
@@ -203,17 +213,14 @@ def note_state(session: Session, policy: EffectivePolicy, as_of: date) -> NoteSt
     checked_from = policy["documentation.notes_checked_from"]
     if within is None or (checked_from is not None and session.date < checked_from):
         return "not_tracked"
-    signed = session.note_signed
+    signed = note_signed_by(session, as_of)
+    if signed is False:
+        return "missing"
     if signed is True:
         return "signed"
-    if not isinstance(signed, date) or signed > as_of:
-        return "missing"
-    return "late" if (signed - session.date).days > within else "signed"
+    return "late" if signed > add_days(session.date, within) else "signed"
 
 
 def plan_signed_by(plan: TreatmentPlan, as_of: date) -> bool:
     """The provider signed, and the client signed or the signature was waived, by `as_of`."""
-    provider, client = plan.provider_signed_on, plan.client_signed_on
-    waived = plan.client_signature_waived
-    return provider is not None and provider <= as_of and (
-        (client is not None and client <= as_of) or bool(waived and waived.strip()))
+    return not missing_signatures(plan, as_of)

@@ -334,7 +334,7 @@ class _Facts:
     @classmethod
     def of(cls, client: Client, policy: EffectivePolicy, as_of: date) -> _Facts:
         recorded, upcoming, unresolved = _sort_sessions(client.sessions, as_of)
-        plan, plan_due = plan_in_force(client, policy, as_of)
+        plan, plan_due = plan_due_on(client, policy, as_of)
         plan_date = plan.date if plan is not None else None
         discharge = client.discharge
         discharged = bool(discharge and discharge.date and discharge.date <= as_of)
@@ -368,15 +368,12 @@ class _Facts:
         return days(since, self.as_of) > self.policy["attendance.inactive_after_days"]
 
 
-def plan_in_force(client: Client, policy: EffectivePolicy, day: date
-                  ) -> tuple[TreatmentPlan | None, date]:
-    """The treatment plan in force on `day` (the latest dated on or before it; of several
-    on one day, the one listed last), and the day the next one is due: the plan's date
-    + `review_interval_days`, or, with no plan, intake + `initial_within_days`."""
-    plan = None
-    for candidate in client.treatment_plans:
-        if candidate.date <= day and (plan is None or candidate.date >= plan.date):
-            plan = candidate
+def plan_due_on(client: Client, policy: EffectivePolicy, day: date
+                ) -> tuple[TreatmentPlan | None, date]:
+    """The treatment plan in force on `day` (`plan_in_force`), and the day the next one
+    is due: the plan's date + `review_interval_days`, or, with no plan, intake +
+    `initial_within_days`."""
+    plan = plan_in_force(client.treatment_plans, day)
     if plan is not None:
         return plan, add_days(plan.date, policy["treatment_plan.review_interval_days"])
     return None, add_days(client.intake_date, policy["treatment_plan.initial_within_days"])

@@ -17,11 +17,14 @@ import click
 
 from generator import __version__
 from generator.errors import SiteBuildError, TemplateProblem
+from generator.model.audit import AuditRequest
 from generator.model.records import DATE_PATTERN, Caseload
 from generator.model.site import SiteSettings
-from generator.reading import WorkspaceInvalid, read_site_settings, read_workspace
+from generator.reading import InputError, WorkspaceInvalid, read_site_settings, read_workspace
+from generator.report.audit import audit_json, render_audit_text
 from generator.report.report import Report, Scope, UnknownScope, build_report, report_json
 from generator.report.text import render_text
+from generator.rules.audit import Audit
 from generator.wording import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -116,9 +119,10 @@ def make_report(workspace: Path, as_of: date | None, payer: str | None,
 
 
 def make_site_inputs(workspace: Path, as_of: date | None, payer: str | None,
-                     clinician: str | None) -> tuple[Report, SiteSettings]:
-    """The report and the site settings (mkdocs.yml), read before any site work starts;
-    the input errors of both are reported together."""
+                     clinician: str | None) -> tuple[Report, SiteSettings, tuple[Audit, ...]]:
+    """The report, the site settings (mkdocs.yml) and the audit requests (audits/*.yaml),
+    read before any site work starts; the input errors of all of them are reported
+    together."""
     try:
         report = make_report(workspace, as_of, payer, clinician)
     except WorkspaceInvalid as invalid:
@@ -127,7 +131,48 @@ def make_site_inputs(workspace: Path, as_of: date | None, payer: str | None,
         except WorkspaceInvalid as also:
             raise WorkspaceInvalid(invalid.errors + also.errors) from None
         raise
-    return report, read_site_settings(workspace)
+    errors: list[InputError] = []
+    settings = None
+    try:
+        settings = read_site_settings(workspace)
+    except WorkspaceInvalid as invalid:
+        errors += invalid.errors
+    try:
+        audits = workspace_audits(workspace, report)
+    except WorkspaceInvalid as invalid:
+        errors += invalid.errors
+    if errors or settings is None:
+        raise WorkspaceInvalid(errors)
+    return report, settings, audits
+
+
+def workspace_audits(workspace: Path, report: Report) -> tuple[Audit, ...]:
+    """The workspace's audit requests as of the report's date; for a payer's site, only
+    that payer's."""
+    from generator.reading import read_audit_requests
+    from generator.rules.audit import evaluate_audit
+
+    caseload = report.caseload
+    requests = read_audit_requests(workspace, caseload.payers)
+    errors = [error for request in requests for error in ambiguity_errors(request, caseload)]
+    if errors:
+        raise WorkspaceInvalid(errors)
+    return tuple(evaluate_audit(request, caseload, report.as_of, report.policies)
+                 for request in requests
+                 if report.scope.payer is None or request.payer == report.scope.payer)
+
+
+def ambiguity_errors(request: AuditRequest, caseload: Caseload) -> list[InputError]:
+    """An error for each entry of `request` that names two different clients."""
+    from generator.rules.audit import ambiguous
+
+    return [
+        InputError(request.path, member.line, f"members[{member.index}]",
+                   f"'{member.text}' names {len(clients)} different clients ("
+                   + ", ".join(c.id for c in clients) + "): by id and by member_id; "
+                   "name the client by its id")
+        for member, clients in ambiguous(request, caseload)
+    ]
 
 
 @contextmanager
@@ -271,15 +316,16 @@ def build(workspace: Path, as_of: date | None, site_dir: Path | None, payer: str
     The new site replaces the old one only when it is complete: a failed build
     exits 2 and leaves the previous site exactly as it was.
     """
-    report, settings = make_site_inputs(workspace, as_of, payer, clinician)
+    report, settings, audits = make_site_inputs(workspace, as_of, payer, clinician)
     target = site_dir or workspace / "site"
     from generator.site import build as site_build  # the site engine loads only when needed
 
     with building(workspace, target) as waited:
         if waited:  # the other build may have been for newer input: read it again
-            report, settings = make_site_inputs(workspace, as_of, payer, clinician)
+            report, settings, audits = make_site_inputs(workspace, as_of, payer, clinician)
         site_build.build(report, workspace, target, settings=settings, redact=redact,
-                         progress=terminal_progress, warn=terminal_warning)
+                         progress=terminal_progress, warn=terminal_warning,
+                         audits=audits)
     click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                f"as of {report.as_of}).", err=True)
 
@@ -360,7 +406,7 @@ def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
                   payer: str | None, clinician: str | None, redact: bool, port: int) -> None:
     """Build the site, then serve it on 127.0.0.1, rebuilding when the workspace changes.
 
-    Every second, content/, site_config/, templates/ and mkdocs.yml are checked
+    Every second, content/, site_config/, templates/, mkdocs.yml and audits/*.yaml are checked
     for changes (and, without --as-of, the date); a failed rebuild prints why
     and the previous site stays up. Ctrl+C stops.
     """
@@ -369,14 +415,14 @@ def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
     target = site_dir or workspace / "site"
 
     def rebuild(day: date) -> None:
-        report, settings = make_site_inputs(workspace, day, payer, clinician)
+        report, settings, audits = make_site_inputs(workspace, day, payer, clinician)
         from generator.site import build as site_build
 
         with building(workspace, target) as waited:  # each build, not the whole serve
             if waited:
-                report, settings = make_site_inputs(workspace, day, payer, clinician)
+                report, settings, audits = make_site_inputs(workspace, day, payer, clinician)
             site_build.build(report, workspace, target, settings=settings, redact=redact,
-                             warn=terminal_warning)
+                             warn=terminal_warning, audits=audits)
         click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                    f"as of {report.as_of}).", err=True)
 
@@ -424,14 +470,14 @@ def snapshot_command(workspace: Path, as_of: date | None, no_commit: bool, sign:
     from generator.archive.staging import remove_leftovers
     from generator.site import build as site_build
 
-    report, settings = make_site_inputs(workspace, as_of, None, None)
+    report, settings, audits = make_site_inputs(workspace, as_of, None, None)
     try:
         with site_build.workspace_lock(workspace, say_waiting) as waited:
             remove_leftovers(workspace / SNAPSHOTS_DIR)
             if waited:
-                report, settings = make_site_inputs(workspace, as_of, None, None)
+                report, settings, audits = make_site_inputs(workspace, as_of, None, None)
             taken = take_snapshot(report, workspace, settings=settings, commit=not no_commit,
-                                  sign=sign,
+                                  sign=sign, audits=audits,
                                   progress=terminal_progress, warn=terminal_warning)
     except SnapshotError as exc:
         raise CaseloadError(f"caseload snapshot: {exc}; nothing was written.") from None
@@ -570,6 +616,87 @@ def diff_command(before: str, after: str, workspace: Path, output_format: str) -
     else:
         for line in text_lines(changes):
             click.echo(line)
+
+
+# --- audit ------------------------------------------------------------------------------
+
+
+PDF_INSTALL = "pip install 'caseload[pdf]'"
+
+
+def pdf_available() -> bool:
+    """Whether WeasyPrint (the `pdf` extra) and the libraries it needs can be loaded."""
+    try:
+        import weasyprint  # noqa: F401
+    except Exception:  # ImportError, or OSError when Pango is missing
+        return False
+    return True
+
+
+def load_audit(request_path: Path, workspace: Path, as_of: date
+               ) -> tuple[Report, Audit]:
+    """The workspace's report and what the request finds in it; input errors of the
+    workspace and of the request together, as WorkspaceInvalid."""
+    from generator.reading import read_audit_request
+    from generator.rules.audit import evaluate_audit
+
+    if not request_path.is_file():
+        raise CaseloadError(f"caseload audit: {request_path}: no such file")
+    report = make_report(workspace, as_of, None, None)
+    caseload = report.caseload
+    request = read_audit_request(request_path, workspace, caseload.payers)
+    errors = ambiguity_errors(request, caseload)
+    if errors:
+        raise WorkspaceInvalid(errors)
+    return report, evaluate_audit(request, caseload, report.as_of, report.policies)
+
+
+@cli.command("audit")
+@click.argument("request", type=click.Path(dir_okay=False, path_type=Path))
+@workspace_argument
+@as_of_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A checklist for people, JSON for scripts.")
+@site_dir_option
+@redact_option
+@click.option("--pdf", "pdf", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="Also write the packet's print page as one PDF "
+              f"(needs the pdf extra: {PDF_INSTALL}).")
+@handle_invalid_input
+def audit_command(request: Path, workspace: Path, as_of: date | None, output_format: str,
+                  site_dir: Path | None, redact: bool, pdf: Path | None) -> None:
+    """Check a payer's record request (REQUEST, e.g. audits/NAME.yaml) and build its packet.
+
+    For every member named, every attended session in the period: is the progress
+    note signed, was a treatment plan in force, is the plan signed. The packet
+    site (default WORKSPACE/audits/NAME/site) holds only the members named, a
+    checklist page and a print page with every member's record.
+
+    Exit status: 0 every member complete, 1 any gap, 2 invalid request or workspace.
+    """
+    if pdf is not None and not pdf_available():
+        raise CaseloadError("caseload audit: --pdf needs WeasyPrint and the Pango libraries; "
+                            f"install them with: {PDF_INSTALL} (and Pango, e.g. apt-get "
+                            "install libpango-1.0-0 libpangoft2-1.0-0); nothing was written.")
+    report, audit = load_audit(request, workspace, as_of or today())
+    settings = read_site_settings(workspace)
+    target = site_dir or workspace / "audits" / audit.request.stem / "site"
+    from generator.site import build as site_build
+
+    site_build.build_packet(report, audit, workspace, target, settings=settings, redact=redact)
+    if pdf is not None:
+        from generator.site.pdf import write_pdf
+
+        write_pdf(target, pdf, audit)
+    if output_format == "json":
+        indent = 2 if sys.stdout.isatty() else None
+        click.echo(json.dumps(audit_json(audit), indent=indent, ensure_ascii=False))
+    else:
+        for line in render_audit_text(audit, report.caseload, redact=redact):
+            click.echo(line)
+    click.echo(f"Built the packet {target / 'index.html'} ({len(audit.evaluations)} members, "
+               f"as of {audit.as_of}).", err=True)
+    sys.exit(EXIT_OK if audit.complete else EXIT_FINDINGS)
 
 
 # --- import -----------------------------------------------------------------------------

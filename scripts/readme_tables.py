@@ -39,8 +39,12 @@ def policy_table() -> str:
     for setting in SETTINGS:
         if setting.kind == "bool":
             default, allowed = str(setting.default).lower(), "true or false"
+        elif setting.kind == "date":
+            default, allowed = "not set", "a date"
         else:
             default, allowed = str(setting.default), f"a whole number ≥ {setting.minimum}"
+        if setting.default is None:
+            default = "not set"
         rows.append(f"| `{setting.key}` | {default} | {allowed} | {setting.meaning} |")
     return "\n".join(rows)
 

@@ -1,18 +1,13 @@
-"""Shared set-up for the import tests: a small workspace, exports, and a reader that
-skips ledgers until the reader learns them."""
+"""Shared set-up for the import tests: a small workspace and exports."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import textwrap
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.model.records import Caseload
-from generator.reading import read_workspace
 
 PRACTICE = """\
 name: Test Practice
@@ -63,16 +58,3 @@ def tree(root: Path) -> dict[str, bytes]:
     """Every file below `root` (relative path -> bytes)."""
     return {p.relative_to(root).as_posix(): p.read_bytes()
             for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def read_without_ledgers(workspace: Path) -> Caseload:
-    """The caseload, leaving content/imported/ out: the reader does not read ledgers yet
-    (it lands with the schema work). Client files the import made are read as usual."""
-    with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / "ws"
-
-        def ignore(directory: str, names: list[str]) -> list[str]:
-            return ["imported"] if Path(directory) == workspace / "content" else []
-
-        shutil.copytree(workspace, copy, ignore=ignore)
-        return read_workspace(copy)

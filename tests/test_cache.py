@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import shutil
@@ -186,14 +187,18 @@ clients:
     intake_date: 2025-01-06
     payer: summit-health
     clinician: lee
+    member_id: 0012345
     sessions:
-      - {date: 2025-01-06, status: attended, note: First session}
-      - {date: 2025-01-13, status: no_show}
-      - {date: 2025-01-20, status: late_cancel, note: ''}
+      - {date: 2025-01-06, status: attended, note: First session, note_signed: 2025-01-07}
+      - {date: 2025-01-13, status: no_show, note_signed: false}
+      - {date: 2025-01-20, status: late_cancel, note: '', note_signed: true}
       - {date: 2025-01-27, status: cancelled}
+      - {date: 2025-01-28, status: clinician_cancelled}
       - {date: 2026-12-01, status: scheduled}
     treatment_plans:
-      - {date: 2025-01-20, goals: One goal as text}
+      - {date: 2025-01-20, goals: One goal as text, provider_signed_on: 2025-01-20,
+         client_signed_on: 2025-01-21}
+      - {date: 2025-02-20, provider_signed_on: 2025-02-21, client_signature_waived: verbal}
       - {date: 2025-04-20, goals: [First, Second], note: Reviewed}
       - {date: 2025-07-20}
     contacts:
@@ -224,6 +229,9 @@ def test_every_kind_of_value_comes_back_the_same(workspace: Path,
     rebuilt = {c.id: c for c in load_workspace(workspace, ParseCache(workspace)).clients}
     assert {s.status for s in rebuilt["C-1"].sessions} == set(SESSION_STATUSES)
     assert {k.method for k in rebuilt["C-1"].contacts} == set(CONTACT_METHODS)
+    assert rebuilt["C-1"].member_id == "0012345"
+    assert [s.note_signed for s in rebuilt["C-1"].sessions][:3] == [
+        datetime.date(2025, 1, 7), False, True]
 
 
 def test_model_classes_have_no_post_init() -> None:

@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,13 @@ from hypothesis import strategies as st
 
 from benchmarks.generate import generate_workspace
 from generator.cli import cli
+from generator.importing.ledger import Entry, ledger_text
 from generator.model.plain import entry_text
 from generator.reading import exact as load
 from generator.reading import fast as fastload
 from generator.reading.cache import Days, plain_records
 from generator.reading.exact import ClientRecord, WorkspaceInvalid, load_workspace
+from generator.reading.record import LedgerRecord
 from tests.conftest import DEMO_AS_OF
 from tests.test_build import copy_demo
 
@@ -70,12 +73,20 @@ def agrees(root: Path, path: Path) -> bool:
     if accepted is None:
         return False
     assert not errors, f"the fast path accepted an invalid file: {errors}"
-    assert [(r.client, r.where) for r in accepted] == [(r.client, r.where) for r in exact]
+    assert [_comparable(r) for r in accepted] == [_comparable(r) for r in exact]
     # And it writes the cache entry those clients make, but for the lines it does not know.
     plain = load._load_content_file(root, path, [], None, fast=True).plain
-    made = plain_records([ClientRecord(r.client, r.where, 0, 0, 0, 0) for r in exact])
+    made = plain_records([ClientRecord(r.client, r.where, 0, 0, 0, 0)
+                          if isinstance(r, ClientRecord) else LedgerRecord(r.path, r.ledger)
+                          for r in exact])
     assert entry_text(plain or []) == entry_text(made)
     return True
+
+
+def _comparable(record: Any) -> Any:
+    if isinstance(record, LedgerRecord):
+        return (record.path, record.ledger)
+    return (record.client, record.where)
 
 
 def write_content(root: Path, data: str | bytes, name: str = "c.yaml") -> Path:
@@ -202,7 +213,63 @@ CASES: dict[str, tuple[str, bool | None]] = {
     "quotes inside plain text": ("payer: Client's own\nclinician: say \"hi\" there\n", None),
     "colon starting a token": ("x_a: [:]\nx_b: {a: 1, : 2}\nx_c: a : b\n", None),
     "ellipsis in text": ("payer: wait...\nclinician: -- lee --\n", True),
+    # (v2) fields
+    "note signed": ("sessions:\n  - {date: 2026-02-01, status: attended, note_signed: true}\n"
+                    "  - {date: 2026-02-08, status: attended, note_signed: 2026-02-09}\n"
+                    "  - {date: 2026-02-15, status: attended, note_signed: false}\n"
+                    "  - {date: 2026-02-22, status: attended, note_signed: '2026-02-22'}\n"
+                    "  - {date: 2026-03-01, status: clinician_cancelled, note_signed: True}\n",
+                    True),
+    "note signed null": ("sessions:\n  - {date: 2026-02-01, status: attended, note_signed: ~}\n",
+                         None),
+    "note signed before the session": (
+        "sessions:\n  - {date: 2026-02-08, status: attended, note_signed: 2026-02-07}\n", None),
+    "note signed not a day": (
+        "sessions:\n  - {date: 2026-02-08, status: attended, note_signed: yes}\n", None),
+    "note signed bad day": (
+        "sessions:\n  - {date: 2026-02-08, status: attended, note_signed: 2026-02-30}\n", None),
+    "plan signatures": ("treatment_plans:\n  - date: 2026-01-10\n"
+                        "    provider_signed_on: 2026-01-10\n    client_signed_on: 2026-01-12\n"
+                        "  - date: 2026-04-10\n    provider_signed_on: 2026-04-11\n"
+                        "    client_signature_waived: verbal agreement, telehealth\n", True),
+    "plan signed before the plan": ("treatment_plans:\n  - date: 2026-01-10\n"
+                                    "    client_signed_on: 2026-01-09\n", None),
+    "member id": ("member_id: XJH4471902\n", True),
+    "member id as a number": ("member_id: 0012345\n", None),
+    "member id quoted": ("member_id: '0012345'\n", True),
 }
+
+LEDGER_CASES: dict[str, tuple[str, bool | None]] = {
+    "as import writes it": (ledger_text("simplepractice", [
+        Entry("C-1", date(2026, 11, 3), "attended", True),
+        Entry("0012", date(2026, 11, 4), "clinician_cancelled", True, "Called: moved"),
+        Entry("C-1", date(2026, 11, 5), "no_show", date(2026, 11, 6), None,
+              (("x_code", "{a: 1, b: [x, 'no']}"),)),
+    ]), True),
+    "empty": (ledger_text("jane", []), True),
+    "no source, flow items": ("sessions:\n  - {client: C-1, date: 2026-02-01, status: attended}\n",
+                              True),
+    "x keys at the top": ("x_by: me\nsource: x\nsessions:\n"
+                          "  - {client: C-1, date: 2026-02-01, status: attended}\n", True),
+    "sessions null": ("source: x\nsessions:\n", None),
+    "source null": ("source: ~\nsessions: []\n", None),
+    "entry without client": ("sessions:\n  - {date: 2026-02-01, status: attended}\n", None),
+    "bad client id": ("sessions:\n  - {client: 'C 1', date: 2026-02-01, status: attended}\n",
+                      None),
+    "numeric client id": ("sessions:\n  - {client: 0012, date: 2026-02-01, status: attended}\n",
+                          None),
+    "signed before": ("sessions:\n  - {client: C-1, date: 2026-02-01, status: attended, "
+                      "note_signed: 2026-01-01}\n", None),
+    "unknown top key": ("source: x\nsessions: []\nfoo: 1\n", None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEDGER_CASES))
+def test_ledger_case_agrees(tmp_path: Path, name: str) -> None:
+    text, must_accept = LEDGER_CASES[name]
+    accepted = agrees(tmp_path, write_content(tmp_path, text, "imported/x-2026.yaml"))
+    if must_accept and fastload.ryml is not None:
+        assert accepted, "the fast path should read this ledger"
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -526,15 +593,21 @@ def clients(draw: st.DrawFn, indent: str = "", first: str = "", tricky: int = 1)
     ids = st.sampled_from(["C-1", "C-2", "C-3"] * 5 + ["c 1", "007", "~"])
     pairs = [("id", draw(scalars(ids))),
              ("name", draw(text_value)), ("intake_date", draw(dates()))]
-    pairs += draw(st.lists(st.tuples(st.sampled_from(["payer", "clinician", "x_ref", "x_more"]),
+    pairs += draw(st.lists(st.tuples(st.sampled_from(["payer", "clinician", "member_id", "x_ref",
+                                                      "x_more"]),
                                      st.one_of(text_value, extras())),
                            max_size=3, unique_by=lambda p: p[0]))
-    status = scalars(st.sampled_from(["attended", "no_show", "cancelled"] * 3 + ["Attended", ""]))
+    status = scalars(st.sampled_from(["attended", "no_show", "cancelled", "clinician_cancelled"]
+                                     * 3 + ["Attended", ""]))
+    signed = st.one_of(dates(), scalars(st.sampled_from(["true", "false", "True", "yes", "~"])))
     lists = {
-        "sessions": {"date": dates(), "status": status, "note": text_value},
+        "sessions": {"date": dates(), "status": status, "note": text_value,
+                     "note_signed": signed},
         "treatment_plans": {"date": dates(), "note": text_value,
                             "goals": st.one_of(text_value, st.lists(text_value, max_size=3)
-                                               .map(lambda g: "[" + ", ".join(g) + "]"))},
+                                               .map(lambda g: "[" + ", ".join(g) + "]")),
+                            "provider_signed_on": dates(), "client_signed_on": dates(),
+                            "client_signature_waived": text_value},
         "contacts": {"date": dates(), "note": text_value, "outcome": text_value,
                      "method": scalars(st.sampled_from(["phone", "letter", "fax"]))},
     }

@@ -63,6 +63,8 @@ def test_demo_events_by_kind(demo_ics: bytes) -> None:
         "overdue-discharge-outreach-undocumented": 2,
         "overdue-discharge-reason-missing": 1,
         "overdue-activity-after-discharge": 1,
+        "overdue-note-missing": 4,  # (v2) Summit Health tracks progress notes
+        "overdue-plan-unsigned": 1,  # (v2) Cascade State Medicaid requires plan signatures
         "caseload-review": 1,
     }
 
@@ -87,8 +89,9 @@ def test_overdue_items_are_listed_on_the_as_of_date(demo_ics: bytes) -> None:
     found = events(demo_ics)
     overdue = [e for e in found if kind(e).startswith("overdue-")
                or "overdue" in str(e["SUMMARY"]) or "not recorded" in str(e["SUMMARY"])]
-    # 13 = 5 plans (3 overdue, 2 first plans missing), 1 summary, 1 planned discharge, 6 others
-    assert len(overdue) == 13
+    # 18 = 5 plans (3 overdue, 2 first plans missing), 1 summary, 1 planned discharge,
+    # 6 others, 4 progress notes and 1 plan signature (v2)
+    assert len(overdue) == 18
     assert {start(e) for e in overdue} == {AS_OF}
     assert all(start(e) >= AS_OF for e in found)
 
@@ -277,7 +280,7 @@ def test_a_new_rule_reaches_the_calendar_through_its_declaration(
     found = events(calendar(demo))
     counts = Counter(kind(e) for e in found)
     assert counts["overdue-test-rule"] == 45
-    assert sum(counts.values()) == 46 + 45
+    assert sum(counts.values()) == 51 + 45
     test = [e for e in found if kind(e) == "overdue-test-rule"]
     assert {start(e) for e in test} == {AS_OF}
     assert str(test[0]["SUMMARY"]).endswith(": test rule raised (since 2026-01-02)")

@@ -21,7 +21,8 @@ from generator.importing.ledger import Entry, ledger_text, read_ledger
 from generator.importing.problems import Problems
 from generator.importing.profile import BUILT_IN, ProfileInvalid, load_profile
 from generator.model.records import ID_PATTERN
-from tests.importing_helpers import FILES, read_without_ledgers, run, write
+from generator.reading import read_workspace
+from tests.importing_helpers import FILES, run, write
 
 # --- the YAML an import writes --------------------------------------------------------------
 
@@ -67,7 +68,7 @@ def test_names_in_new_client_files_read_back_through_the_caseload_reader(
                                 for i, n in enumerate(NAMES)), "utf-8")
     code, _, err = run("import", "simplepractice", "export.csv", "--workspace", "ws")
     assert code == 0, err
-    caseload = read_without_ledgers(tmp_path / "ws")
+    caseload = read_workspace(tmp_path / "ws")
     made = {c.name for c in caseload.clients if c.source.path.startswith("content/clients/")}
     assert made == set(NAMES)
 

@@ -9,6 +9,7 @@ names who requires it.
 from __future__ import annotations
 
 import copy
+import datetime
 from typing import Any
 
 import pytest
@@ -30,18 +31,31 @@ DEFAULTS: dict[str, Any] = {
     "attendance.consecutive_no_show_limit": 2,
     "discharge.summary_within_days": 14,
     "discharge.min_outreach_attempts": 2,
+    # (v2): notes are not checked and plans need no signatures until a policy says so
+    "documentation.note_within_days": None,
+    "documentation.notes_checked_from": None,
+    "documentation.plan_signatures_required": False,
+    "documentation.plan_sign_within_days": 14,
 }
 KEYS = list(DEFAULTS)
-BOOL_KEYS = {"attendance.late_cancel_counts_as_no_show"}
+BOOL_KEYS = {"attendance.late_cancel_counts_as_no_show",
+             "documentation.plan_signatures_required"}
+# Keys whose default is "not set": a layer's value is made up rather than counted up.
+UNSET_KEYS = {
+    "documentation.note_within_days": (3, 103),
+    "documentation.notes_checked_from": (datetime.date(2026, 9, 1), datetime.date(2026, 10, 1)),
+}
 
 # A valid value per key for each layer, different from the layer below it, so
 # any mix-up of layers shows. (The boolean can only alternate: the practice
 # turns late-cancel counting off, the payer turns it back on.)
 PRACTICE_VALUES: dict[str, Any] = {
-    key: (not value) if key in BOOL_KEYS else value + 7 for key, value in DEFAULTS.items()
+    key: UNSET_KEYS[key][0] if key in UNSET_KEYS else (not value) if key in BOOL_KEYS
+    else value + 7 for key, value in DEFAULTS.items()
 }
 PAYER_VALUES: dict[str, Any] = {
-    key: (not PRACTICE_VALUES[key]) if key in BOOL_KEYS else value + 100
+    key: UNSET_KEYS[key][1] if key in UNSET_KEYS else (not PRACTICE_VALUES[key])
+    if key in BOOL_KEYS else value + 100
     for key, value in DEFAULTS.items()
 }
 
@@ -152,6 +166,10 @@ def test_three_layers_key_by_key():
         "attendance.consecutive_no_show_limit": (2, "built-in"),
         "discharge.summary_within_days": (7, "practice"),
         "discharge.min_outreach_attempts": (2, "built-in"),
+        "documentation.note_within_days": (None, "built-in"),
+        "documentation.notes_checked_from": (None, "built-in"),
+        "documentation.plan_signatures_required": (False, "built-in"),
+        "documentation.plan_sign_within_days": (14, "built-in"),
     }
     assert {k: (effective[k], effective.layers[k]) for k in KEYS} == expected
 

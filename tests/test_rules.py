@@ -61,6 +61,9 @@ TABLE: tuple[tuple[str, str], ...] = (
     ("DISCHARGE-REASON-MISSING", "error"),
     ("DISCHARGE-OUTREACH-UNDOCUMENTED", "error"),
     ("ACTIVITY-AFTER-DISCHARGE", "error"),
+    ("NOTE-MISSING", "error"),
+    ("NOTE-LATE", "warning"),
+    ("PLAN-UNSIGNED", "error"),
 )
 ORDER = [code for code, _ in TABLE]
 SEVERITY = dict(TABLE)
@@ -1378,6 +1381,25 @@ def _msg_activity():
     return run(client), [str(ago(8)), str(ago(3))]
 
 
+def _msg_note_missing():
+    client = make_client(sessions=(sess(ago(10)), sess(ahead(7), "scheduled")))
+    return run(client, practice={"documentation.note_within_days": 3}), [
+        str(ago(10)), str(ago(7)), "3 days", PRACTICE]
+
+
+def _msg_note_late():
+    client = make_client(sessions=(Session(ago(10), "attended", note_signed=ago(2)),
+                                   sess(ahead(7), "scheduled")))
+    return run(client, practice={"documentation.note_within_days": 3}), [
+        str(ago(10)), str(ago(2)), "8 days", "3 days", PRACTICE]
+
+
+def _msg_plan_unsigned():
+    client = make_client(plans=(TreatmentPlan(ago(20), provider_signed_on=ago(20)),))
+    return run(client, practice={"documentation.plan_signatures_required": True}), [
+        str(ago(20)), str(ago(6)), "14 days", "client's signature", PRACTICE]
+
+
 MESSAGE_CASES: list[tuple[str, Trigger]] = [
     ("PLAN-MISSING", _msg_plan_missing),
     ("PLAN-OVERDUE", _msg_plan_overdue),
@@ -1396,6 +1418,9 @@ MESSAGE_CASES: list[tuple[str, Trigger]] = [
     ("DISCHARGE-OUTREACH-UNDOCUMENTED", _msg_outreach),
     ("DISCHARGE-OUTREACH-UNDOCUMENTED", _msg_outreach_no_session),
     ("ACTIVITY-AFTER-DISCHARGE", _msg_activity),
+    ("NOTE-MISSING", _msg_note_missing),
+    ("NOTE-LATE", _msg_note_late),
+    ("PLAN-UNSIGNED", _msg_plan_unsigned),
 ]
 
 
@@ -1444,7 +1469,7 @@ def _contract_streak(recorded: list[Session], limit: int, late_cancel_counts: bo
                      ) -> list[Session]:
     if limit <= 0:
         return []
-    ordered = sorted((s for s in recorded if s.status != "cancelled"),
+    ordered = sorted((s for s in recorded if s.status not in ("cancelled", "clinician_cancelled")),
                      key=lambda s: (s.date, not _is_no_show(s, late_cancel_counts)))
     latest = ordered[-limit:]
     if len(latest) == limit and all(_is_no_show(s, late_cancel_counts) for s in latest):
@@ -1465,7 +1490,8 @@ def test_attendance_facts_match_the_definitions(sessions, limit, late_cancel_cou
                                    "attendance.no_show_window_days": window,
                                    "attendance.no_show_limit": 999})
     recorded = [s for s in sessions if s.date <= A and s.status != "scheduled"]
-    upcoming = [s for s in sessions if (s.date > A and s.status != "cancelled")
+    upcoming = [s for s in sessions
+                if (s.date > A and s.status not in ("cancelled", "clinician_cancelled"))
                 or (s.date == A and s.status == "scheduled")]
     assert list(result.recorded) == recorded
     assert list(result.upcoming) == upcoming
@@ -1502,7 +1528,8 @@ def test_history_is_every_session_in_date_order_with_its_state(sessions, late_ca
     def state(s: Session) -> str | None:
         if s.date <= A and s.status != "scheduled":
             return "recorded"
-        if (s.date > A and s.status != "cancelled") or (s.date == A and s.status == "scheduled"):
+        if (s.date > A and s.status not in ("cancelled", "clinician_cancelled")) or (
+                s.date == A and s.status == "scheduled"):
             return "upcoming"
         if s.date < A and s.status == "scheduled":
             return "unresolved"
@@ -1539,7 +1566,7 @@ def test_window_start_and_counts(window, start):
     inside = [s for s in result.recorded if 0 <= (A - s.date).days < window]
     assert result.window_counts == {
         status: sum(1 for s in inside if s.status == status)
-        for status in ("attended", "no_show", "late_cancel", "cancelled")}
+        for status in ("attended", "no_show", "late_cancel", "cancelled", "clinician_cancelled")}
     assert result.no_shows_in_window == sum(1 for s in inside
                                             if s.status in ("no_show", "late_cancel"))
 

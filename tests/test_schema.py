@@ -48,7 +48,7 @@ def test_every_record_is_declared_with_known_kinds_and_versions() -> None:
 @pytest.mark.parametrize("record", RECORDS, ids=lambda r: r.name)
 def test_the_model_dataclass_has_the_declared_fields_and_defaults(record: Record) -> None:
     attributes = {f.name: f for f in dataclasses.fields(record.model)}
-    special = {"source", "extras"} if record is CLIENT else set()
+    special = {"source", "extras", "sessions_from"} if record is CLIENT else set()
     assert set(attributes) - special == set(record.keys)
     for field in record.fields:
         attribute = attributes[field.name]
@@ -62,7 +62,7 @@ def test_the_model_dataclass_has_the_declared_fields_and_defaults(record: Record
 # --- every reader takes exactly the declared keys -------------------------------------
 
 SAMPLES = {"text": "Some text", "nonempty_text": "lee", "id": "C-1", "date": "2026-01-05",
-           "bool": "true", "goals": "[Walk, Sleep]"}
+           "bool": "true", "goals": "[Walk, Sleep]", "signed_day": "2026-01-06"}
 
 
 def flow(record: Record, drop: str = "", extra: str = "") -> str:
@@ -185,19 +185,20 @@ def test_the_cache_layout_has_a_slot_per_client_field_and_a_column_per_listed_fi
 # The edit a developer makes: one line in each of the two files, nothing else.
 NEW_FIELDS = {
     "model/schema.py": [
-        ('    Field("note", TEXT),\n))\n\nTREATMENT_PLAN',
-         '    Field("note", TEXT),\n    Field("room", TEXT, since=2),\n'
+        ('    Field("note_signed", SIGNED_DAY, since=2, not_before="date"),\n))\n\nTREATMENT_PLAN',
+         '    Field("note_signed", SIGNED_DAY, since=2, not_before="date"),\n'
+         '    Field("room", TEXT, since=2),\n'
          '    Field("billed", BOOL, since=2),\n))\n\nTREATMENT_PLAN'),
-        ('    Field("goals", GOALS),\n    Field("note", TEXT),\n))',
-         '    Field("goals", GOALS),\n    Field("note", TEXT),\n'
+        ('    Field("client_signature_waived", TEXT, since=2),\n))',
+         '    Field("client_signature_waived", TEXT, since=2),\n'
          '    Field("signed_on", DATE, since=2),\n))'),
     ],
     "model/records.py": [
-        ("    status: str\n    note: str | None = None\n",
-         "    status: str\n    note: str | None = None\n    room: str | None = None\n"
-         "    billed: bool = False\n"),
-        ("    goals: tuple[str, ...] = ()\n    note: str | None = None\n",
-         "    goals: tuple[str, ...] = ()\n    note: str | None = None\n"
+        ("    # False: not signed.\n    note_signed: datetime.date | bool = False\n",
+         "    # False: not signed.\n    note_signed: datetime.date | bool = False\n"
+         "    room: str | None = None\n    billed: bool = False\n"),
+        ("    client_signature_waived: str | None = None\n",
+         "    client_signature_waived: str | None = None\n"
          "    signed_on: datetime.date | None = None\n"),
     ],
 }

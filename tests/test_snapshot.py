@@ -90,7 +90,7 @@ def golden(name: str, actual: str, update: bool) -> None:
 
 def fake_build(report: object, workspace: Path, site_dir: Path, *, settings: object,
                docs_keep: Path, extra_pages: object = None, progress: object = None,
-               redact: bool = False, warn: object = None) -> None:
+               redact: bool = False, warn: object = None, audits: object = ()) -> None:
     """A stand-in for the site build: fast, and enough for the steps after it."""
     site_dir.mkdir(parents=True)
     (site_dir / "index.html").write_text("<p>site</p>\n", encoding="utf-8")

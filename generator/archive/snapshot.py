@@ -50,11 +50,13 @@ from generator.archive import staging as staging_folders
 from generator.archive.changes import PAGE as CHANGES_PAGE
 from generator.archive.changes import InvalidReport, compare, render_changes
 from generator.archive.signing import GOOD, UNSIGNED, check_tag_signature, signing_problem
+from generator.model.audit import AUDITS_DIR
 from generator.model.policy import SETTINGS, policy_for_payer
 from generator.model.records import DATE_PATTERN
 from generator.model.site import SiteSettings
 from generator.private import make_private
 from generator.report.report import Report, report_json
+from generator.rules.audit import Audit
 from generator.site import build as site_build
 from generator.wording import printable
 
@@ -177,7 +179,8 @@ def _walk(root: Path, skip: frozenset[str] = frozenset(), *, folder_links: bool 
 
 
 def input_files(workspace: Path) -> dict[str, dict[str, Any]]:
-    """SHA-256 and size of every input of the report: content, policies, templates, site config."""
+    """SHA-256 and size of every input of the report: content, policies, templates, site
+    config, audit requests."""
     entries: dict[str, dict[str, Any]] = {}
     try:
         for name in INPUT_DIRS:
@@ -187,6 +190,12 @@ def input_files(workspace: Path) -> dict[str, dict[str, Any]]:
         for name in INPUT_FILES:
             if (workspace / name).is_file():
                 entries[name] = file_entry(workspace / name)
+        # Audit requests: the files directly in audits/ (not the packets built below it).
+        audits = workspace / AUDITS_DIR
+        if audits.is_dir():
+            for path in sorted(audits.iterdir()):
+                if path.suffix in (".yaml", ".yml") and path.is_file():
+                    entries[f"{AUDITS_DIR}/{path.name}"] = file_entry(path)
     except (OSError, UnreadableSnapshot) as exc:
         raise SnapshotError(f"cannot read an input file: {exc}") from None
     return dict(sorted(entries.items()))
@@ -201,10 +210,16 @@ def policies(report: Report) -> list[dict[str, Any]]:
         out.append({
             "payer": payer_id,
             "name": caseload.payers[payer_id].name if payer_id else None,
-            "settings": {s.key: {"value": policy[s.key], "layer": policy.layers[s.key]}
+            "settings": {s.key: {"value": _json_value(policy[s.key]),
+                                 "layer": policy.layers[s.key]}
                          for s in SETTINGS},
         })
     return out
+
+
+def _json_value(value: Any) -> Any:
+    """A policy value as JSON keeps it: a day as its ISO text."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def manifest_document(report: Report, inputs: dict[str, Any], files: dict[str, Any]
@@ -464,7 +479,8 @@ def previous_snapshot(workspace: Path, as_of: date) -> Path | None:
 def take_snapshot(report: Report, workspace: Path, *, settings: SiteSettings,
                   commit: bool = True, sign: bool = False,
                   progress: site_build.Progress | None = None,
-                  warn: site_build.Warn | None = None) -> Taken:
+                  warn: site_build.Warn | None = None,
+                  audits: tuple[Audit, ...] = ()) -> Taken:
     """Build the report into `workspace/snapshots/<as-of>/`, then commit and tag it
     (a tag signed with the user's key when `sign`); `warn` hears of a slower build."""
     name = report.as_of.isoformat()
@@ -504,7 +520,7 @@ def take_snapshot(report: Report, workspace: Path, *, settings: SiteSettings,
     try:
         site_build.build(report, workspace, staging / SITE, settings=settings,
                          docs_keep=staging / DOCS, extra_pages=extra_pages, progress=progress,
-                         warn=warn)
+                         warn=warn, audits=audits)
         (staging / REPORT).write_bytes(dumps(current))
         _write_attributes(staging)
         files = {path: file_entry(staging / path) for path, _ in _walk(staging)

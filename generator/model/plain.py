@@ -33,7 +33,7 @@ from operator import attrgetter, sub
 from typing import Any
 
 from generator.model.records import Client, Source
-from generator.model.schema import CLIENT, RECORDS, Field, Record
+from generator.model.schema import CLIENT, LEDGER, LEDGER_RECORDS, RECORDS, Field, Record
 
 # The id, payer, clinician and discharge-date lines (0: not known).
 Lines = tuple[int, int, int, int]
@@ -140,6 +140,8 @@ def _stored_column(field: Field) -> Callable[[Iterable[Any]], Any]:
                               for day in map(get, items)]
     if kind == "goals":
         return lambda items: list(map(list, map(get, items)))
+    if kind == "signed_day":
+        return lambda items: list(map(_plain_signed, map(get, items)))
     if encode is not None:
         return lambda items: encode(list(map(get, items)))
     return lambda items: list(map(get, items))
@@ -159,7 +161,23 @@ def _column_decoder(field: Field) -> Callable[[Any, Days], Iterable[Any]]:
         return lambda goals, days: map(tuple, goals)
     if kind == "bool":
         return lambda flags, days: map(bool, flags)
+    if kind == "signed_day":
+        return lambda values, days: [_signed_of(value, days) for value in values]
     return lambda values, days: values
+
+
+def _plain_signed(value: date | bool) -> int | bool:
+    """A signed day's plain value: the day's ordinal, or true or false as they are."""
+    return value if type(value) is bool else value.toordinal()
+
+
+def _signed_of(value: Any, days: Days) -> date | bool:
+    """A signed day back from its plain value; anything else is damage."""
+    if type(value) is bool:
+        return value
+    if type(value) is not int:
+        raise TypeError(value)
+    return days[value]
 
 
 def _same_length(columns: list[Any]) -> int:
@@ -207,6 +225,8 @@ def _to_plain(field: Field) -> Callable[[Any], Any] | None:
         return lambda day: None if day is None else day.toordinal()
     if kind == "goals":
         return list
+    if kind == "signed_day":
+        return _plain_signed
     if kind == "records" and record is not None:
         columns = [_stored_column(f) for f in record.fields]
         return lambda items: [stored(items) for stored in columns]
@@ -228,6 +248,8 @@ def _from_plain(field: Field) -> Callable[[Any, Days], Any] | None:
         return lambda goals, days: tuple(goals)
     if kind == "bool":
         return lambda flag, days: bool(flag)
+    if kind == "signed_day":
+        return _signed_of
     if kind == "enum":
         choices = frozenset(field.kind.choices)
         required = field.required
@@ -258,8 +280,9 @@ def _check_models() -> None:
     """Every declared field has its attribute on the model (and the dataclass no
     other, but the client's `source` and `extras`): a field added to one and not the
     other fails here, when the program starts, not on some input."""
-    for record in RECORDS:
-        declared = set(record.keys) | ({"source"} if record is CLIENT else set())
+    for record in (*RECORDS, *LEDGER_RECORDS):
+        declared = set(record.keys) | ({"source", "sessions_from"} if record is CLIENT
+                                       else set())
         if record.extras:
             declared.add(record.extras)
         attributes = set(getattr(record.model, "__dataclass_fields__", {}))
@@ -272,5 +295,26 @@ _check_models()
 _extras_of = attrgetter(CLIENT.extras or "extras")
 _CLIENT_ENCODERS = [(attrgetter(field.name), _to_plain(field)) for field in CLIENT.fields]
 _CLIENT_NAMES = CLIENT.keys
+_LEDGER_SESSIONS = LEDGER.fields[1]
+_ledger_columns = _to_plain(_LEDGER_SESSIONS)
+_ledger_entries = _from_plain(_LEDGER_SESSIONS)
+
+
+def plain_ledger(path: str, ledger: Any) -> dict[str, Any]:
+    """A session ledger file as the cache keeps it (a mapping, where a client file's
+    entry has a list per client): its path, source and one column per field."""
+    assert _ledger_columns is not None
+    return {"path": path, "source": ledger.source, "sessions": _ledger_columns(ledger.sessions)}
+
+
+def ledger_of(plain: dict[str, Any], days: Days) -> tuple[str, Any]:
+    """The path and Ledger back from `plain_ledger`'s layout."""
+    assert _ledger_entries is not None
+    source = plain["source"]
+    if source is not None and type(source) is not str:
+        raise TypeError(source)
+    return plain["path"], LEDGER.model(source, _ledger_entries(plain["sessions"], days))
+
+
 _CLIENT_DECODERS = [(field.name, decode) for field in CLIENT.fields
                     if (decode := _from_plain(field)) is not None]

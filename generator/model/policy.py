@@ -7,6 +7,7 @@ which layer it came from, because an auditor asks "says who?".
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
@@ -17,8 +18,8 @@ from generator.model.records import Caseload, Payer
 @dataclass(frozen=True, slots=True)
 class Setting:
     key: str  # "section.key"
-    default: int | bool
-    kind: Literal["int", "bool"]
+    default: int | bool | datetime.date | None  # None: off, or no such day
+    kind: Literal["int", "bool", "date"]
     minimum: int = 0
     meaning: str = ""
 
@@ -44,6 +45,16 @@ SETTINGS: tuple[Setting, ...] = (
             "a discharge summary is due this many days after discharge"),
     Setting("discharge.min_outreach_attempts", 2, "int", 0,
             "documented contacts needed when the client did not take part in the discharge"),
+    Setting("documentation.note_within_days", None, "int", 0,
+            "a progress note must be signed within this many days of an attended session "
+            "(not set: notes are not checked)"),
+    Setting("documentation.notes_checked_from", None, "date", 0,
+            "sessions before this day are never checked for notes (the day tracking began)"),
+    Setting("documentation.plan_signatures_required", False, "bool", 0,
+            "the plan in force must carry the provider's and the client's signature "
+            "(or a recorded waiver)"),
+    Setting("documentation.plan_sign_within_days", 14, "int", 0,
+            "days after a plan's date before a missing signature is a finding"),
 )
 SETTINGS_BY_KEY = MappingProxyType({s.key: s for s in SETTINGS})
 SECTIONS: dict[str, tuple[str, ...]] = {}

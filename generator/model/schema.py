@@ -21,6 +21,7 @@ fields; tests/test_schema.py also pins their defaults).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,12 +32,14 @@ from generator.model.records import (
     Client,
     Contact,
     Discharge,
+    Ledger,
+    LedgerEntry,
     Session,
     TreatmentPlan,
 )
 
 # The version of the caseload format these declarations describe.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,7 @@ _DEFAULTS: dict[str, Any] = {
     "enum": None,  # one of `choices`
     "records": (),  # a list of mappings of `record`; a tuple in the model
     "mapping": None,  # one mapping of `record`
+    "signed_day": False,  # a day, or true (signed, day not known) or false (not signed)
 }
 KINDS = frozenset(_DEFAULTS)
 
@@ -77,6 +81,7 @@ ID = Kind("id")
 DATE = Kind("date")
 BOOL = Kind("bool")
 GOALS = Kind("goals")
+SIGNED_DAY = Kind("signed_day")
 
 
 def enum(choices: tuple[str, ...], what: str) -> Kind:
@@ -97,6 +102,9 @@ class Field:
     kind: Kind
     required: bool = False  # absent or null is an input error
     since: int = 1  # the version of the caseload format that added it
+    # A date (or signed_day) field whose day may not be before this (required date)
+    # field's day of the same record: an input error at this field's line.
+    not_before: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +135,16 @@ SESSION = Record("session", Session, (
     Field("date", DATE, required=True),
     Field("status", enum(SESSION_STATUSES, "status"), required=True),
     Field("note", TEXT),
+    Field("note_signed", SIGNED_DAY, since=2, not_before="date"),
 ))
 
 TREATMENT_PLAN = Record("treatment plan", TreatmentPlan, (
     Field("date", DATE, required=True),
     Field("goals", GOALS),
     Field("note", TEXT),
+    Field("provider_signed_on", DATE, since=2, not_before="date"),
+    Field("client_signed_on", DATE, since=2, not_before="date"),
+    Field("client_signature_waived", TEXT, since=2),
 ))
 
 CONTACT = Record("contact", Contact, (
@@ -157,12 +169,24 @@ CLIENT = Record("client", Client, (
     Field("intake_date", DATE, required=True),
     Field("payer", NONEMPTY_TEXT),
     Field("clinician", NONEMPTY_TEXT),
+    Field("member_id", NONEMPTY_TEXT, since=2),
     Field("sessions", records(SESSION)),
     Field("treatment_plans", records(TREATMENT_PLAN)),
     Field("contacts", records(CONTACT)),
     Field("discharge", mapping(DISCHARGE)),
 ), extras="extras")
 
+
+# (v2) A session ledger: sessions of many clients, each naming its client.
+LEDGER_ENTRY = Record("ledger session", LedgerEntry, (
+    Field("client", ID, required=True, since=2),
+    *SESSION.fields,
+))
+
+LEDGER = Record("session ledger", Ledger, (
+    Field("source", TEXT, since=2),
+    Field("sessions", records(LEDGER_ENTRY), required=True, since=2),
+))
 
 
 def nested(record: Record) -> tuple[Record, ...]:
@@ -175,3 +199,11 @@ def nested(record: Record) -> tuple[Record, ...]:
 
 
 RECORDS = nested(CLIENT)
+LEDGER_RECORDS = nested(LEDGER)
+
+
+def is_ledger(keys: Iterable[Any]) -> bool:
+    """Whether a content file's top-level keys make it a session ledger: `sessions:`,
+    and nothing that makes it a client or a list of clients."""
+    found = set(keys)
+    return "sessions" in found and not found & {"clients", *CLIENT.required}

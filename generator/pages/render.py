@@ -31,7 +31,15 @@ from generator.model.policy import SETTINGS, EffectivePolicy
 from generator.model.records import ID_PATTERN, Client
 from generator.pages import charts
 from generator.pages.escape import block, inline
+from generator.report.audit import (
+    NOTE_WORDS,
+    PLAN_WORDS,
+    SIGNED_WORDS,
+    deadline_words,
+    payer_words,
+)
 from generator.report.report import ActionItem, Report
+from generator.rules.audit import Audit, MemberCheck
 from generator.rules.engine import (
     ACTION_GROUPS,
     RULES,
@@ -282,15 +290,19 @@ def policy_rows(policy: EffectivePolicy) -> list[PolicyRow]:
 def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if value is None:
+        return "not set"
     return str(value)
 
 
 class Site:
     """Everything the templates read, built once from a report."""
 
-    def __init__(self, report: Report, redact: bool = False, base_title: str | None = None
-                 ) -> None:
+    def __init__(self, report: Report, redact: bool = False, base_title: str | None = None,
+                 *, audits: tuple[Audit, ...] = (), packet: Audit | None = None) -> None:
         self.report = report
+        self.audits = audits  # the workspace's audit requests, on the overview while open
+        self.packet = packet  # the request this site is the packet of
         self.caseload = report.caseload
         self.as_of = report.as_of
         self.redaction = Redaction(redact)
@@ -449,6 +461,67 @@ class Site:
                          "note": self.free_text(session.note)})
         return rows
 
+    # audit requests ------------------------------------------------------------------
+    def open_audits(self) -> list[Audit]:
+        return [a for a in self.audits if a.open]
+
+    def audit_deadline(self, audit: Audit) -> str:
+        return deadline_words(audit)
+
+    def audit_payer(self, audit: Audit) -> str:
+        return payer_words(audit, self.caseload)
+
+    def stamp(self, evaluation: Evaluation) -> dict[str, Any]:
+        """What every page of a member in the packet is stamped with."""
+        assert self.packet is not None
+        client = evaluation.client
+        request = self.packet.request
+        return {
+            "id": client.id,
+            "member_id": client.member_id or "none recorded",
+            "payer": self.audit_payer(self.packet),
+            "period": request.period_text,
+            "requested_on": request.requested_on,
+        }
+
+    def stamp_text(self, evaluation: Evaluation) -> str:
+        s = self.stamp(evaluation)
+        return (f"Member {s['id']} · {s['payer']} member number {s['member_id']} · dates of "
+                f"service {s['period']} · prepared for {s['payer']}'s request of "
+                f"{s['requested_on']}")
+
+    def checklist(self) -> list[dict[str, Any]]:
+        """One entry per member named by the request, in its order."""
+        assert self.packet is not None
+        rows = []
+        first: dict[str, int] = {}
+        for number, check in enumerate(self.packet.members, start=1):
+            evaluation = check.evaluation
+            if evaluation is None:
+                rows.append({"number": number, "check": check, "e": None, "again": None,
+                             "sessions": [], "discharge": None})
+                continue
+            again = first.setdefault(evaluation.client.id, number)
+            rows.append({
+                "number": number, "check": check, "e": evaluation,
+                "again": again if again != number else None,
+                "sessions": [{"date": d.date, "note": NOTE_WORDS[d.note],
+                              "plan": PLAN_WORDS[d.plan], "plan_date": d.plan_date,
+                              "signed": SIGNED_WORDS[d.plan_signed], "complete": d.complete}
+                             for d in check.dates],
+                "discharge": self._discharge_state(check),
+            })
+        return rows
+
+    def _discharge_state(self, check: MemberCheck) -> str:
+        evaluation = check.evaluation
+        assert evaluation is not None
+        if not evaluation.discharged:
+            return "not discharged"
+        if check.findings:
+            return "incomplete: " + "; ".join(f.message for f in check.findings)
+        return f"complete (discharged {evaluation.discharge_date})"
+
     def finding_policy(self, evaluation: Evaluation, finding: Finding) -> list[str]:
         policy = evaluation.policy
         return [f"{key} = {_show(policy[key])} ({policy.layers[key]}: {policy.says_who(key)})"
@@ -459,15 +532,18 @@ class Site:
 
 
 def render_pages(report: Report, workspace: Path | None, *, redact: bool = False,
-                 extra_pages: dict[str, str] | None = None, clients: bool = True
+                 extra_pages: dict[str, str] | None = None, clients: bool = True,
+                 audits: tuple[Audit, ...] = (), packet: Audit | None = None
                  ) -> Iterator[Page]:
     """Every page of the site as Markdown, plus its charts and assets.
 
     With `clients` false, the client pages are left to `ClientPages`, which
-    renders them one by one when the site build asks for them.
+    renders them one by one when the site build asks for them. With `packet`, the
+    site is that request's packet: `report` holds its members alone, and the
+    checklist and print pages are added.
     """
     env = environment(workspace)
-    site = Site(report, redact)
+    site = Site(report, redact, audits=audits, packet=packet)
     env.globals["client_row"] = _ClientRows(env, site)
     try:
         yield Page("index.md", _render(env, "overview.md.j2", site=site))
@@ -489,6 +565,9 @@ def render_pages(report: Report, workspace: Path | None, *, redact: bool = False
             yield from _paged(env, "clinician.md.j2", f"clinicians/{slug}.md", f"{slug}.page",
                               site.clients_of_clinician(clinician_id), site=site,
                               clinician_id=clinician_id)
+        if packet is not None:
+            yield Page(CHECKLIST_PAGE, _render(env, "audit-checklist.md.j2", site=site))
+            yield Page(PRINT_PAGE, _print_page(env, site))
         if clients:
             pages = ClientPages(site, env)
             for stem in pages.stems():
@@ -499,6 +578,31 @@ def render_pages(report: Report, workspace: Path | None, *, redact: bool = False
         yield Page(name, content)
     yield from _chart_pages(site)
     yield from _assets(env, site)
+
+
+CHECKLIST_PAGE = "checklist.md"
+PRINT_PAGE = "print.md"
+_PAGE_BREAK = '<div class="cl-page-break" aria-hidden="true"></div>'
+
+
+def _print_page(env: jinja2.Environment, site: Site) -> str:
+    """The checklist and every member's page on one page, each starting on a new sheet."""
+    parts = [_body(_render(env, "audit-checklist.md.j2", site=site))]
+    pages = ClientPages(site, env)
+    for stem in pages.stems():
+        # The member pages live one folder down: their links, from the top.
+        parts.append(_body(pages.render(stem)).replace('href="../', 'href="'))
+    front = "---\ntitle: Print all\nsearch:\n  exclude: true\nhide:\n  - toc\n---\n"
+    return front + f"\n\n{_PAGE_BREAK}\n\n".join(parts)
+
+
+def _body(markdown: str) -> str:
+    """A page's Markdown without its front matter."""
+    if markdown.startswith("---\n"):
+        end = markdown.find("\n---\n", 4)
+        if end != -1:
+            return markdown[end + 5:].lstrip("\n")
+    return markdown
 
 
 class ClientPages:
@@ -518,8 +622,10 @@ class ClientPages:
 
     @classmethod
     def of(cls, report: Report, workspace: Path | None, *, redact: bool = False,
-           engine: bytes = b"") -> ClientPages:
-        return cls(Site(report, redact), environment(workspace), engine)
+           engine: bytes = b"", audits: tuple[Audit, ...] = (),
+           packet: Audit | None = None) -> ClientPages:
+        return cls(Site(report, redact, audits=audits, packet=packet), environment(workspace),
+                   engine)
 
     def stems(self) -> list[str]:
         return list(self.by_id)
@@ -576,6 +682,9 @@ def _site_key(site: Site, env: jinja2.Environment, engine: bytes) -> bytes:
     digest.update(repr((site.as_of, site.redaction, site.report.scope, caseload.practice_name,
                         sorted((caseload.clinicians or {}).items()),
                         sorted((p.id, p.name) for p in caseload.payers.values()))).encode())
+    # The audit requests (a packet's stamp is on every member page).
+    digest.update(repr([_audit_key(a) for a in site.audits]).encode())
+    digest.update(repr(_audit_key(site.packet) if site.packet else None).encode())
     return digest.digest()
 
 
@@ -585,6 +694,12 @@ def _version(package: str) -> str:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "absent"
+
+
+def _audit_key(audit: Audit) -> tuple[Any, ...]:
+    request = audit.request
+    return (request.path, sorted(request.as_written.items(), key=str), str(request.due),
+            audit.as_of, audit.summary, [(m.member.text, m.status) for m in audit.members])
 
 
 def _render(env: jinja2.Environment, name: str, **context: Any) -> str:

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from generator.model.records import Caseload
+from generator.reading.audit import read_audit_request, read_audit_requests, request_files
 from generator.reading.cache import (
     KEEP_DAYS,
     CachedWorkspace,
@@ -24,8 +25,19 @@ from generator.reading.exact import InputError, WorkspaceInvalid, load_workspace
 from generator.reading.sitesettings import read_site_settings
 
 __all__ = [
-    "KEEP_DAYS", "CachedWorkspace", "InputError", "WorkspaceInvalid", "cache_root",
-    "cached_workspaces", "clear_cache", "load_workspace", "read_site_settings", "read_workspace",
+    "KEEP_DAYS",
+    "CachedWorkspace",
+    "InputError",
+    "WorkspaceInvalid",
+    "cache_root",
+    "cached_workspaces",
+    "clear_cache",
+    "load_workspace",
+    "read_audit_request",
+    "read_audit_requests",
+    "read_site_settings",
+    "read_workspace",
+    "request_files",
 ]
 
 

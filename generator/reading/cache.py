@@ -28,8 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from generator.fingerprint import code_digest
-from generator.model.plain import Days, client_of, entry_text, plain_client
-from generator.reading.record import ClientRecord
+from generator.model.plain import (
+    Days,
+    client_of,
+    entry_text,
+    ledger_of,
+    plain_client,
+    plain_ledger,
+)
+from generator.reading.record import ClientRecord, LedgerRecord
 from generator.usercache import cache_root
 
 
@@ -140,8 +147,10 @@ _KEY_LENGTH = 64  # a SHA-256 in hex
 
 
 def plain_records(records: list[Any]) -> list[Any]:
-    """A file's ClientRecords as plain JSON data (what the cache stores)."""
-    return [plain_client(r.client, r.where, (r.id_line, r.payer_line, r.clinician_line,
+    """A file's ClientRecords (or its LedgerRecord) as plain JSON data (what the cache
+    stores)."""
+    return [plain_ledger(r.path, r.ledger) if isinstance(r, LedgerRecord) else
+            plain_client(r.client, r.where, (r.id_line, r.payer_line, r.clinician_line,
                                              r.discharge_date_line)) for r in records]
 
 
@@ -152,7 +161,9 @@ def records_from_plain(plain: list[Any], days: Days | None = None) -> list[Any]:
     return [_record(item, days) for item in plain]
 
 
-def _record(item: list[Any], days: Days) -> ClientRecord:
+def _record(item: Any, days: Days) -> ClientRecord | LedgerRecord:
+    if type(item) is dict:
+        return LedgerRecord(*ledger_of(item, days))
     where, lines, client = client_of(item, days)
     return ClientRecord(client, where, *lines)
 

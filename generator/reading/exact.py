@@ -13,8 +13,9 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -29,15 +30,27 @@ from generator.model.records import (
     Client,
     Payer,
     Source,
+    session_of,
 )
-from generator.model.schema import CLIENT, RECORDS, Field, Record
+from generator.model.schema import (
+    CLIENT,
+    LEDGER,
+    LEDGER_ENTRY,
+    LEDGER_RECORDS,
+    RECORDS,
+    Field,
+    Record,
+    is_ledger,
+)
 from generator.parallel import map_slices
 from generator.reading import fast as fast_reader
 from generator.reading import yamlnodes
 from generator.reading.cache import Days, plain_records, records_from_plain
-from generator.reading.record import ClientRecord
+from generator.reading.record import ClientRecord, LedgerRecord
 from generator.reading.yamlnodes import NULLS
 from generator.wording import printable, suggest
+
+FileRecord = ClientRecord | LedgerRecord
 
 if TYPE_CHECKING:
     from generator.reading.cache import ParseCache
@@ -172,6 +185,17 @@ def _bool(doc: _Doc, node: Node, where: str) -> bool:
     if value.lower() in ("true", "false"):
         return value.lower() == "true"
     doc.error(node, where, f"expected true or false, got '{_short(value)}'")
+    raise _Invalid
+
+
+def _signed_day(doc: _Doc, node: Node, where: str) -> date | bool:
+    value = _scalar(doc, node, where, "a date like 2026-11-28, true or false")
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if DATE_PATTERN.fullmatch(value):
+        return _date(doc, node, where)
+    doc.error(node, where, f"expected the day it was signed (like 2026-11-28), true (signed, "
+              f"day not known) or false, got '{_short(value)}'")
     raise _Invalid
 
 
@@ -354,11 +378,27 @@ def _values(doc: _Doc, node: Node, where: str, record: Record,
         else:
             value = read.get(name, reader)
             values[name] = default if value is None else value
+    for declared in record.fields:
+        if declared.not_before is not None:
+            _check_not_before(doc, fields, where, record, declared, values)
     if read.failed:
         raise _Invalid
     if record.extras:
         values[record.extras] = fields.extras
     return values, fields
+
+
+def _check_not_before(doc: _Doc, fields: _Fields, where: str, record: Record,
+                      declared: Field, values: dict[str, Any]) -> None:
+    """A day that may not be before another field's day of the record (a signature
+    before the plan it signs): an error at its own line."""
+    day, other = values.get(declared.name), values.get(declared.not_before or "")
+    if type(day) is not date or type(other) is not date or not day < other:
+        return
+    name = declared.name
+    doc.error(fields.values.get(name), _join(where, name),
+              f"{day} is before the {record.name}'s {declared.not_before} {other}")
+    raise _Invalid
 
 
 def _reader(record: Record) -> Callable[[_Doc, Node, str], Any]:
@@ -415,22 +455,47 @@ def _client_id(doc: _Doc, node: Node, where: str) -> str:
 
 _SCALAR_READERS: dict[str, Callable[[_Doc, Node, str], Any]] = {
     "text": _text, "nonempty_text": _required_text, "id": _client_id, "date": _date,
-    "bool": _bool, "goals": _goals,
+    "bool": _bool, "goals": _goals, "signed_day": _signed_day,
 }
 # Each record's fields with their readers, by the record's name.
 _READERS: dict[str, list[tuple[Field, Callable[[_Doc, Node, str], Any], Any]]] = {}
-_READERS.update((record.name, _readers(record)) for record in RECORDS)
+_READERS.update((record.name, _readers(record)) for record in (*RECORDS, *LEDGER_RECORDS))
 
 
-def _content_document(doc: _Doc, root: Node | None) -> list[ClientRecord]:
+def _ledger_document(doc: _Doc, root: MappingNode) -> list[ClientRecord | LedgerRecord]:
+    fields = _fields(doc, root, "", LEDGER.keys, LEDGER.required, LEDGER.expected)
+    read = _Collect(doc, fields, "", LEDGER.required)
+    source = read.get("source", _text)
+    node = fields.values.get("sessions")
+    if node is not None and _is_null(node):
+        doc.error(node, "sessions", "must have a value (a list of sessions, or [])")
+        raise _Invalid
+    entry = _reader(LEDGER_ENTRY)
+    entries, lines = [], []
+    for _, item, where in _items(doc, node, "sessions"):
+        with contextlib.suppress(_Invalid):
+            entries.append(entry(doc, item, where))
+            lines.append(_line(item))
+    if read.failed:
+        raise _Invalid
+    return [LedgerRecord(doc.path, LEDGER.model(source, tuple(entries)), tuple(lines))]
+
+
+def _content_document(doc: _Doc, root: Node | None) -> list[ClientRecord | LedgerRecord]:
     if root is None:
         doc.error(None, "document", "the file is empty; it must hold a client or a 'clients' list")
         return []
+    if isinstance(root, MappingNode) and is_ledger(
+            k.value for k, _ in root.value if isinstance(k, ScalarNode)):
+        try:
+            return _ledger_document(doc, root)
+        except _Invalid:
+            return []
     if isinstance(root, MappingNode) and any(
         isinstance(k, ScalarNode) and k.value == "clients" for k, _ in root.value
     ):
         fields = _fields(doc, root, "", ("clients",))
-        records = []
+        records: list[FileRecord] = []
         for _, item, where in _items(doc, fields.values.get("clients"), "clients"):
             with contextlib.suppress(_Invalid):
                 records.append(_client(doc, item, where))
@@ -461,9 +526,13 @@ def _policy_sections(doc: _Doc, fields: _Fields) -> dict[str, Any]:
         for key, value_node in section_fields.values.items():
             setting = SETTINGS_BY_KEY[f"{section}.{key}"]
             where = f"{section}.{key}"
+            if _is_null(value_node):  # not given: the layer below stands
+                continue
             try:
                 if setting.kind == "bool":
                     policy[setting.key] = _bool(doc, value_node, where)
+                elif setting.kind == "date":
+                    policy[setting.key] = _date(doc, value_node, where)
                 else:
                     policy[setting.key] = _int(doc, value_node, where, setting.minimum)
             except _Invalid:
@@ -630,12 +699,12 @@ class _FileRead:
     cache's layout (the fast path, which does not make clients); and its cache
     key, None unless the file was valid."""
 
-    records: list[ClientRecord] | None
+    records: list[FileRecord] | None
     plain: list[Any] | None
     key: str | None
     text: str | None = None  # `plain` as the cache's JSON, when it came that way
 
-    def clients(self, days: Days) -> list[ClientRecord]:
+    def clients(self, days: Days) -> list[FileRecord]:
         if self.records is not None:
             return self.records
         return records_from_plain(self.plain or [], days)
@@ -692,11 +761,11 @@ PARALLEL_FROM_FILES = 200
 
 
 def _load_content(root: Path, paths: list[Path], errors: list[InputError],
-                  cache: ParseCache | None) -> list[ClientRecord]:
+                  cache: ParseCache | None) -> list[FileRecord]:
     """The clients of every content file, in file order: those whose bytes were seen
     valid before from the cache, the others parsed on every core when there are many."""
     cached = cache is not None and not cache.empty()  # a cold run reads every file once
-    slots: list[list[ClientRecord] | None] = [
+    slots: list[list[FileRecord] | None] = [
         _from_cache(root, path, cache) if cache and cached else None for path in paths
     ]
     missing = [path for path, slot in zip(paths, slots, strict=True) if slot is None]
@@ -707,7 +776,7 @@ def _load_content(root: Path, paths: list[Path], errors: list[InputError],
         return _ReadFiles([_load_content_file(root, path, found, cache, fast) for path in part],
                           found)
 
-    parsed: list[list[ClientRecord]] = []
+    parsed: list[list[FileRecord]] = []
     days = Days()
     for part in map_slices(load_slice, missing, minimum=PARALLEL_FROM_FILES):
         for read in part.files:
@@ -746,7 +815,7 @@ class _ReadFiles:
         return cls([_FileRead(None, json.loads(text), key, text) for text, key in files], errors)
 
 
-def _from_cache(root: Path, path: Path, cache: ParseCache) -> list[ClientRecord] | None:
+def _from_cache(root: Path, path: Path, cache: ParseCache) -> list[FileRecord] | None:
     rel = path.relative_to(root).as_posix()
     # Any problem with the file is reported when it is read again for parsing.
     data = _read_bytes(root, path, _Doc(rel, [], budget=0))
@@ -777,7 +846,11 @@ def load_workspace(root: Path, cache: ParseCache | None = None) -> Caseload:
     practice_name, clinicians, capacities, practice_policy = _load_practice(root, errors)
     payers = _load_payers(root, errors)
     records = _load_content(root, content_files(root, errors), errors, cache)
-    clients = _cross_check(records, payers, clinicians, errors, _ExactLines(root))
+    exact = _ExactLines(root)
+    clients = _cross_check([r for r in records if isinstance(r, ClientRecord)], payers,
+                           clinicians, errors, exact)
+    clients = _with_ledgers(clients, [r for r in records if isinstance(r, LedgerRecord)],
+                            errors, exact)
     if errors:
         raise WorkspaceInvalid(errors)  # and changes nothing, not even the cache
     if cache:
@@ -884,6 +957,57 @@ def _cross_check(records: list[ClientRecord], payers: dict[str, Payer],
     return clients
 
 
+def _with_ledgers(clients: list[Client], ledgers: list[LedgerRecord], errors: list[InputError],
+                  exact: _ExactLines) -> list[Client]:
+    """Each client with the sessions the ledgers hold for it, in date order (one day's
+    in the order listed, ledger files in path order); an entry naming no client, and
+    a client with sessions of its own and in a ledger, are errors."""
+    if not ledgers:
+        return clients
+    by_id = {client.id.lower(): client for client in reversed(clients)}  # the first of an id
+    found: dict[str, list[tuple[LedgerRecord, int]]] = {}
+    for ledger in ledgers:
+        unknown = []
+        for index, entry in enumerate(ledger.ledger.sessions):
+            key = entry.client.lower()
+            if key in by_id:
+                found.setdefault(key, []).append((ledger, index))
+            else:
+                unknown.append(index)
+        if unknown:
+            lines = exact.ledger(ledger).lines
+            for index in unknown:
+                name = ledger.ledger.sessions[index].client
+                errors.append(InputError(
+                    ledger.path, _nth(lines, index), f"sessions[{index}].client",
+                    f"no client with id '{_short(name)}'{suggest(name, [c.id for c in clients])}"))
+    out = []
+    for client in clients:
+        entries = found.get(client.id.lower())
+        if not entries:
+            out.append(client)
+            continue
+        if client.sessions:
+            ledger, index = entries[0]
+            line = _nth(exact.ledger(ledger).lines, index)
+            errors.append(InputError(
+                ledger.path, line, f"sessions[{index}].client",
+                f"client '{client.id}' also lists sessions of its own "
+                f"({client.source.path}:{client.source.line}); keep one source of sessions "
+                "per client: move them into the ledger or leave the client out of it"))
+            out.append(client)
+            continue
+        sessions = sorted((session_of(ledger.ledger.sessions[index]) for ledger, index in entries),
+                          key=attrgetter("date"))
+        labels = tuple(dict.fromkeys(ledger.label for ledger, _ in entries))
+        out.append(replace(client, sessions=tuple(sessions), sessions_from=labels))
+    return out
+
+
+def _nth(lines: tuple[int, ...], index: int) -> int:
+    return lines[index] if index < len(lines) else 1
+
+
 class _ExactLines:
     """A record as the exact path reads it, lines and all, for an error message.
 
@@ -901,8 +1025,17 @@ class _ExactLines:
         path = record.client.source.path
         if path not in self.files:
             found = _load_content_file(self.root, self.root / path, [], None).records or []
-            self.files[path] = {exact.where: exact for exact in found}
+            self.files[path] = {exact.where: exact for exact in found
+                                if isinstance(exact, ClientRecord)}
         return self.files[path].get(record.where, record)
+
+    def ledger(self, record: LedgerRecord) -> LedgerRecord:
+        """The ledger as the exact path reads it, with each entry's line."""
+        if record.lines:
+            return record
+        found = _load_content_file(self.root, self.root / record.path, [], None).records or []
+        exact = next((r for r in found if isinstance(r, LedgerRecord)), None)
+        return exact if exact is not None else record
 
 
 def _too_large(doc: _Doc) -> InputError:

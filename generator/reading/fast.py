@@ -29,7 +29,7 @@ from typing import Any
 
 from generator.model.plain import column_encoder, plain_entry
 from generator.model.records import DATE_PATTERN, ID_PATTERN
-from generator.model.schema import CLIENT, Field, Record
+from generator.model.schema import CLIENT, LEDGER, LEDGER_ENTRY, Field, Record, is_ledger
 from generator.reading import cstderr, yamlnodes
 from generator.reading.yamlnodes import NULLS
 
@@ -51,7 +51,7 @@ def available() -> bool:
     return ryml is not None and not os.environ.get(DISABLE_VARIABLE)
 
 
-def read_clients(data: bytes, text: str, path: str) -> list[list[Any]] | None:
+def read_clients(data: bytes, text: str, path: str) -> list[Any] | None:
     """The clients of one content file in the parse cache's layout
     (`plain.plain_entry`, lines of id, payer, clinician and discharge date not
     known), or None: then read the file the exact way.
@@ -59,7 +59,8 @@ def read_clients(data: bytes, text: str, path: str) -> list[list[Any]] | None:
     `data` is the file's bytes and `text` the same, decoded; `path` is the
     file's path relative to the workspace, as a client's source names it.
     """
-    if ryml is None or not _plain_enough(data) or yamlnodes.has_unprintable(text, data):
+    if ryml is None or not _plain_enough(_without_leading_comments(data)) \
+            or yamlnodes.has_unprintable(text, data):
         return None
     buffer = bytearray(data)
     try:
@@ -131,6 +132,24 @@ def _plain_enough(data: bytes) -> bool:
     if any(marker in data for marker in _DOCUMENT_MARKERS):
         return False
     return data.isascii() or not any(brk in data for brk in _EXTRA_LINE_BREAKS)
+
+
+def _without_leading_comments(data: bytes) -> bytes:
+    """`data` from its first line that is not a whole-line comment: a file's header
+    comment (an import's ledger says `caseload import` in it) is nobody's value, and
+    what it says must not decline the file."""
+    start = 0
+    while data.startswith(b"#", start):
+        end = data.find(b"\n", start)
+        if end < 0:
+            return b""
+        start = end + 1
+    header = data[:start]
+    if b"\r" in header or any(brk in header for brk in _EXTRA_LINE_BREAKS):
+        return data  # a line break PyYAML sees inside the comment: judge it all
+    # The line break kept in front lets every check see where the next line starts
+    # (a document marker there declines as anywhere else).
+    return data if start == 0 else data[start - 1:]
 
 
 def _decline_float(text: str) -> Any:
@@ -207,10 +226,12 @@ class _LineFinder:
 
 
 def _content_document(document: Any, tree: Any, lines: _LineFinder,
-                      path: str) -> list[list[Any]]:
+                      path: str) -> list[Any]:
     if type(document) is not dict or not document:
         raise _Decline
     root = tree.root_id()
+    if is_ledger(document):
+        return [_ledger(document, path)]
     if "clients" not in document:
         return [_client(document, _mapping_line(tree, root, lines), path, "")]
     items = document["clients"]
@@ -372,6 +393,28 @@ def _bool(value: Any) -> bool:
     return text == "true"
 
 
+def _signed_day(value: Any) -> int | bool:
+    """A signed day (`note_signed`): a day's ordinal, or true or false."""
+    if value is None:
+        return False
+    if value.__class__ is str and DATE_PATTERN.fullmatch(value):
+        return _day(value)
+    text = _scalar(value).lower()
+    if text not in ("true", "false"):
+        raise _Decline
+    return text == "true"
+
+
+def _too_early(items: list[Any], name: str, other: str) -> bool:
+    """Whether a mapping's `name` day is before its `other` day (both already read
+    as valid: ISO days compare as their text)."""
+    for item in items:
+        day = item.get(name)
+        if day.__class__ is str and day < item[other]:
+            return True
+    return False
+
+
 # --- readers derived from the declarations (model/schema.py) ------------------------
 
 
@@ -412,6 +455,7 @@ _OPTIONAL: dict[str, Callable[[Any], Any]] = {
     "date": lambda value: None if value is None else _day(value),
     "bool": _bool,
     "goals": _goals,
+    "signed_day": _signed_day,
 }
 _REQUIRED: dict[str, Callable[[Any], Any]] = {
     "nonempty_text": _required_text, "id": _client_id, "date": _day,
@@ -459,11 +503,16 @@ def _records(record: Record) -> Callable[[Any], list[Any]]:
     """A list of `record` mappings as the cache keeps it: one column per field."""
     keysets = _KeySets(frozenset(record.keys), record.required)
     columns = [_column(f) for f in record.fields]
+    ordered = [(f.name, f.not_before) for f in record.fields if f.not_before]
 
     def read(value: Any) -> list[Any]:
         items = _items(value)
         keysets.check(items)
-        return [column(items) for column in columns]
+        read_columns = [column(items) for column in columns]
+        for name, other in ordered:  # a day before the one it may not precede
+            if _too_early(items, name, other):
+                raise _Decline
+        return read_columns
 
     return read
 
@@ -472,13 +521,32 @@ def _mapping(record: Record) -> Callable[[Any], list[Any]]:
     """One `record` mapping as the cache keeps it: its fields' plain values."""
     keysets = _KeySets(frozenset(record.keys), record.required)
     fields = [(f.name, _value(f)) for f in record.fields]
+    ordered = [(f.name, f.not_before) for f in record.fields if f.not_before]
 
     def read(mapping: Any) -> list[Any]:
         keysets.check([mapping])
         get = mapping.get
-        return [read_field(get(name)) for name, read_field in fields]
+        values = [read_field(get(name)) for name, read_field in fields]
+        for name, other in ordered:
+            if _too_early([mapping], name, other):
+                raise _Decline
+        return values
 
     return read
+
+
+_LEDGER_KEYS = frozenset(LEDGER.keys)
+_LEDGER_SESSIONS = _records(LEDGER_ENTRY)
+
+
+def _ledger(document: dict[str, Any], path: str) -> dict[str, Any]:
+    """A session ledger in the cache's layout (`plain.plain_ledger`)."""
+    _extras(document, _LEDGER_KEYS)  # x_ keys are accepted and not kept
+    sessions = document["sessions"]
+    if type(sessions) is not list:  # null: the exact path says so
+        raise _Decline
+    return {"path": path, "source": _text(document.get("source")),
+            "sessions": _LEDGER_SESSIONS(sessions)}
 
 
 _CLIENT_KEYS = frozenset(CLIENT.keys)

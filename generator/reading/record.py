@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.model.records import Client
+from generator.model.records import Client, Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,3 +21,18 @@ class ClientRecord:
     payer_line: int
     clinician_line: int
     discharge_date_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRecord:
+    """A valid session ledger file, with the line of each entry (empty when the fast
+    path or the cache read it: an error about an entry reads the file again)."""
+
+    path: str
+    ledger: Ledger
+    lines: tuple[int, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """Where its sessions came from, in words: its `source:`, else its path."""
+        return self.ledger.source or self.path

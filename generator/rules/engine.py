@@ -17,7 +17,14 @@ from datetime import date, timedelta
 from typing import Literal, NamedTuple
 
 from generator.model.policy import EffectivePolicy
-from generator.model.records import SESSION_STATUSES, Client, Discharge, Session, TreatmentPlan
+from generator.model.records import (
+    CANCELLED_STATUSES,
+    SESSION_STATUSES,
+    Client,
+    Discharge,
+    Session,
+    TreatmentPlan,
+)
 from generator.wording import plural
 
 Severity = Literal["error", "warning", "info"]
@@ -35,6 +42,7 @@ ACTION_GROUPS = (
     "update treatment plans",
     "complete discharge records",
     "record session outcomes",
+    "complete documentation",
 )
 
 
@@ -376,12 +384,8 @@ class _Facts:
     @classmethod
     def of(cls, client: Client, policy: EffectivePolicy, as_of: date) -> _Facts:
         recorded, upcoming, unresolved = _sort_sessions(client.sessions, as_of)
-        plans = [p.date for p in client.treatment_plans if p.date <= as_of]
-        plan_date = max(plans, default=None)
-        if plan_date is not None:
-            plan_due = add_days(plan_date, policy["treatment_plan.review_interval_days"])
-        else:
-            plan_due = add_days(client.intake_date, policy["treatment_plan.initial_within_days"])
+        plan, plan_due = plan_due_on(client, policy, as_of)
+        plan_date = plan.date if plan is not None else None
         discharge = client.discharge
         discharged = bool(discharge and discharge.date and discharge.date <= as_of)
         planned_day = None
@@ -414,6 +418,17 @@ class _Facts:
         return days(since, self.as_of) > self.policy["attendance.inactive_after_days"]
 
 
+def plan_due_on(client: Client, policy: EffectivePolicy, day: date
+                ) -> tuple[TreatmentPlan | None, date]:
+    """The treatment plan in force on `day` (`plan_in_force`), and the day the next one
+    is due: the plan's date + `review_interval_days`, or, with no plan, intake +
+    `initial_within_days`."""
+    plan = plan_in_force(client.treatment_plans, day)
+    if plan is not None:
+        return plan, add_days(plan.date, policy["treatment_plan.review_interval_days"])
+    return None, add_days(client.intake_date, policy["treatment_plan.initial_within_days"])
+
+
 def _window_start(as_of: date, window: int) -> date:
     """The first day of a `window` ending on `as_of` (day 0): recorded sessions are
     never after `as_of`, so "less than `window` days ago" is "on or after this day"."""
@@ -428,7 +443,7 @@ def _sort_sessions(sessions: tuple[Session, ...], as_of: date
     """Recorded, upcoming and unresolved sessions, each in file order, in one pass.
 
     Recorded: on or before the as-of date and not `scheduled`. Upcoming: after it
-    and not `cancelled`, or on it and `scheduled`. Unresolved: before it and still
+    and not cancelled (by either side), or on it and `scheduled`. Unresolved: before it and still
     `scheduled`.
     """
     recorded: list[Session] = []
@@ -437,7 +452,7 @@ def _sort_sessions(sessions: tuple[Session, ...], as_of: date
     for session in sessions:
         day, scheduled = session.date, session.status == "scheduled"
         if day > as_of:
-            if session.status != "cancelled":
+            if session.status not in CANCELLED_STATUSES:
                 upcoming.append(session)
         elif not scheduled:
             recorded.append(session)
@@ -616,7 +631,8 @@ def _latest_no_show_streak(f: _Facts) -> tuple[Session, ...]:
     # the last day of any other session, and only those few need sorting.
     no_show = no_show_statuses(f.policy)
     last_other = max((s.date for s in f.recorded
-                      if s.status != "cancelled" and s.status not in no_show), default=None)
+                      if s.status not in CANCELLED_STATUSES and s.status not in no_show),
+                     default=None)
     tail = [s for s in f.recorded
             if s.status in no_show and (last_other is None or s.date > last_other)]
     if len(tail) < limit:
@@ -781,6 +797,146 @@ def _activity_after_discharge(f: _Facts) -> Raised | None:
     return Raised(
         f"{plural(len(after), 'attended session')} after the discharge on {discharge.date} "
         f"(first {after[0]}): correct the discharge or the session record",
+    )
+
+
+# --- (v2) documentation: progress notes and plan signatures -----------------------------
+
+
+def _checked_sessions(f: _Facts) -> tuple[Session, ...]:
+    """The sessions whose progress note is tracked: recorded, attended, and on or after
+    `notes_checked_from` when that is set; () while `note_within_days` is not set."""
+    if f.policy["documentation.note_within_days"] is None:
+        return ()
+    start = f.policy["documentation.notes_checked_from"]
+    return tuple(s for s in f.recorded
+                 if s.status == "attended" and (start is None or s.date >= start))
+
+
+def note_signed_by(session: Session, as_of: date) -> date | bool:
+    """The day the session's note was signed, when that is on or before `as_of`; True
+    when signed on a day not known; False when not signed by `as_of`."""
+    signed = session.note_signed
+    if signed is True or signed is False:
+        return signed
+    return signed if signed <= as_of else False
+
+
+def _notes_rule_of(f: _Facts) -> str:
+    key = "documentation.note_within_days"
+    return (f"{f.policy.says_who(key)} requires notes signed within "
+            f"{plural(f.policy[key], 'day')}")
+
+
+@rule("NOTE-MISSING", "error", "complete documentation",
+      policy=("documentation.note_within_days", "documentation.notes_checked_from"),
+      calendar=CalendarEvent("overdue-note-missing", "progress notes not signed",
+                             "progress notes not signed (due since {due})"),
+      when="`note_within_days` is set, and an attended session (on or after "
+           "`notes_checked_from`) has no note signed by the report date, more than "
+           "`note_within_days` days after it (one finding per client)",
+      example="2 attended sessions without a signed progress note (the earliest 2026-11-10, "
+              "due 2026-11-13, 15 days ago); Summit Health Plan requires notes signed within "
+              "3 days")
+def _note_missing(f: _Facts) -> Raised | None:
+    checked = _checked_sessions(f)
+    if not checked:
+        return None
+    within = f.policy["documentation.note_within_days"]
+    missing = sorted(s.date for s in checked
+                     if note_signed_by(s, f.as_of) is False
+                     and f.as_of > add_days(s.date, within))
+    if not missing:
+        return None
+    due = add_days(missing[0], within)
+    earliest = "the earliest " if len(missing) > 1 else ""
+    return Raised(
+        f"{plural(len(missing), 'attended session')} without a signed progress note "
+        f"({earliest}{missing[0]}, due {due}, {plural(days(due, f.as_of), 'day')} ago); "
+        f"{_notes_rule_of(f)}",
+        due,
+    )
+
+
+@rule("NOTE-LATE", "warning", "complete documentation",
+      policy=("documentation.note_within_days", "documentation.notes_checked_from"),
+      when="`note_within_days` is set, and an attended session (on or after "
+           "`notes_checked_from`) has its note signed on a day on or before the report date "
+           "but more than `note_within_days` days after it (one finding per client)",
+      example="1 progress note signed late (the session of 2026-11-02, signed 2026-11-09, "
+              "7 days after it); Summit Health Plan requires notes signed within 3 days")
+def _note_late(f: _Facts) -> Raised | None:
+    checked = _checked_sessions(f)
+    if not checked:
+        return None
+    within = f.policy["documentation.note_within_days"]
+    late = []
+    for s in checked:
+        signed = note_signed_by(s, f.as_of)
+        if isinstance(signed, date) and not isinstance(signed, bool) \
+                and signed > add_days(s.date, within):
+            late.append((s.date, signed))
+    if not late:
+        return None
+    session_day, signed = max(late)
+    latest = "the latest: " if len(late) > 1 else ""
+    return Raised(
+        f"{plural(len(late), 'progress note')} signed late ({latest}the session of "
+        f"{session_day}, signed {signed}, {plural(days(session_day, signed), 'day')} after "
+        f"it); {_notes_rule_of(f)}",
+    )
+
+
+def plan_in_force(plans: tuple[TreatmentPlan, ...], as_of: date) -> TreatmentPlan | None:
+    """The latest plan dated on or before `as_of`; of several on that day, the one
+    listed last."""
+    found = None
+    for plan in plans:
+        if plan.date <= as_of and (found is None or plan.date >= found.date):
+            found = plan
+    return found
+
+
+def missing_signatures(plan: TreatmentPlan, as_of: date) -> tuple[str, ...]:
+    """What the plan lacks on `as_of`: the provider's signature, and the client's
+    signature or a waiver."""
+    lacking = []
+    if plan.provider_signed_on is None or plan.provider_signed_on > as_of:
+        lacking.append("the provider's signature")
+    client_signed = plan.client_signed_on is not None and plan.client_signed_on <= as_of
+    waived = bool(plan.client_signature_waived and plan.client_signature_waived.strip())
+    if not client_signed and not waived:
+        lacking.append("the client's signature (or a recorded waiver)")
+    return tuple(lacking)
+
+
+@rule("PLAN-UNSIGNED", "error", "complete documentation",
+      policy=("documentation.plan_signatures_required", "documentation.plan_sign_within_days"),
+      calendar=CalendarEvent("overdue-plan-unsigned", "treatment plan signatures missing",
+                             "treatment plan signatures missing (due since {due})"),
+      when="not discharged, `plan_signatures_required`, and the latest plan (of several on "
+           "one day, the one listed last) lacks the provider's signature, or both the "
+           "client's signature and a waiver, more than `plan_sign_within_days` days after "
+           "its date",
+      example="the treatment plan of 2026-09-11 lacks the client's signature (or a recorded "
+              "waiver), due 2026-09-25; Cascade State Medicaid requires plans signed within "
+              "14 days")
+def _plan_unsigned(f: _Facts) -> Raised | None:
+    if f.discharged or not f.policy["documentation.plan_signatures_required"]:
+        return None
+    plan = plan_in_force(f.client.treatment_plans, f.as_of)
+    if plan is None:
+        return None
+    key = "documentation.plan_sign_within_days"
+    due = add_days(plan.date, f.policy[key])
+    lacking = missing_signatures(plan, f.as_of)
+    if not lacking or not f.as_of > due:
+        return None
+    return Raised(
+        f"the treatment plan of {plan.date} lacks {' and '.join(lacking)}, due {due}; "
+        f"{f.policy.says_who('documentation.plan_signatures_required')} requires plans "
+        f"signed within {plural(f.policy[key], 'day')}",
+        due,
     )
 
 

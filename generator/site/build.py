@@ -24,12 +24,16 @@ from markupsafe import escape
 from generator.errors import SiteBuildError
 from generator.model.site import SiteSettings
 from generator.pages.render import (
+    CHECKLIST_PAGE,
     CLIENT_FOLDER,
+    PRINT_PAGE,
     ClientPages,
     render_pages,
     write_page,
 )
+from generator.report.audit import audit_report, payer_words
 from generator.report.report import Report
+from generator.rules.audit import Audit
 from generator.site.engine import (
     AlikePages,
     Warn,
@@ -51,6 +55,14 @@ NAV = (
     ("How to read this report", "rules.md"),
 )
 CHANGES_PAGE = ("Changes", "changes.md")
+PACKET_NAV = (
+    ("Overview", "index.md"),
+    ("Checklist", CHECKLIST_PAGE),
+    ("Roster", "roster.md"),
+    ("Action list", "actions.md"),
+    ("Print all", PRINT_PAGE),
+    ("How to read this report", "rules.md"),
+)
 
 DOCS = "docs"  # the Markdown is rendered into .SITE.docs-XXXXXXXX beside the site
 # What caseload 0.x named that folder; one left over an hour is no live build's.
@@ -107,11 +119,12 @@ def site_title(report: Report) -> str:
 
 def render_docs(report: Report, workspace: Path, docs_dir: Path, *, redact: bool = False,
                 extra_pages: dict[str, str] | None = None, clients: bool = True,
-                progress: Progress | None = None) -> list[str]:
+                progress: Progress | None = None, audits: tuple[Audit, ...] = (),
+                packet: Audit | None = None) -> list[str]:
     """Write the Markdown pages, charts and assets of the site into `docs_dir`
     (the client pages too, unless `clients` is false)."""
     pages = list(render_pages(report, workspace, redact=redact, extra_pages=extra_pages,
-                              clients=clients))
+                              clients=clients, audits=audits, packet=packet))
     with (progress or no_progress)("Rendering pages", len(pages)) as tick:
         for page in pages:
             write_page(page, docs_dir)
@@ -120,6 +133,8 @@ def render_docs(report: Report, workspace: Path, docs_dir: Path, *, redact: bool
 
 
 def nav_for(pages: list[str]) -> list[dict[str, str]]:
+    if CHECKLIST_PAGE in pages:
+        return [{title: path} for title, path in PACKET_NAV]
     entries = [*NAV, CHANGES_PAGE] if CHANGES_PAGE[1] in pages else list(NAV)
     return [{title: path} for title, path in entries]
 
@@ -127,12 +142,15 @@ def nav_for(pages: list[str]) -> list[dict[str, str]]:
 def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSettings,
           redact: bool = False, extra_pages: dict[str, str] | None = None,
           progress: Progress | None = None, docs_keep: Path | None = None,
-          warn: Warn | None = None) -> None:
+          warn: Warn | None = None, audits: tuple[Audit, ...] = (),
+          packet: Audit | None = None, title: str | None = None) -> None:
     """Render and build the site into `site_dir` with `settings` (the workspace's
     mkdocs.yml, read by `sitesettings`); on failure nothing changes.
 
     With `docs_keep`, the rendered Markdown is also kept there (for snapshots).
     `warn` is told, one line each, when the build had to take a slower way.
+    `audits` are the workspace's audit requests (the open ones are on the
+    overview); with `packet`, the site is that request's packet (see `build_packet`).
     """
     make_site_parent(site_dir)
     try:
@@ -146,13 +164,14 @@ def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSett
         # unchanged one is not), except when the Markdown is kept for a snapshot.
         pages = render_docs(report, workspace, docs_dir, redact=redact,
                             extra_pages=extra_pages, clients=docs_keep is not None,
-                            progress=progress)
+                            progress=progress, audits=audits, packet=packet)
         clients = ClientPages.of(report, workspace, redact=redact,
-                                 engine=engine_fingerprint(settings))
+                                 engine=engine_fingerprint(settings), audits=audits,
+                                 packet=packet)
         build_site(
             settings, docs_dir, site_dir,
             # MkDocs themes print site_name without escaping it.
-            site_name=str(escape(site_title(report))),
+            site_name=str(escape(title or site_title(report))),
             nav=nav_for(pages),
             source_date_epoch=source_date_epoch(report.as_of),
             alike=AlikePages(CLIENT_FOLDER, {s: clients.key(s) for s in clients.stems()},
@@ -163,3 +182,16 @@ def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSett
             shutil.copytree(docs_dir, docs_keep)
     finally:
         shutil.rmtree(docs_dir, ignore_errors=True)
+
+
+def build_packet(report: Report, audit: Audit, workspace: Path, site_dir: Path, *,
+                 settings: SiteSettings, redact: bool = False,
+                 progress: Progress | None = None) -> None:
+    """The packet of an audit request: the site of `report` restricted to the members
+    the request names (minimum necessary: no other client anywhere in it, search
+    index and client finder included), with a checklist page and a print page."""
+    packet_report = audit_report(audit, report)
+    title = (f"{report.caseload.practice_name}: records for {payer_words(audit, report.caseload)}"
+             f"'s request of {audit.request.requested_on}")
+    build(packet_report, workspace, site_dir, settings=settings, redact=redact,
+          progress=progress, packet=audit, title=title)

@@ -31,8 +31,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from generator.model.audit import AUDITS_DIR
+
 WatchState = dict[str, tuple[int, int]]
-WATCHED = ("content", "site_config", "templates", "mkdocs.yml")
+WATCHED = ("content", "site_config", "templates", "mkdocs.yml")  # and audits/*.yaml
 POLL_SECONDS = 1.0
 
 
@@ -69,6 +71,15 @@ def watch_state(workspace: Path, skip: Path | None = None) -> WatchState:
 
     for name in WATCHED:
         visit(workspace / name, name in ("content", "site_config"))
+    # Audit requests: the files directly in audits/, not the packets built below it.
+    audits = workspace / AUDITS_DIR
+    if audits.is_dir() and not audits.is_symlink():
+        try:
+            for child in audits.iterdir():
+                if child.name.endswith((".yaml", ".yml")) and not child.is_dir():
+                    visit(child, True)
+        except OSError:  # unreadable while we looked: the next poll sees it
+            pass
     return state
 
 

@@ -13,12 +13,14 @@ files (anything else is refused).
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import logging
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +59,7 @@ def write_pdf(site_dir: Path, target: Path, audit: Audit) -> None:
     fetch = _own_files_only(site_dir.resolve().as_uri() + "/")
 
     data = source.read_bytes()
-    with _quiet():
+    with _quiet(), _fonts_dated(audit.as_of):
         document = HTML(string=data.decode("utf-8"), base_url=VIRTUAL_ROOT,
                         url_fetcher=fetch).render(stylesheets=[CSS(string=PAGED_CSS)])
     stamp = f"{audit.as_of.isoformat()}T00:00:00Z"
@@ -68,7 +70,7 @@ def write_pdf(site_dir: Path, target: Path, audit: Audit) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(handle, "wb") as out:
+        with os.fdopen(handle, "wb") as out, _fonts_dated(audit.as_of):
             document.write_pdf(out, pdf_identifier=identifier)
         os.replace(temporary, target)
     except OSError as exc:
@@ -79,6 +81,28 @@ def write_pdf(site_dir: Path, target: Path, audit: Audit) -> None:
 
 
 VIRTUAL_ROOT = "file:///caseload-packet/"
+
+
+@contextmanager
+def _fonts_dated(day: date) -> Iterator[None]:
+    """Date the embedded font subsets `day`, not now.
+
+    fontTools, which WeasyPrint subsets fonts with, stamps each subset's `head`
+    table with the current time unless SOURCE_DATE_EPOCH (the reproducible-builds
+    convention) says otherwise: two PDFs of one packet made seconds apart differed.
+    """
+    saved = os.environ.get(EPOCH_VARIABLE)
+    os.environ[EPOCH_VARIABLE] = str(calendar.timegm(day.timetuple()))
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ[EPOCH_VARIABLE]
+        else:
+            os.environ[EPOCH_VARIABLE] = saved
+
+
+EPOCH_VARIABLE = "SOURCE_DATE_EPOCH"
 
 
 @contextmanager

@@ -437,6 +437,27 @@ def init_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
+@pytest.fixture(scope="module")
+def packet_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The packet site of the demo's audit request: its checklist, stamped member
+    pages and print page (what the payer's auditor opens)."""
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+
+    site = tmp_path_factory.mktemp("packet") / "site"
+    result = CliRunner().invoke(cli, ["audit", str(ROOT / "audits/summit-2026-11.yaml"),
+                                      str(ROOT), "--as-of", DEMO_AS_OF,
+                                      "--site-dir", str(site)])
+    assert result.exit_code == 1, result.stderr  # the demo request has gaps
+    return site
+
+
+def packet_pages(site: Path) -> list[Path]:
+    return [site / "index.html", site / "checklist.html", site / "clients/C-1042.html",
+            site / "print.html"]
+
+
 def first(site: Path, pattern: str) -> str:
     found = sorted(site.glob(pattern))
     assert found, f"no page {pattern} in {site}"
@@ -445,6 +466,7 @@ def first(site: Path, pattern: str) -> str:
 
 # Every kind of page the ordinary demo build has; the paged build adds the rest.
 DEMO_PAGES = ["index.html", "actions.html", "roster.html", "clients/C-1034.html",
+              "clients/C-1021.html", "clients/C-1043.html",
               "payers/summit-health.html", "clinicians/lee.html", "discharged.html",
               "rules.html", "payers.html", "clinicians.html"]
 
@@ -504,12 +526,14 @@ def blocking_violations(tab: object) -> list[str]:
             for v in violations if v["impact"] in BLOCKING for node in v["nodes"]]
 
 
-@pytest.mark.parametrize("which", ["demo", "init"])
+@pytest.mark.parametrize("which", ["demo", "init", "packet"])
 def test_every_kind_of_page_passes_axe_in_both_schemes(which: str, schemes: dict,
                                                        request: pytest.FixtureRequest) -> None:
     if which == "demo":
         pages = demo_pages(request.getfixturevalue("site"),
                            request.getfixturevalue("demo_paged_site"))
+    elif which == "packet":
+        pages = packet_pages(request.getfixturevalue("packet_site"))
     else:
         pages = init_pages(request.getfixturevalue("init_site"))
     tabs = {scheme: context.new_page() for scheme, (context, _) in schemes.items()}
@@ -548,12 +572,14 @@ TABLE_BOXES = """() => Array.from(document.querySelectorAll('.md-typeset__scroll
   .map(box => ({scroll: box.scrollWidth, client: box.clientWidth}))"""
 
 
-def test_no_report_table_scrolls_at_1280(site: Path, init_site: Path, schemes: dict) -> None:
+def test_no_report_table_scrolls_at_1280(site: Path, init_site: Path, packet_site: Path,
+                                        schemes: dict) -> None:
     context, _ = schemes["light"]
     tab = context.new_page()
     too_wide = {}
     try:
-        for path in [*(site / name for name in DEMO_PAGES), *init_pages(init_site)]:
+        for path in [*(site / name for name in DEMO_PAGES), *init_pages(init_site),
+                     *packet_pages(packet_site)]:
             tab.goto(path.as_uri())
             boxes = tab.evaluate(TABLE_BOXES)
             assert len(boxes) == tab.locator(".md-typeset table").count()

@@ -165,3 +165,127 @@ def test_a_late_cancellation_says_when_it_counts_as_a_no_show(counts: bool) -> N
     assert late == (["late cancel &#40;counts as a no&#45;show&#41;"] if counts
                     else ["late cancel"])
     assert re.findall(r"<tr><td>2026-11-03</td><td>([^<]*)</td>", page) == ["no show"]
+
+
+# --- (v2) the client page shows each note's state and each plan's signatures ------------
+
+NOTES_FROM_NOVEMBER = {"documentation.note_within_days": 3,
+                       "documentation.notes_checked_from": date(2026, 11, 1)}
+
+
+def _progress_notes(page: str) -> dict[str, str]:
+    """The progress-note cell of each session row, by date."""
+    return dict(re.findall(
+        r"<tr><td>([0-9-]+)</td><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td><td>", page))
+
+
+def test_each_note_state_the_rules_read_is_on_the_client_page() -> None:
+    sessions = (
+        Session(date(2026, 10, 20), "attended"),  # before notes are checked
+        Session(date(2026, 11, 2), "attended", note_signed=date(2026, 11, 4)),  # on time
+        Session(date(2026, 11, 9), "attended", note_signed=date(2026, 11, 16)),  # late
+        Session(date(2026, 11, 16), "attended", note_signed=True),  # signed, day unknown
+        Session(date(2026, 11, 20), "attended"),  # missing: due 11-23
+        Session(date(2026, 11, 25), "attended"),  # not yet: due 11-28, the as-of date
+        Session(date(2026, 11, 26), "no_show"),  # no note to check
+        Session(date(2026, 11, 27), "attended", note_signed=date(2026, 11, 30)),  # after A
+        Session(date(2026, 12, 5), "scheduled"),
+    )
+    notes = _progress_notes(_client_page(sessions, NOTES_FROM_NOVEMBER))
+    assert notes == {
+        "2026-12-05": "",
+        "2026-11-27": "not signed yet&#58; due by 2026&#45;11&#45;30",
+        "2026-11-26": "",
+        "2026-11-25": "not signed yet&#58; due by 2026&#45;11&#45;28",
+        "2026-11-20": "missing&#58; due by 2026&#45;11&#45;23",
+        "2026-11-16": "signed &#40;day not recorded&#41;",
+        "2026-11-09": "signed 2026&#45;11&#45;16&#58; late&#44; due by 2026&#45;11&#45;12",
+        "2026-11-02": "signed 2026&#45;11&#45;04",
+        "2026-10-20": "not tracked",
+    }
+
+
+def test_the_note_states_agree_with_the_note_findings() -> None:
+    sessions = (Session(date(2026, 11, 20), "attended"),
+                Session(date(2026, 11, 9), "attended", note_signed=date(2026, 11, 16)))
+    page = _client_page(sessions, NOTES_FROM_NOVEMBER)
+    assert "NOTE&#45;MISSING" in page and "NOTE&#45;LATE" in page
+    assert "missing&#58;" in page and "late&#44;" in page
+
+
+def test_without_note_tracking_the_page_has_no_progress_note_column() -> None:
+    page = _client_page((Session(date(2026, 11, 2), "attended", note_signed=True),))
+    assert "Progress note" not in page
+    assert "<th scope=\"col\">Note</th>" in page
+
+
+def _plan_page(plans: tuple[TreatmentPlan, ...], policy: dict[str, Any] | None = None) -> str:
+    client = Client(id="C-1", name="Ada Example", intake_date=date(2026, 1, 5),
+                    source=Source("content/c.yaml", 1),
+                    sessions=(Session(date(2026, 11, 20), "attended"),
+                              Session(date(2026, 12, 4), "scheduled")),
+                    treatment_plans=plans)
+    caseload = Caseload(practice_name="Practice", clinicians=None,
+                        practice_policy=dict(policy or {}), payers={}, clients=(client,))
+    return ClientPages.of(build_report(caseload, AS_OF), None).render("C-1")
+
+
+def _signature_cells(page: str) -> list[str]:
+    return re.findall(r"<tr><td>[0-9-]+</td><td>[^<]*</td><td>([^<]*)</td><td>[^<]*</td></tr>",
+                      page.split("## Treatment plans")[1].split("## Outreach log")[0])
+
+
+def test_plan_signatures_are_shown_with_what_a_required_plan_lacks() -> None:
+    plans = (TreatmentPlan(date(2026, 6, 1)),
+             TreatmentPlan(date(2026, 9, 1), provider_signed_on=date(2026, 9, 2),
+                           client_signature_waived="Client declined to sign"),
+             TreatmentPlan(date(2026, 11, 10), provider_signed_on=date(2026, 11, 10),
+                           client_signed_on=date(2026, 11, 12)))
+    page = _plan_page(plans, {"documentation.plan_signatures_required": True})
+    assert _signature_cells(page) == [
+        "provider signed 2026&#45;11&#45;10; client signed 2026&#45;11&#45;12",
+        "provider signed 2026&#45;09&#45;02; client signature waived: Client declined to sign",
+        "lacks the provider&#39;s signature and the client&#39;s signature &#40;or a recorded "
+        "waiver&#41;",
+    ]
+
+
+def test_signatures_given_but_not_required_are_shown_without_a_verdict() -> None:
+    plans = (TreatmentPlan(date(2026, 6, 1)),
+             TreatmentPlan(date(2026, 11, 10), provider_signed_on=date(2026, 11, 10)))
+    assert _signature_cells(_plan_page(plans)) == [
+        "provider signed 2026&#45;11&#45;10", "none recorded"]
+
+
+def test_no_signature_column_where_none_is_given_or_required() -> None:
+    page = _plan_page((TreatmentPlan(date(2026, 11, 10)),))
+    assert "Signatures" not in page
+
+
+def _overview(policy: dict[str, Any] | None) -> str:
+    from generator.pages.render import render_pages
+
+    client = Client(id="C-1", name="Ada Example", intake_date=date(2026, 1, 5),
+                    source=Source("content/c.yaml", 1),
+                    sessions=(Session(date(2026, 11, 20), "attended"),
+                              Session(date(2026, 12, 4), "scheduled")),
+                    treatment_plans=(TreatmentPlan(date(2026, 11, 1)),))
+    caseload = Caseload(practice_name="Practice", clinicians=None,
+                        practice_policy=dict(policy or {}), payers={}, clients=(client,))
+    pages = {p.path: p.content for p in render_pages(build_report(caseload, AS_OF), None)}
+    return str(pages["index.md"])
+
+
+def test_the_overview_counts_the_documentation_findings_where_they_are_checked() -> None:
+    overview = _overview({"documentation.note_within_days": 3,
+                          "documentation.plan_signatures_required": True})
+    section = overview.split("## Documentation")[1].split("| Status |")[0]
+    assert ("progress notes are tracked for 1 client, and signed treatment plans are "
+            "required for 1 client.") in section
+    rows = re.findall(r"\| <code>([^<]+)</code> \| .* \| (\d+) \|", section)
+    assert rows == [("NOTE&#45;MISSING", "1"), ("NOTE&#45;LATE", "0"),
+                    ("PLAN&#45;UNSIGNED", "1")]
+
+
+def test_a_workspace_that_checks_no_documentation_has_no_documentation_section() -> None:
+    assert "## Documentation" not in _overview(None)

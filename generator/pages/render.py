@@ -48,6 +48,8 @@ from generator.rules.engine import (
     ClinicianLoad,
     Evaluation,
     Finding,
+    NoteCheck,
+    PlanEntry,
     SessionState,
 )
 from generator.wording import plural
@@ -248,6 +250,24 @@ def html_link(label: Any, href: str) -> Markup:
 def _page_link(label: Any, path: str, suffix: str) -> Markup:
     return html_link(label, path + suffix) if suffix == ".html" else link(label, path + suffix)
 
+
+def note_words(check: NoteCheck | None) -> str:
+    """A session's progress note as the note rules see it, in words ("" when its note
+    is not checked: notes not tracked for the client, or a session not attended)."""
+    if check is None:
+        return ""
+    signed = f"signed {check.signed_on}" if check.signed_on else "signed (day not recorded)"
+    return {
+        "signed": signed,
+        "late": f"{signed}: late, due by {check.due}",
+        "missing": f"missing: due by {check.due}",
+        "due": f"not signed yet: due by {check.due}",
+        "not_tracked": "not tracked",
+    }[check.state]
+
+
+DOCUMENTATION_GROUP = "complete documentation"
+assert DOCUMENTATION_GROUP in ACTION_GROUPS
 
 # An outcome that counts as a no-show without saying so.
 _OUTCOME_WORDS = {("late_cancel", True): "late cancel (counts as a no-show)"}
@@ -458,8 +478,46 @@ class Site:
                                          session.status.replace("_", " "))
             rows.append({"date": session.date, "status": outcome,
                          "state": _SESSION_STATES[entry.state],
+                         "progress_note": note_words(entry.note),
                          "note": self.free_text(session.note)})
         return rows
+
+    def shows_signatures(self, evaluation: Evaluation) -> bool:
+        """Plan signatures have a column where they are required or any is given."""
+        return evaluation.requires_signatures or any(
+            plan.provider_signed_on is not None or plan.client_signed_on is not None
+            or plan.client_signature_waived is not None
+            for plan in evaluation.client.treatment_plans)
+
+    def signatures(self, entry: PlanEntry) -> Markup:
+        """A plan's signatures in words, and what it lacks where they are required."""
+        plan = entry.plan
+        parts = []
+        if plan.provider_signed_on is not None:
+            parts.append(inline(f"provider signed {plan.provider_signed_on}"))
+        if plan.client_signed_on is not None:
+            parts.append(inline(f"client signed {plan.client_signed_on}"))
+        if plan.client_signature_waived is not None:
+            reason = self.free_text(plan.client_signature_waived)
+            parts.append(Markup("client signature waived: ") + inline(reason)
+                         if reason else Markup("client signature waived (no reason given)"))
+        if entry.lacking:
+            parts.append(inline(f"lacks {' and '.join(entry.lacking)}"))
+        return Markup("; ").join(parts) if parts else Markup("none recorded")
+
+    # documentation -------------------------------------------------------------------
+    def documentation(self) -> dict[str, Any] | None:
+        """The record-review summary for the overview: how many clients' notes are
+        tracked and plans must be signed, and each documentation rule's count of
+        clients; None where no client's policy checks either."""
+        notes = sum(1 for e in self.evaluations if e.tracks_notes)
+        signatures = sum(1 for e in self.evaluations if e.requires_signatures)
+        if not notes and not signatures:
+            return None
+        rows = [{"rule": r, "clients": sum(1 for e in self.evaluations
+                                           if any(f.rule is r for f in e.findings))}
+                for r in self.rules if r.action == DOCUMENTATION_GROUP]
+        return {"notes": notes, "signatures": signatures, "rows": rows}
 
     # audit requests ------------------------------------------------------------------
     def open_audits(self) -> list[Audit]:

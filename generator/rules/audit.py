@@ -5,7 +5,7 @@ engine (`evaluate`, with the client's effective policy) and each of its dates
 of service (DOS: recorded attended sessions in the request's period) is checked
 for a signed progress note and a treatment plan in force, the plan's due date
 being the engine's (`plan_due_on`), and what counts as signed the engine's too
-(`note_signed_by`, `missing_signatures`). No grace period: an auditor sees the
+(`note_check`, `missing_signatures`). No grace period: an auditor sees the
 record as it is on the as-of date.
 """
 
@@ -22,10 +22,9 @@ from generator.model.records import Caseload, Client, Session, TreatmentPlan
 from generator.rules.engine import (
     Evaluation,
     Finding,
-    add_days,
     evaluate,
     missing_signatures,
-    note_signed_by,
+    note_check,
     on_caseload,
     plan_due_on,
 )
@@ -206,19 +205,10 @@ def service_date(session: Session, evaluation: Evaluation) -> ServiceDate:
 
 
 def note_state(session: Session, policy: EffectivePolicy, as_of: date) -> NoteState:
-    """`not_tracked` when notes are not checked for this client or this day; else
-    `signed` (by the as-of date, in time or on a day not known), `late`, or `missing`
-    (not signed by the as-of date, whether or not its deadline has passed)."""
-    within = policy["documentation.note_within_days"]
-    checked_from = policy["documentation.notes_checked_from"]
-    if within is None or (checked_from is not None and session.date < checked_from):
-        return "not_tracked"
-    signed = note_signed_by(session, as_of)
-    if signed is False:
-        return "missing"
-    if signed is True:
-        return "signed"
-    return "late" if signed > add_days(session.date, within) else "signed"
+    """The engine's note check, with no grace period: a note not signed by the as-of
+    date is `missing` to an auditor, whether or not its deadline has passed."""
+    state = note_check(session, policy, as_of).state
+    return "missing" if state == "due" else state
 
 
 def plan_signed_by(plan: TreatmentPlan, as_of: date) -> bool:

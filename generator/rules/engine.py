@@ -31,6 +31,9 @@ Severity = Literal["error", "warning", "info"]
 # What a session is to the rules on the as-of date; None: a cancelled appointment
 # after it (neither recorded nor upcoming).
 SessionState = Literal["recorded", "upcoming", "unresolved"]
+# A tracked progress note on the as-of date: `due` is not signed yet, its deadline
+# not past; `missing` is not signed and past it.
+NoteState = Literal["signed", "late", "missing", "due", "not_tracked"]
 Status = Literal["discharged", "discharge_planned", "inactive", "at_risk", "active"]
 STATUSES: tuple[Status, ...] = ("discharged", "discharge_planned", "inactive", "at_risk", "active")
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -140,6 +143,21 @@ class SessionEntry:
     session: Session
     state: SessionState | None
     no_show: bool  # its status counts as a no-show under the client's policy
+    note: NoteCheck | None  # None: no note is checked (notes not tracked, or not attended)
+
+
+@dataclass(frozen=True, slots=True)
+class NoteCheck:
+    """A recorded, attended session's progress note, as the note rules read it."""
+
+    state: NoteState
+    due: date | None  # the last day it counts as on time (None while not tracked)
+    signed: date | bool  # the day signed, True (a day not known) or False: not yet
+
+    @property
+    def signed_on(self) -> date | None:
+        """The day it was signed, when that day is known."""
+        return None if isinstance(self.signed, bool) else self.signed
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +166,8 @@ class PlanEntry:
 
     plan: TreatmentPlan
     counted: bool  # dated on or before the as-of date (later plans are ignored)
+    # What it lacks on the as-of date, while the client's policy requires signatures:
+    lacking: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,16 +224,33 @@ class Evaluation:
         state.update((id(s), "upcoming") for s in self.upcoming)
         state.update((id(s), "unresolved") for s in self.unresolved)
         no_show = no_show_statuses(self.policy)
+        recorded = {id(s) for s in self.recorded}
         return tuple(
-            SessionEntry(session, state.get(id(session)), session.status in no_show)
+            SessionEntry(session, state.get(id(session)), session.status in no_show,
+                         note_check(session, self.policy, self.as_of)
+                         if id(session) in recorded and session.status == "attended"
+                         and self.tracks_notes else None)
             for session in sorted(self.client.sessions, key=_session_date, reverse=latest_first)
         )
+
+    @property
+    def tracks_notes(self) -> bool:
+        """The client's policy checks progress notes (`note_within_days` is set)."""
+        return self.policy["documentation.note_within_days"] is not None
+
+    @property
+    def requires_signatures(self) -> bool:
+        return bool(self.policy["documentation.plan_signatures_required"])
 
     def plans(self, *, latest_first: bool = False) -> tuple[PlanEntry, ...]:
         """Every treatment plan in date order (or latest first), plans of one day in the
         order they are listed."""
-        return tuple(PlanEntry(plan, plan.date <= self.as_of) for plan in
-                     sorted(self.client.treatment_plans, key=_plan_date, reverse=latest_first))
+        required = self.requires_signatures
+        return tuple(
+            PlanEntry(plan, plan.date <= self.as_of,
+                      missing_signatures(plan, self.as_of) if required else ())
+            for plan in sorted(self.client.treatment_plans, key=_plan_date,
+                               reverse=latest_first))
 
     @property
     def window_counts(self) -> dict[str, int]:
@@ -822,6 +859,25 @@ def note_signed_by(session: Session, as_of: date) -> date | bool:
     return signed if signed <= as_of else False
 
 
+def note_check(session: Session, policy: EffectivePolicy, as_of: date) -> NoteCheck:
+    """The state of an attended session's progress note on `as_of` under `policy`:
+    what NOTE-MISSING and NOTE-LATE read, one session at a time."""
+    within = policy["documentation.note_within_days"]
+    checked_from = policy["documentation.notes_checked_from"]
+    signed = note_signed_by(session, as_of)
+    if within is None or (checked_from is not None and session.date < checked_from):
+        return NoteCheck("not_tracked", None, signed)
+    due = add_days(session.date, within)
+    state: NoteState
+    if signed is False:
+        state = "missing" if as_of > due else "due"
+    elif signed is True:
+        state = "signed"
+    else:
+        state = "late" if signed > due else "signed"
+    return NoteCheck(state, due, signed)
+
+
 def _notes_rule_of(f: _Facts) -> str:
     key = "documentation.note_within_days"
     return (f"{f.policy.says_who(key)} requires notes signed within "
@@ -842,17 +898,18 @@ def _note_missing(f: _Facts) -> Raised | None:
     checked = _checked_sessions(f)
     if not checked:
         return None
-    within = f.policy["documentation.note_within_days"]
-    missing = sorted(s.date for s in checked
-                     if note_signed_by(s, f.as_of) is False
-                     and f.as_of > add_days(s.date, within))
+    missing: list[tuple[date, date]] = []  # (due, session day)
+    for session in checked:
+        check = note_check(session, f.policy, f.as_of)
+        if check.state == "missing" and check.due is not None:
+            missing.append((check.due, session.date))
     if not missing:
         return None
-    due = add_days(missing[0], within)
+    due, first = min(missing)
     earliest = "the earliest " if len(missing) > 1 else ""
     return Raised(
         f"{plural(len(missing), 'attended session')} without a signed progress note "
-        f"({earliest}{missing[0]}, due {due}, {plural(days(due, f.as_of), 'day')} ago); "
+        f"({earliest}{first}, due {due}, {plural(days(due, f.as_of), 'day')} ago); "
         f"{_notes_rule_of(f)}",
         due,
     )
@@ -869,13 +926,11 @@ def _note_late(f: _Facts) -> Raised | None:
     checked = _checked_sessions(f)
     if not checked:
         return None
-    within = f.policy["documentation.note_within_days"]
-    late = []
-    for s in checked:
-        signed = note_signed_by(s, f.as_of)
-        if isinstance(signed, date) and not isinstance(signed, bool) \
-                and signed > add_days(s.date, within):
-            late.append((s.date, signed))
+    late: list[tuple[date, date]] = []  # (session day, day signed)
+    for session in checked:
+        check = note_check(session, f.policy, f.as_of)
+        if check.state == "late" and check.signed_on is not None:
+            late.append((session.date, check.signed_on))
     if not late:
         return None
     session_day, signed = max(late)

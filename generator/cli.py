@@ -126,11 +126,11 @@ def make_site_inputs(workspace: Path, as_of: date | None, payer: str | None,
     try:
         report = make_report(workspace, as_of, payer, clinician)
     except WorkspaceInvalid as invalid:
-        try:
-            read_site_settings(workspace)
-        except WorkspaceInvalid as also:
-            raise WorkspaceInvalid(invalid.errors + also.errors) from None
-        raise
+        from generator.reading import payer_ids, read_audit_requests
+
+        raise WorkspaceInvalid(invalid.errors + errors_of(
+            lambda: read_site_settings(workspace),
+            lambda: read_audit_requests(workspace, payer_ids(workspace)))) from None
     errors: list[InputError] = []
     settings = None
     try:
@@ -144,6 +144,18 @@ def make_site_inputs(workspace: Path, as_of: date | None, payer: str | None,
     if errors or settings is None:
         raise WorkspaceInvalid(errors)
     return report, settings, audits
+
+
+def errors_of(*reads: Callable[[], object]) -> list[InputError]:
+    """The input errors of each read (run for its errors alone), in order: once the
+    workspace has errors, the other inputs are still read so that one run reports all."""
+    errors: list[InputError] = []
+    for read in reads:
+        try:
+            read()
+        except WorkspaceInvalid as invalid:
+            errors += invalid.errors
+    return errors
 
 
 def workspace_audits(workspace: Path, report: Report) -> tuple[Audit, ...]:
@@ -642,7 +654,14 @@ def load_audit(request_path: Path, workspace: Path, as_of: date
 
     if not request_path.is_file():
         raise CaseloadError(f"caseload audit: {request_path}: no such file")
-    report = make_report(workspace, as_of, None, None)
+    try:
+        report = make_report(workspace, as_of, None, None)
+    except WorkspaceInvalid as invalid:
+        from generator.reading import payer_ids
+
+        raise WorkspaceInvalid(invalid.errors + errors_of(
+            lambda: read_audit_request(request_path, workspace, payer_ids(workspace)))
+        ) from None
     caseload = report.caseload
     request = read_audit_request(request_path, workspace, caseload.payers)
     errors = ambiguity_errors(request, caseload)

@@ -750,3 +750,35 @@ def test_the_demo_request_and_its_packet_name_no_other_client(tmp_path: Path) ->
         for client in others:
             assert not re.search(rf"\b{client.id}\b", text), f"{client.id} in {path}"
             assert client.name not in text, f"{client.name} in {path}"
+
+
+# --- the errors of the workspace and of the request, reported together -----------------
+
+
+def _break_workspace_and_request(workspace: Path) -> Path:
+    write(workspace, {"content/broken.yaml": "id: C-9\nname: Nine\nintake_date: 2026-13-01\n"})
+    return request(workspace, "payer: nobody\nrequested_on: 2026-11-20\nmembers: []\n")
+
+
+def test_audit_reports_the_workspace_and_the_request_errors_in_one_run(workspace: Path) -> None:
+    path = _break_workspace_and_request(workspace)
+    code, out, err = run("audit", str(path), str(workspace), "--as-of", AS_OF)
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        "audits/req.yaml:1: payer: no policy file for payer 'nobody' in site_config/payers/",
+        "audits/req.yaml:3: members: lists no members; name at least one client id or member "
+        "number",
+        "content/broken.yaml:3: intake_date: '2026-13-01' is not a date; write it like "
+        "2026-11-28",
+        "caseload: 3 input errors; nothing was written.",
+    ]
+
+
+def test_build_reports_the_workspace_and_the_request_errors_in_one_run(workspace: Path) -> None:
+    _break_workspace_and_request(workspace)
+    code, _, err = run("build", str(workspace), "--as-of", AS_OF,
+                       "--site-dir", str(workspace / "site"))
+    assert code == 2
+    assert [line.split(":")[0] for line in err.splitlines()] == [
+        "audits/req.yaml", "audits/req.yaml", "content/broken.yaml", "caseload"]
+    assert not (workspace / "site").exists()

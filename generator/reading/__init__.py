@@ -21,7 +21,7 @@ from generator.reading.cache import (
     cached_workspaces,
     clear_cache,
 )
-from generator.reading.exact import InputError, WorkspaceInvalid, load_workspace
+from generator.reading.exact import InputError, WorkspaceInvalid, load_workspace, payer_ids
 from generator.reading.sitesettings import read_site_settings
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "cached_workspaces",
     "clear_cache",
     "load_workspace",
+    "payer_ids",
     "read_audit_request",
     "read_audit_requests",
     "read_site_settings",

@@ -879,15 +879,27 @@ def _load_practice(root: Path, errors: list[InputError]) -> _Practice:
         return None, None, {}, {}
 
 
-def _load_payers(root: Path, errors: list[InputError]) -> dict[str, Payer]:
-    payers: dict[str, Payer] = {}
+def _payer_paths(root: Path) -> list[Path]:
+    """The payer files of a workspace, in name order (each payer's id is its stem)."""
     folder = root / PAYERS_DIR
     if not folder.is_dir():
-        return payers
+        return []
+    return [path for path in sorted(folder.iterdir())
+            if path.suffix in (".yaml", ".yml") and not path.is_dir()]
+
+
+def payer_ids(root: Path) -> frozenset[str]:
+    """The ids of the payers a workspace defines, known from its file names alone: what
+    an audit request is checked against when the workspace itself has input errors,
+    so that the errors of both are reported together."""
+    return frozenset(path.stem for path in _payer_paths(root)
+                     if ID_PATTERN.fullmatch(path.stem))
+
+
+def _load_payers(root: Path, errors: list[InputError]) -> dict[str, Payer]:
+    payers: dict[str, Payer] = {}
     seen: dict[str, str] = {}
-    for path in sorted(folder.iterdir()):
-        if path.suffix not in (".yaml", ".yml") or path.is_dir():
-            continue
+    for path in _payer_paths(root):
         rel = path.relative_to(root).as_posix()
         payer_id = path.stem
         if not ID_PATTERN.fullmatch(payer_id):

@@ -289,3 +289,22 @@ def test_the_overview_counts_the_documentation_findings_where_they_are_checked()
 
 def test_a_workspace_that_checks_no_documentation_has_no_documentation_section() -> None:
     assert "## Documentation" not in _overview(None)
+
+
+def test_sessions_the_practice_cancelled_have_their_own_bar_in_the_chart() -> None:
+    from generator.pages.charts import attendance
+    from generator.rules.engine import evaluate
+    from tests.test_rules import make_policy
+
+    def chart(*statuses: str) -> str:
+        client = Client(id="C-1", name="Ada Example", intake_date=date(2026, 1, 5),
+                        source=Source("content/c.yaml", 1),
+                        sessions=tuple(Session(date(2026, 11, 2 + n), status)
+                                       for n, status in enumerate(statuses)))
+        return attendance((evaluate(client, make_policy(), AS_OF),), AS_OF)
+
+    practice = chart("attended", "clinician_cancelled")
+    assert ">clinician cancelled</text>" in practice and 'width="710"' in practice
+    assert practice.count('fill="#5d4037"') == 2  # its bar and its legend key
+    plain = chart("attended", "cancelled")
+    assert "clinician cancelled" not in plain and 'width="580"' in plain

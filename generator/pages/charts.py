@@ -26,6 +26,7 @@ COLOURS = {
     "no_show": "#c62828",
     "late_cancel": "#ef6c00",
     "cancelled": "#9e9e9e",
+    "clinician_cancelled": "#5d4037",
 }
 FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
@@ -99,7 +100,11 @@ def attendance(evaluations: tuple[Evaluation, ...], as_of: date) -> str:
             key = f"{s.date.year:04d}-{s.date.month:02d}"
             if key in months:
                 counts[(key, s.status)] += 1
-    outcomes = ("attended", "no_show", "late_cancel", "cancelled")
+    outcomes: tuple[str, ...] = ("attended", "no_show", "late_cancel", "cancelled")
+    # (v2) Sessions the practice cancelled get a bar and a legend entry of their own
+    # when there are any; without them the chart is as it always was.
+    if any(counts[(month, "clinician_cancelled")] for month in months):
+        outcomes += ("clinician_cancelled",)
     tallest = max([sum(counts[(m, o)] for o in outcomes) for m in months] + [1])
     body = []
     for column, month in enumerate(months):
@@ -116,7 +121,8 @@ def attendance(evaluations: tuple[Evaluation, ...], as_of: date) -> str:
         body.append(f'<rect x="{40 + row * 130}" y="222" width="12" height="12" '
                     f'fill="{COLOURS[outcome]}"/>')
         body.append(f'<text x="{56 + row * 130}" y="232">{outcome.replace("_", " ")}</text>')
-    return _svg(580, 244, "Sessions per month over the last 12 months", body)
+    width = max(580, 60 + 130 * len(outcomes))
+    return _svg(width, 244, "Sessions per month over the last 12 months", body)
 
 
 def _last_months(as_of: date, count: int) -> list[str]:

@@ -137,7 +137,7 @@ CHILDREN = {"_csv": _child_csv}
 # --- the parent ---------------------------------------------------------------------------
 
 
-def _best(samples: list[Sample]) -> dict[str, Any]:
+def best_of(samples: list[Sample]) -> dict[str, Any]:
     fastest = min(samples, key=lambda s: s.wall)
     return {"wall": fastest.wall, "cpu": fastest.cpu, "others": fastest.others,
             "peak": max(s.peak for s in samples), "runs": [round(s.wall, 3) for s in samples]}
@@ -167,8 +167,8 @@ def run_size(rows: int, work: Path, seed: int, repeat: int) -> dict[str, Any]:
         clients = sum(1 for _ in (ws / "content/clients").iterdir())
     print(f"  {rows:,} rows done", file=sys.stderr)
     return {"rows": rows, "bytes": export.stat().st_size, "ledger_bytes": ledger_bytes,
-            "clients": clients, "import": _best(first), "re-import": _best(again),
-            "check": _best(checks), "csv.reader": _best(baseline)}
+            "clients": clients, "import": best_of(first), "re-import": best_of(again),
+            "check": best_of(checks), "csv.reader": best_of(baseline)}
 
 
 def table(results: list[dict[str, Any]], floor: dict[str, Any]) -> str:
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             floor_runs.append(measure([PY, "-m", "generator", "import", "simplepractice",
                                        str(export), "--workspace", str(ws)],
                                       env=_env(work / "cache-1")))
-        floor = _best(floor_runs)
+        floor = best_of(floor_runs)
         results = [run_size(n, work, args.seed, args.repeat) for n in sizes]
     finally:
         if not args.keep and args.work_dir is None:

@@ -52,7 +52,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
 from generate import AS_OF, client_record, client_yaml  # noqa: E402
-from run import PY, Sample, _env, environment_line, git_commit, measure, mkdocs_config  # noqa: E402
+from import_bench import best_of  # noqa: E402
+from run import PY, _env, environment_line, git_commit, measure, mkdocs_config  # noqa: E402
 
 MEMBERS = 25
 NOTES_GOAL = 1.15  # tracking notes: at most 15 % slower
@@ -180,12 +181,6 @@ CHILDREN = {"_render_packet": _child_render_packet}
 # --- the parent -------------------------------------------------------------------------------
 
 
-def best(samples: list[Sample]) -> dict[str, Any]:
-    fastest = min(samples, key=lambda s: s.wall)
-    return {"wall": fastest.wall, "cpu": fastest.cpu, "others": fastest.others,
-            "peak": max(s.peak for s in samples), "runs": [round(s.wall, 3) for s in samples]}
-
-
 def run(n: int, work: Path, seed: int, repeat: int) -> dict[str, Any]:
     from generator.site.build import source_date_epoch
 
@@ -204,8 +199,8 @@ def run(n: int, work: Path, seed: int, repeat: int) -> dict[str, Any]:
             env = _env(work / f"cache-{name}-{attempt}")
             cold.append(measure(check(ws), env=env, ok=(0, 1), capture=True))
             warm.append(measure(check(ws), env=env, ok=(0, 1), capture=True))
-        figures[f"check cold, notes {name}"] = best(cold)
-        figures[f"check warm, notes {name}"] = best(warm)
+        figures[f"check cold, notes {name}"] = best_of(cold)
+        figures[f"check warm, notes {name}"] = best_of(warm)
         outputs[name] = cold[-1].output
         print(f"  check, notes {name}: done", file=sys.stderr)
 
@@ -215,9 +210,9 @@ def run(n: int, work: Path, seed: int, repeat: int) -> dict[str, Any]:
     audit = [PY, "-m", "generator", "audit", str(audit_ws / REQUEST), str(audit_ws),
              "--as-of", as_of, "--site-dir", str(site)]
     measure(audit, env=env, ok=(0, 1))  # the cold run, untimed: caches and packet made
-    figures["check warm (audit workspace)"] = best(
+    figures["check warm (audit workspace)"] = best_of(
         [measure(check(audit_ws), env=env, ok=(0, 1)) for _ in range(repeat)])
-    figures["audit warm, 25 members"] = best([measure(audit, env=env, ok=(0, 1))
+    figures["audit warm, 25 members"] = best_of([measure(audit, env=env, ok=(0, 1))
                                               for _ in range(repeat)])
     docs, config, bare = work / "packet-docs", work / "packet-mkdocs.yml", work / "packet-bare"
     subprocess.run([PY, __file__, "_render_packet", str(audit_ws), str(docs), str(config), as_of],
@@ -228,7 +223,7 @@ def run(n: int, work: Path, seed: int, repeat: int) -> dict[str, Any]:
         shutil.rmtree(bare, ignore_errors=True)
         bare_runs.append(measure([PY, "-m", "mkdocs", "build", "-q", "-f", str(config),
                                   "-d", str(bare)], env=_env(epoch=epoch)))
-    figures["bare mkdocs build of the packet's pages"] = best(bare_runs)
+    figures["bare mkdocs build of the packet's pages"] = best_of(bare_runs)
     print("  audit: done", file=sys.stderr)
     findings = {name: _documentation_findings(output) for name, output in outputs.items()}
     return {"clients": n, "figures": figures, "findings": findings,

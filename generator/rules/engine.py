@@ -878,6 +878,13 @@ def note_check(session: Session, policy: EffectivePolicy, as_of: date) -> NoteCh
     return NoteCheck(state, due, signed)
 
 
+def _notes(f: _Facts, state: NoteState) -> list[tuple[Session, NoteCheck]]:
+    """The client's tracked sessions whose note is in `state`, each with its check."""
+    checks = ((session, note_check(session, f.policy, f.as_of))
+              for session in _checked_sessions(f))
+    return [(session, check) for session, check in checks if check.state == state]
+
+
 def _notes_rule_of(f: _Facts) -> str:
     key = "documentation.note_within_days"
     return (f"{f.policy.says_who(key)} requires notes signed within "
@@ -895,14 +902,8 @@ def _notes_rule_of(f: _Facts) -> str:
               "due 2026-11-13, 15 days ago); Summit Health Plan requires notes signed within "
               "3 days")
 def _note_missing(f: _Facts) -> Raised | None:
-    checked = _checked_sessions(f)
-    if not checked:
-        return None
-    missing: list[tuple[date, date]] = []  # (due, session day)
-    for session in checked:
-        check = note_check(session, f.policy, f.as_of)
-        if check.state == "missing" and check.due is not None:
-            missing.append((check.due, session.date))
+    missing = [(check.due, session.date) for session, check in _notes(f, "missing")
+               if check.due is not None]
     if not missing:
         return None
     due, first = min(missing)
@@ -923,14 +924,8 @@ def _note_missing(f: _Facts) -> Raised | None:
       example="1 progress note signed late (the session of 2026-11-02, signed 2026-11-09, "
               "7 days after it); Summit Health Plan requires notes signed within 3 days")
 def _note_late(f: _Facts) -> Raised | None:
-    checked = _checked_sessions(f)
-    if not checked:
-        return None
-    late: list[tuple[date, date]] = []  # (session day, day signed)
-    for session in checked:
-        check = note_check(session, f.policy, f.as_of)
-        if check.state == "late" and check.signed_on is not None:
-            late.append((session.date, check.signed_on))
+    late = [(session.date, check.signed_on) for session, check in _notes(f, "late")
+            if check.signed_on is not None]
     if not late:
         return None
     session_day, signed = max(late)

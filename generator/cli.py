@@ -25,7 +25,7 @@ from generator.report.audit import audit_json, render_audit_text
 from generator.report.report import Report, Scope, UnknownScope, build_report, report_json
 from generator.report.text import render_text
 from generator.rules.audit import Audit
-from generator.wording import printable
+from generator.wording import plural, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -713,8 +713,8 @@ def audit_command(request: Path, workspace: Path, as_of: date | None, output_for
     else:
         for line in render_audit_text(audit, report.caseload, redact=redact):
             click.echo(line)
-    click.echo(f"Built the packet {target / 'index.html'} ({len(audit.evaluations)} members, "
-               f"as of {audit.as_of}).", err=True)
+    click.echo(f"Built the packet {target / 'index.html'} "
+               f"({plural(len(audit.evaluations), 'member')}, as of {audit.as_of}).", err=True)
     sys.exit(EXIT_OK if audit.complete else EXIT_FINDINGS)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import io
 import json
 import os
 import sys
@@ -25,11 +26,19 @@ from generator.report.audit import audit_json, render_audit_text
 from generator.report.report import Report, Scope, UnknownScope, build_report, report_json
 from generator.report.text import render_text
 from generator.rules.audit import Audit
-from generator.wording import plural, printable
+from generator.wording import for_terminal, plural, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
+
+
+def echo(message: str, err: bool = False, styled: bool = False) -> None:
+    """Print one or more lines: every line caseload prints goes through here, so no
+    text from a file (a name, a path, a message quoting a value) reaches the
+    terminal with a control character or bidi override in it (`for_terminal`);
+    `styled` keeps the colours of caseload's own text reports."""
+    click.echo(for_terminal(message, styled), err=err)
 
 
 class CaseloadError(click.ClickException):
@@ -38,7 +47,7 @@ class CaseloadError(click.ClickException):
     exit_code = EXIT_INVALID
 
     def show(self, file: Any = None) -> None:
-        click.echo(self.format_message(), err=True)
+        echo(self.format_message(), err=True)
 
 
 class InvalidWorkspace(CaseloadError):
@@ -259,10 +268,10 @@ def check(workspace: Path, as_of: date | None, output_format: str, payer: str | 
     if output_format == "json":
         # Indented for a person at a terminal; compact (and several times faster) for scripts.
         indent = 2 if sys.stdout.isatty() else None
-        click.echo(json.dumps(report_json(report), indent=indent, ensure_ascii=False))
+        echo(json.dumps(report_json(report), indent=indent, ensure_ascii=False))
     else:
         for line in render_text(report):
-            click.echo(line)
+            echo(line, styled=True)
     sys.exit(EXIT_FINDINGS if report.has_errors else EXIT_OK)
 
 
@@ -283,7 +292,7 @@ def redact_option(function: F) -> F:
 def say_waiting() -> None:
     from generator.site.lock import WAITING
 
-    click.echo(WAITING, err=True)
+    echo(WAITING, err=True)
 
 
 @contextmanager
@@ -311,7 +320,7 @@ def terminal_progress(label: str, total: int) -> Iterator[Callable[[int], None]]
 
 def terminal_warning(line: str) -> None:
     """A line about how the site was built (a slower way, and why), on stderr."""
-    click.echo(f"caseload: {line}", err=True)
+    echo(f"caseload: {line}", err=True)
 
 
 @cli.command()
@@ -338,7 +347,7 @@ def build(workspace: Path, as_of: date | None, site_dir: Path | None, payer: str
         site_build.build(report, workspace, target, settings=settings, redact=redact,
                          progress=terminal_progress, warn=terminal_warning,
                          audits=audits)
-    click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
+    echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                f"as of {report.as_of}).", err=True)
 
 
@@ -381,7 +390,7 @@ def calendar_command(workspace: Path, as_of: date | None, out: str | None, payer
         write_calendar(data, target)
     except OSError as exc:
         raise CaseloadError(f"cannot write {target}: {exc.strerror or exc}") from None
-    click.echo(f"Wrote {target} ({len(items)} events, as of {report.as_of}); import it into "
+    echo(f"Wrote {target} ({len(items)} events, as of {report.as_of}); import it into "
                "your calendar app.", err=True)
 
 
@@ -401,7 +410,7 @@ def init_command(directory: Path, git: bool) -> None:
     except InitError as exc:
         raise CaseloadError(str(exc)) from None
     repo = " and a git repository" if git else ""
-    click.echo(f"Wrote a new workspace in {directory} ({len(written)} files{repo}).\n"
+    echo(f"Wrote a new workspace in {directory} ({len(written)} files{repo}).\n"
                f"Next: cd {directory} && caseload check && caseload build")
 
 
@@ -435,18 +444,18 @@ def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
                 report, settings, audits = make_site_inputs(workspace, day, payer, clinician)
             site_build.build(report, workspace, target, settings=settings, redact=redact,
                              warn=terminal_warning, audits=audits)
-        click.echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
+        echo(f"Built {target / 'index.html'} ({len(report.evaluations)} clients, "
                    f"as of {report.as_of}).", err=True)
 
     def rebuild_or_explain(day: date) -> None:
         try:
             handle_invalid_input(rebuild)(day)
         except click.ClickException as exc:
-            click.echo(f"{exc.format_message()}\nRebuild failed; still serving the "
+            echo(f"{exc.format_message()}\nRebuild failed; still serving the "
                        "previous site.", err=True)
         except Exception as exc:  # keep serving whatever went wrong
             # The exception's text may quote caseload content: name only its type.
-            click.echo(f"Rebuild failed (internal error: {type(exc).__name__}); still "
+            echo(f"Rebuild failed (internal error: {type(exc).__name__}); still "
                        "serving the previous site.", err=True)
 
     server = Server(workspace, target, as_of=as_of, today=today)
@@ -456,7 +465,7 @@ def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
     except OSError as exc:
         raise CaseloadError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}; "
                             "try another --port") from None
-    click.echo(f"Serving {url} (Ctrl+C to stop); rebuilding when the workspace changes.")
+    echo(f"Serving {url} (Ctrl+C to stop); rebuilding when the workspace changes.")
     server.serve(rebuild_or_explain)
 
 
@@ -497,7 +506,7 @@ def snapshot_command(workspace: Path, as_of: date | None, no_commit: bool, sign:
     signed = " (signed)" if taken.signed else ""
     git = f"; committed {taken.commit[:12]} and tagged {taken.tag}{signed}" if taken.commit \
         else " (not committed)"
-    click.echo(f"Snapshot {taken.folder}: {taken.files} files and manifest.json{changes}; "
+    echo(f"Snapshot {taken.folder}: {taken.files} files and manifest.json{changes}; "
                f"manifest.json sha256 {taken.manifest_sha256}{git}.", err=True)
 
 
@@ -515,15 +524,15 @@ def cache_command(ctx: click.Context) -> None:
     from generator.reading import KEEP_DAYS, cache_root, cached_workspaces
 
     found = cached_workspaces()
-    click.echo(f"Parse cache: {cache_root()} (a workspace's part is deleted after "
+    echo(f"Parse cache: {cache_root()} (a workspace's part is deleted after "
                f"{KEEP_DAYS} days without use)")
     for entry in found:
         used = date.fromtimestamp(entry.last_used).isoformat()
         where = printable(entry.workspace) if entry.workspace else \
             f"(workspace not recorded: {entry.folder.name})"
-        click.echo(f"  {_size(entry.size):>10}  {where}  (last used {used})")
+        echo(f"  {_size(entry.size):>10}  {where}  (last used {used})")
     total = sum(entry.size for entry in found)
-    click.echo(f"{_size(total)} for {len(found)} workspace{'s' if len(found) != 1 else ''}.")
+    echo(f"{_size(total)} for {len(found)} workspace{'s' if len(found) != 1 else ''}.")
 
 
 @cache_command.command("clear")
@@ -538,10 +547,10 @@ def cache_clear_command(workspace: Path | None) -> None:
     removed = clear_cache(workspace)
     size = _size(sum(entry.size for entry in removed))
     if workspace is not None:
-        click.echo(f"Deleted the cache of {workspace} ({size})." if removed else
+        echo(f"Deleted the cache of {workspace} ({size})." if removed else
                    f"Nothing cached for {workspace}.")
     else:
-        click.echo(f"Deleted the cache of {len(removed)} workspace"
+        echo(f"Deleted the cache of {len(removed)} workspace"
                    f"{'s' if len(removed) != 1 else ''} ({size}).")
 
 
@@ -576,7 +585,7 @@ def verify_command(snapshot_dir: Path) -> None:
     except UnreadableSnapshot as exc:
         raise CaseloadError(printable(str(exc))) from None
     for line in result.lines():
-        click.echo(line)
+        echo(line)
     sys.exit(EXIT_OK if result.intact else EXIT_FINDINGS)
 
 
@@ -624,10 +633,10 @@ def diff_command(before: str, after: str, workspace: Path, output_format: str) -
         documents.append(document)
     changes = compare(*documents)
     if output_format == "json":
-        click.echo(json.dumps(changes_json(changes), indent=2, ensure_ascii=False))
+        echo(json.dumps(changes_json(changes), indent=2, ensure_ascii=False))
     else:
         for line in text_lines(changes):
-            click.echo(line)
+            echo(line)
 
 
 # --- audit ------------------------------------------------------------------------------
@@ -709,11 +718,11 @@ def audit_command(request: Path, workspace: Path, as_of: date | None, output_for
         write_pdf(target, pdf, audit)
     if output_format == "json":
         indent = 2 if sys.stdout.isatty() else None
-        click.echo(json.dumps(audit_json(audit), indent=indent, ensure_ascii=False))
+        echo(json.dumps(audit_json(audit), indent=indent, ensure_ascii=False))
     else:
         for line in render_audit_text(audit, report.caseload, redact=redact):
-            click.echo(line)
-    click.echo(f"Built the packet {target / 'index.html'} "
+            echo(line)
+    echo(f"Built the packet {target / 'index.html'} "
                f"({plural(len(audit.evaluations), 'member')}, as of {audit.as_of}).", err=True)
     sys.exit(EXIT_OK if audit.complete else EXIT_FINDINGS)
 
@@ -813,8 +822,22 @@ def import_command(source: str, files: tuple[Path, ...], workspace: Path,
                             f"it is unchanged.{done} Run the same import again to "
                             "finish.") from None
     for line in plan.summary(dry_run):
-        click.echo(line)
+        echo(line)
 
 
 def main() -> None:
-    cli(prog_name="caseload")
+    """The console command. Click's own messages (a bad option value, quoted as the
+    user typed it) are printed through `echo` too, like every other line."""
+    try:
+        status = cli.main(prog_name="caseload", standalone_mode=False)
+    except click.ClickException as exc:
+        shown = io.StringIO()
+        exc.show(file=shown)
+        if shown.getvalue():
+            echo(shown.getvalue().removesuffix("\n"), err=True)
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        echo("Aborted!", err=True)
+        sys.exit(1)
+    if isinstance(status, int) and status:  # ctx.exit(n) returns n without standalone mode
+        sys.exit(status)

@@ -6,6 +6,7 @@ A leaf module: it imports nothing of caseload's, so any stage may use it.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 # A terminal line must not be retitled, cleared or reordered by text from a file:
@@ -41,3 +42,71 @@ def closest(value: str, choices: Iterable[str]) -> str | None:
         return normalised
     close = difflib.get_close_matches(normalised, choices, n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+# --- control characters in text (security item 7) -------------------------------------
+#
+# Text read from a file may not steer a terminal or a page: C0 and C1 controls (ESC
+# starts a terminal command, U+009B is a one-byte CSI), DEL, and the bidi overrides
+# and isolates that make text display in another order than it is stored. Free text
+# may hold line breaks and tabs; every other text field is one line.
+_LINE_BREAKS_AND_TAB = "\t\n\r\u2028\u2029"
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_REFUSED_IN_FREE_TEXT = re.compile(f"[{_CONTROLS}]")
+_REFUSED_IN_ONE_LINE = re.compile(f"[{_CONTROLS}{_LINE_BREAKS_AND_TAB}]")
+
+
+def refused_character(text: str, several_lines: bool) -> str | None:
+    """The first character `text` may not hold, or None; line breaks and tabs are
+    allowed only in free text (`several_lines`)."""
+    if text.isprintable():  # at C speed; no control, bidi override, tab or line break
+        return None
+    found = (_REFUSED_IN_FREE_TEXT if several_lines else _REFUSED_IN_ONE_LINE).search(text)
+    return found.group() if found else None
+
+
+def character_problem(character: str) -> str:
+    """Why a text field may not hold `character`, naming it by code point only (the
+    text around it may be clinical and is never quoted)."""
+    code = f"U+{ord(character):04X}"
+    if character in _LINE_BREAKS_AND_TAB:
+        return (f"must be one line: it holds a line break or tab ({code}); "
+                "only free text (notes, goals, outcomes, summaries) may")
+    if "\u202a" <= character <= "\u202e" or "\u2066" <= character <= "\u2069":
+        return (f"holds a bidirectional override ({code}), which makes text show in "
+                "another order than it is written; remove it")
+    return f"holds a control character ({code}), which text may not hold; remove it"
+
+
+def one_line(text: str) -> str:
+    """`text` as one clean line: controls and bidi overrides dropped, line breaks and
+    tabs made spaces (for names an export gives, which a workspace keeps on one line)."""
+    if text.isprintable():
+        return text
+    text = re.sub(f"[{_LINE_BREAKS_AND_TAB}]+", " ", text)  # CRLF is one break
+    return _REFUSED_IN_FREE_TEXT.sub("", text).strip()
+
+
+# What a terminal must not receive raw: every control but the line break that ends
+# a line, and the bidi overrides; each is shown as \uXXXX.
+_TERMINAL_UNSAFE = re.compile(f"[{_CONTROLS}\t\r\u2028\u2029]")
+
+
+# The colours and weights `click.style` writes (Select Graphic Rendition): they can
+# only colour text, never move the cursor or retitle the window.
+_STYLE = re.compile("\x1b\\[[0-9;]*m")
+
+
+def for_terminal(text: str, styled: bool = False) -> str:
+    """`text` safe to print: every control character and bidi override but the line
+    breaks between lines escaped visibly as \\uXXXX (also valid inside a JSON string),
+    so that no file can retitle, clear or reorder the terminal. With `styled`, the
+    colour codes caseload's own text report writes are kept."""
+    if text.isprintable():
+        return text
+    if styled:
+        parts = _STYLE.split(text)
+        styles = _STYLE.findall(text)
+        escaped = [for_terminal(part) for part in parts]
+        return "".join(part + style for part, style in zip(escaped, [*styles, ""], strict=True))
+    return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

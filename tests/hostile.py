@@ -31,7 +31,9 @@ HOSTILE: tuple[str, ...] = (
     "<object data=\"https://evil.example/XSS22\"></object>",
     "&lt;script&gt;XSS23&lt;/script&gt; &amp; &#60;b&#62;",
     "<!-- XSS24 --> <![CDATA[ x ]]>",
-    "\u202eXSS25 right-to-left override \u202c and עברית text",
+    # Bidi overrides are refused on input (tests/test_control_characters.py); the
+    # direction marks that right-to-left text legitimately holds are not.
+    "\u200fXSS25 right-to-left mark \u200e and עברית text",
     "XSS26 combining: Z\u0351\u0361a\u0352l\u0336g\u035bo\u0334 and emoji 🧠🙂",
     "XSS27" + "W" * 400,
     "!!! danger \"XSS28 admonition\"\n    injected",

@@ -51,10 +51,11 @@ def hostile_workspace(root: Path) -> Path:
     (root / "mkdocs.yml").write_text(
         (Path(__file__).parents[1] / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
     for n, text in enumerate(HOSTILE):
+        # A name is one line (only free text may hold line breaks): the same text, on one.
         discharged = n % 2 == 0
         (root / "content" / f"c{n:02d}.yaml").write_text(f"""\
 id: C-{n:02d}
-name: {q(text)}
+name: {q(" ".join(text.split()))}
 intake_date: 2026-01-05
 payer: evil
 clinician: {"lee" if n % 3 else "kim"}

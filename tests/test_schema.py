@@ -189,8 +189,8 @@ NEW_FIELDS = {
          '    Field("note_signed", SIGNED_DAY, since=2, not_before="date"),\n'
          '    Field("room", TEXT, since=2),\n'
          '    Field("billed", BOOL, since=2),\n))\n\nTREATMENT_PLAN'),
-        ('    Field("client_signature_waived", TEXT, since=2),\n))',
-         '    Field("client_signature_waived", TEXT, since=2),\n'
+        ('    Field("client_signature_waived", TEXT, since=2, several_lines=True),\n))',
+         '    Field("client_signature_waived", TEXT, since=2, several_lines=True),\n'
          '    Field("signed_on", DATE, since=2),\n))'),
     ],
     "model/records.py": [

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from generator.model.records import ID_PATTERN, Caseload, Client
+from generator.wording import one_line
 
 
 def compared_name(name: str) -> str:
@@ -87,7 +88,12 @@ class Directory:
         return cls(by_id, by_name)
 
     def ref(self, id_text: str | None, name: str, where: str) -> int:
-        """The index of the ref for this id and name (made on first sight)."""
+        """The index of the ref for this id and name (made on first sight).
+
+        An export's name may hold what a client file may not (a tab, a line break
+        from a multi-line cell, a stray control character or bidi override): it is
+        made one clean line first, so that the file written reads back."""
+        name = one_line(name)
         valid = id_text if id_text and ID_PATTERN.fullmatch(id_text) else None
         key_name = compared_name(name)
         # One client per valid id; without one, one per name.

@@ -74,6 +74,8 @@ _DEFAULTS: dict[str, Any] = {
     "signed_day": False,  # a day, or true (signed, day not known) or false (not signed)
 }
 KINDS = frozenset(_DEFAULTS)
+# The kinds a field declared `several_lines` may be of.
+SEVERAL_LINE_KINDS = frozenset({"text", "goals"})
 
 TEXT = Kind("text")
 NONEMPTY_TEXT = Kind("nonempty_text")
@@ -105,6 +107,14 @@ class Field:
     # A date (or signed_day) field whose day may not be before this (required date)
     # field's day of the same record: an input error at this field's line.
     not_before: str | None = None
+    # Free text (notes, goals, outcomes, summaries): it may hold line breaks and
+    # tabs. Every other text field is one line, shown as such in tables and on
+    # the terminal. No text field may hold any other control character.
+    several_lines: bool = False
+
+    def __post_init__(self) -> None:
+        if self.several_lines and self.kind.name not in SEVERAL_LINE_KINDS:
+            raise ValueError(f"{self.name}: only text and goals may hold several lines")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,31 +144,31 @@ class Record:
 SESSION = Record("session", Session, (
     Field("date", DATE, required=True),
     Field("status", enum(SESSION_STATUSES, "status"), required=True),
-    Field("note", TEXT),
+    Field("note", TEXT, several_lines=True),
     Field("note_signed", SIGNED_DAY, since=2, not_before="date"),
 ))
 
 TREATMENT_PLAN = Record("treatment plan", TreatmentPlan, (
     Field("date", DATE, required=True),
-    Field("goals", GOALS),
-    Field("note", TEXT),
+    Field("goals", GOALS, several_lines=True),
+    Field("note", TEXT, several_lines=True),
     Field("provider_signed_on", DATE, since=2, not_before="date"),
     Field("client_signed_on", DATE, since=2, not_before="date"),
-    Field("client_signature_waived", TEXT, since=2),
+    Field("client_signature_waived", TEXT, since=2, several_lines=True),
 ))
 
 CONTACT = Record("contact", Contact, (
     Field("date", DATE, required=True),
     Field("method", enum(CONTACT_METHODS, "method"), required=True),
-    Field("outcome", TEXT),
-    Field("note", TEXT),
+    Field("outcome", TEXT, several_lines=True),
+    Field("note", TEXT, several_lines=True),
 ))
 
 DISCHARGE = Record("discharge", Discharge, (
     Field("date", DATE),
     Field("planned_on", DATE),
     Field("reason", enum(DISCHARGE_REASONS, "reason")),
-    Field("summary", TEXT),
+    Field("summary", TEXT, several_lines=True),
     Field("client_participated", BOOL),
 ))
 

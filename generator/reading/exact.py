@@ -48,7 +48,7 @@ from generator.reading import yamlnodes
 from generator.reading.cache import Days, plain_records, records_from_plain
 from generator.reading.record import ClientRecord, LedgerRecord
 from generator.reading.yamlnodes import NULLS
-from generator.wording import printable, suggest
+from generator.wording import character_problem, printable, refused_character, suggest
 
 FileRecord = ClientRecord | LedgerRecord
 
@@ -148,9 +148,17 @@ def _is_null(node: Node) -> bool:
 # --- scalar types -------------------------------------------------------------------
 
 
-def _scalar(doc: _Doc, node: Node, where: str, expected: str) -> str:
+def _scalar(doc: _Doc, node: Node, where: str, expected: str,
+            several_lines: bool = False) -> str:
+    """A scalar's text. A control character or bidi override is refused in every
+    style (escapes in double quotes make any), and a line break or tab outside free
+    text: whatever the field, before its type is judged."""
     if not isinstance(node, ScalarNode):
         doc.error(node, where, f"expected {expected}, got {_kind(node)}")
+        raise _Invalid
+    refused = refused_character(node.value, several_lines)
+    if refused is not None:
+        doc.error(node, where, character_problem(refused))
         raise _Invalid
     return node.value
 
@@ -159,6 +167,13 @@ def _text(doc: _Doc, node: Node, where: str) -> str | None:
     if _is_null(node):
         return None
     return _scalar(doc, node, where, "text")
+
+
+def _free_text(doc: _Doc, node: Node, where: str) -> str | None:
+    """Text that may hold several lines (a field declared `several_lines`)."""
+    if _is_null(node):
+        return None
+    return _scalar(doc, node, where, "text", several_lines=True)
 
 
 def _required_text(doc: _Doc, node: Node, where: str) -> str:
@@ -226,19 +241,24 @@ def _enum(doc: _Doc, node: Node, where: str, choices: tuple[str, ...], what: str
     return value
 
 
-def _goals(doc: _Doc, node: Node, where: str) -> tuple[str, ...]:
+def _goals(doc: _Doc, node: Node, where: str, several_lines: bool = False) -> tuple[str, ...]:
     if _is_null(node):
         return ()
+    read_text = _free_text if several_lines else _text
     if isinstance(node, SequenceNode):
         goals = []
         for index, item in enumerate(node.value):
             doc.visit()
-            goal = _text(doc, item, _join(where, index))
+            goal = read_text(doc, item, _join(where, index))
             if goal is not None:
                 goals.append(goal)
         return tuple(goals)
-    value = _scalar(doc, node, where, "text or a list of texts")
+    value = _scalar(doc, node, where, "text or a list of texts", several_lines)
     return (value,)
+
+
+def _free_goals(doc: _Doc, node: Node, where: str) -> tuple[str, ...]:
+    return _goals(doc, node, where, several_lines=True)
 
 
 def _plain(doc: _Doc, node: Node, where: str, depth: int = 0) -> Any:
@@ -247,8 +267,8 @@ def _plain(doc: _Doc, node: Node, where: str, depth: int = 0) -> Any:
     if depth > MAX_EXTRA_DEPTH:
         doc.error(node, where, f"nested more than {MAX_EXTRA_DEPTH} levels deep")
         raise _Invalid
-    if isinstance(node, ScalarNode):
-        return None if _is_null(node) else node.value
+    if isinstance(node, ScalarNode):  # the user's own: free text, as notes are
+        return None if _is_null(node) else _scalar(doc, node, where, "text", several_lines=True)
     if isinstance(node, SequenceNode):
         return [_plain(doc, item, _join(where, i), depth + 1) for i, item in enumerate(node.value)]
     mapping = {}
@@ -420,6 +440,8 @@ def _readers(record: Record) -> list[tuple[Field, Callable[[_Doc, Node, str], An
             reader = _enum_reader(declared)
         elif kind.record is not None:
             reader = _reader(kind.record)
+        elif declared.several_lines:
+            reader = _SEVERAL_LINE_READERS[kind.name]
         else:
             reader = _SCALAR_READERS[kind.name]
         readers.append((declared, reader, kind.default))
@@ -456,6 +478,10 @@ def _client_id(doc: _Doc, node: Node, where: str) -> str:
 _SCALAR_READERS: dict[str, Callable[[_Doc, Node, str], Any]] = {
     "text": _text, "nonempty_text": _required_text, "id": _client_id, "date": _date,
     "bool": _bool, "goals": _goals, "signed_day": _signed_day,
+}
+# The readers of the kinds that may be declared `several_lines` (schema.SEVERAL_LINE_KINDS).
+_SEVERAL_LINE_READERS: dict[str, Callable[[_Doc, Node, str], Any]] = {
+    "text": _free_text, "goals": _free_goals,
 }
 # Each record's fields with their readers, by the record's name.
 _READERS: dict[str, list[tuple[Field, Callable[[_Doc, Node, str], Any], Any]]] = {}

@@ -32,6 +32,7 @@ from generator.model.records import DATE_PATTERN, ID_PATTERN
 from generator.model.schema import CLIENT, LEDGER, LEDGER_ENTRY, Field, Record, is_ledger
 from generator.reading import cstderr, yamlnodes
 from generator.reading.yamlnodes import NULLS
+from generator.wording import refused_character
 
 try:
     import ryml
@@ -67,6 +68,9 @@ def read_clients(data: bytes, text: str, path: str) -> list[Any] | None:
         with cstderr.quiet((ryml.ExceptionBasic,)):
             tree = ryml.parse_in_place(buffer)
             emitted = ryml.emit_json(tree)
+        if (not data.isascii() or b"\\" in data) \
+                and refused_character(emitted, several_lines=True) is not None:
+            raise _Decline  # a control or bidi override, raw or escaped: an error
         document = json.loads(emitted, parse_int=str, parse_float=_decline_float,
                               parse_constant=_decline_float, object_pairs_hook=_unique_keys)
         return _content_document(document, tree, _LineFinder(data, buffer), path)
@@ -464,6 +468,29 @@ _REQUIRED: dict[str, Callable[[Any], Any]] = {
 
 def _value(field: Field) -> Callable[[Any], Any]:
     """A field's plain value from the file's value (None when absent), or _Decline."""
+    read = _kind_value(field)
+    if field.kind.name in _TEXT_KINDS and not field.several_lines:
+        return _one_line(read)
+    return read
+
+
+# The kinds whose values are any text; one that is not free text must be one line.
+_TEXT_KINDS = frozenset({"text", "nonempty_text"})
+
+
+def _one_line(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`read`, declining a text with a line break or tab (JSON's escapes carry them
+    through; the other controls were declined in the whole file)."""
+    def read_one_line(value: Any) -> Any:
+        text = read(value)
+        if text is not None and refused_character(text, several_lines=False) is not None:
+            raise _Decline
+        return text
+
+    return read_one_line
+
+
+def _kind_value(field: Field) -> Callable[[Any], Any]:
     kind = field.kind
     if field.required and kind.name in _REQUIRED:
         return _REQUIRED[kind.name]
@@ -491,7 +518,7 @@ def _column(field: Field) -> Callable[[list[Any]], Any]:
         # A value that is not one of the choices (null in a required field) has no
         # letter: KeyError or TypeError, which decline.
         return lambda items: store(list(map(get, items)))
-    if kind == "text" and not field.required and store is None:
+    if kind == "text" and not field.required and store is None and field.several_lines:
         return lambda items: _texts(list(map(get, items)))
     read = _value(field)
     if store is None:
@@ -536,6 +563,7 @@ def _mapping(record: Record) -> Callable[[Any], list[Any]]:
 
 
 _LEDGER_KEYS = frozenset(LEDGER.keys)
+_LEDGER_SOURCE = _value(next(field for field in LEDGER.fields if field.name == "source"))
 _LEDGER_SESSIONS = _records(LEDGER_ENTRY)
 
 
@@ -545,7 +573,7 @@ def _ledger(document: dict[str, Any], path: str) -> dict[str, Any]:
     sessions = document["sessions"]
     if type(sessions) is not list:  # null: the exact path says so
         raise _Decline
-    return {"path": path, "source": _text(document.get("source")),
+    return {"path": path, "source": _LEDGER_SOURCE(document.get("source")),
             "sessions": _LEDGER_SESSIONS(sessions)}
 
 

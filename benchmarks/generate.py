@@ -1,6 +1,7 @@
 """Synthetic caseload workspaces for benchmarks: N clients, realistic and valid.
 
     python benchmarks/generate.py OUT --clients 1000 [--seed 1] [--json-dir DIR] [--force]
+                                  [--style benchmark|mixed]
 
 Every client is a file of its own: current clients under
 ``content/<clinician>/``, discharged ones under ``content/archive/<year>/``,
@@ -364,16 +365,116 @@ def client_yaml(record: dict[str, Any], flow_sessions: bool, quote_dates: bool) 
     return "".join(lines)
 
 
+# --- the mixed style (issue #11) ----------------------------------------------------------
+#
+# The YAML that people and tools really write, each file a different mix: a leading
+# `---` (yaml.dump(explicit_start=True), many editors' templates), Windows line ends,
+# a UTF-8 byte order mark (Windows editors), comments, `''` for an empty note (what
+# yaml.safe_dump writes), `~` for one not given, a discharge summary or plan note of
+# several lines as a `|` block, and double-quoted text with escapes (a quote inside,
+# an accent written \u00e9 as a tool that writes ASCII does).
+
+STYLES = ("benchmark", "mixed")
+QUOTES = ("Client said \"much better this week\"", "Reports \"good days\" outnumber bad",
+          "Used the \"pause\" skill at work")
+COMMENTS = ("# reviewed at the team meeting", "# see the paper chart for the intake form",
+            "# moved from the old system")
+
+
+def _mixed_record(record: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The same client with the values people write differently: empty and absent
+    notes, quoted speech, summaries and plan notes of several lines."""
+    record = dict(record)
+    sessions = []
+    for session in record["sessions"]:
+        session = dict(session)
+        roll = rng.random()
+        if "note" in session and roll < 0.04:
+            session["note"] = ""
+        elif "note" not in session and roll < 0.10:
+            session["note"] = None
+        elif "note" in session and roll < 0.10:
+            session["note"] = rng.choice(QUOTES)
+        sessions.append(session)
+    record["sessions"] = sessions
+    if "treatment_plans" in record and rng.random() < 0.3:
+        plans = [dict(plan) for plan in record["treatment_plans"]]
+        plans[-1]["note"] = f"{plans[-1]['note']}.\nGoals reviewed with the client."
+        record["treatment_plans"] = plans
+    discharge = record.get("discharge")
+    if discharge and discharge.get("summary") and rng.random() < 0.6:
+        record["discharge"] = {**discharge, "summary": discharge["summary"]
+                               + "\nRecords kept per practice policy.\n"}
+    return record
+
+
+def _mixed_value(value: Any, quote_dates: bool, rng: random.Random, indent: str) -> str:
+    if value is None:
+        return "~"
+    if value == "":
+        return "''"
+    if isinstance(value, str) and "\n" in value:  # a block scalar, its lines below the key
+        header = "|" if value.endswith("\n") else "|-"
+        return header + "".join(f"\n{indent}  {line}" for line in value.rstrip("\n").split("\n"))
+    if isinstance(value, str) and not value.isascii() and rng.random() < 0.5:
+        return json.dumps(value, ensure_ascii=True)  # "Jos\u00e9", as an ASCII-only tool writes
+    return _value(value, quote_dates)
+
+
+def client_yaml_mixed(record: dict[str, Any], flow_sessions: bool, quote_dates: bool,
+                      rng: random.Random) -> bytes:
+    """One client in the mixed style (see above), as the bytes of its file."""
+    lines = [HEADER]
+    if rng.random() < 0.4:
+        lines.append("---\n")
+
+    def value(v: Any, indent: str) -> str:
+        return _mixed_value(v, quote_dates, rng, indent)
+
+    for key, field in record.items():
+        if rng.random() < 0.1:
+            lines.append(rng.choice(COMMENTS) + "\n")
+        if isinstance(field, dict):
+            lines.append(f"{key}:\n")
+            lines.extend(f"  {k}: {value(v, '  ')}\n" for k, v in field.items())
+        elif isinstance(field, list):
+            lines.append(f"{key}:\n")
+            for item in field:
+                if (key == "sessions" and flow_sessions) or key == "contacts":
+                    lines.append("  - {" + ", ".join(f"{k}: {value(v, '')}"
+                                                     for k, v in item.items()) + "}\n")
+                    continue
+                for n, (k, v) in enumerate(item.items()):
+                    lead = "  - " if n == 0 else "    "
+                    if isinstance(v, list):
+                        lines.append(f"{lead}{k}:\n")
+                        lines.extend(f"      - {value(g, '      ')}\n" for g in v)
+                    else:
+                        lines.append(f"{lead}{k}: {value(v, '    ')}\n")
+        elif key == "intake_date" and rng.random() < 0.3:
+            lines.append(f"{key}: {value(field, '')}  # first session\n")
+        else:
+            lines.append(f"{key}: {value(field, '')}\n")
+    text = "".join(lines)
+    if rng.random() < 0.3:
+        text = text.replace("\n", "\r\n")
+    return (b"\xef\xbb\xbf" if rng.random() < 0.15 else b"") + text.encode("utf-8")
+
+
 # --- the workspace --------------------------------------------------------------------
 
 
 def generate_workspace(root: Path, n_clients: int, seed: int = 1,
-                       json_dir: Path | None = None) -> list[Path]:
+                       json_dir: Path | None = None, style: str = "benchmark") -> list[Path]:
     """Write a workspace of `n_clients` clients at `root` (which must not exist yet).
 
     Returns the caseload files written, in order. With `json_dir`, also writes
     each file's data as JSON there, under the same relative path plus ``.json``.
+    `style` "mixed" writes each file in a different mix of what people and tools
+    write (see `client_yaml_mixed`); the clients are the same but for those values.
     """
+    if style not in STYLES:
+        raise ValueError(f"unknown style {style!r} (one of: {', '.join(STYLES)})")
     root = Path(root)
     root.mkdir(parents=True)
     shutil.copytree(REPO / "site_config", root / "site_config")
@@ -381,12 +482,15 @@ def generate_workspace(root: Path, n_clients: int, seed: int = 1,
     written = []
     for index in range(n_clients):
         rel, record = client_record(seed, index)
-        style = random.Random(f"caseload-bench-style:{seed}:{index}")
-        text = client_yaml(record, flow_sessions=style.random() < 0.5,
-                           quote_dates=style.random() < 0.05)
+        rng = random.Random(f"caseload-bench-style:{seed}:{index}")
+        flow_sessions, quote_dates = rng.random() < 0.5, rng.random() < 0.05
         path = root / "content" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        if style == "mixed":
+            record = _mixed_record(record, rng)
+            path.write_bytes(client_yaml_mixed(record, flow_sessions, quote_dates, rng))
+        else:
+            path.write_text(client_yaml(record, flow_sessions, quote_dates), encoding="utf-8")
         written.append(path)
         if json_dir is not None:
             target = Path(json_dir) / "content" / (rel + ".json")
@@ -426,6 +530,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json-dir", type=Path, help="also write the data as JSON here")
     parser.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    parser.add_argument("--style", choices=STYLES, default="benchmark",
+                        help="how the YAML is written: the benchmark's own style, or a mix of "
+                             "what people and tools write (---, CRLF, BOM, comments, '', ~, "
+                             "block summaries, escapes)")
     args = parser.parse_args(argv)
     if args.out.exists():
         if not args.force:
@@ -433,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(args.out)
     if args.json_dir is not None and args.json_dir.exists():
         shutil.rmtree(args.json_dir)
-    files = generate_workspace(args.out, args.clients, args.seed, args.json_dir)
+    files = generate_workspace(args.out, args.clients, args.seed, args.json_dir, args.style)
     size = sum(f.stat().st_size for f in files)
     print(f"wrote {len(files)} client files ({size / 1e6:.1f} MB) to {args.out}", file=sys.stderr)
     return 0

@@ -112,6 +112,27 @@ def test_generated_workspace_agrees_file_by_file(tmp_path: Path) -> None:
     assert all(agrees(root, path) for path in files)
 
 
+def test_mixed_style_workspace_agrees_file_by_file_and_takes_the_fast_path(
+        tmp_path: Path) -> None:
+    # Issue #11: ---, CRLF, BOM, comments, '', ~, block summaries and escapes, mixed.
+    root = tmp_path / "ws"
+    files = generate_workspace(root, 120, seed=4, style="mixed")
+    data = [path.read_bytes() for path in files]
+    for spelling in (b"---", b"\r\n", b"\xef\xbb\xbf", b"''", b": ~", b": |", b'\\"', b"\\u"):
+        assert any(spelling in d for d in data), f"no file has {spelling!r}"
+    assert all(agrees(root, path) for path in files)
+
+
+def test_ledgers_an_import_writes_take_the_fast_path(tmp_path: Path) -> None:
+    text = ledger_text("simplepractice", [
+        Entry("C-1", date(2026, 11, 3), "attended", True, 'Said "fine"\n\tthen left'),
+        Entry("C-2", date(2026, 11, 4), "no_show", None, ""),
+        Entry("C-1", date(2026, 11, 5), "attended", date(2026, 11, 6), "caf\u00e9 \u2028 x"),
+    ])
+    assert '\\"' in text and ': ""' in text  # escapes, and the empty note quoted
+    assert agrees(tmp_path, write_content(tmp_path, text, "imported/simplepractice-2026.yaml"))
+
+
 def test_whole_workspace_is_the_same_with_and_without_the_fast_path(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "ws"
@@ -152,7 +173,7 @@ CASES: dict[str, tuple[str, bool | None]] = {
     "quoted texts": ("payer: 'aetna'\nsessions:\n  - date: 2026-02-01\n    status: attended\n"
                      "    note: \"She said: fine, \u00e9\"\n", True),
     "escapes": ("payer: \"caf\\u00e9 \\x41\\\\ \\/\"\nclinician: \"\\ud83d\\ude00\"\n", None),
-    "escaped quotes": ("payer: \"She said \\\"fine\\\" \\u00e9\"\n", None),
+    "escaped quotes": ("payer: \"She said \\\"fine\\\" \\u00e9\"\n", True),
     "multi-line plain": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
                          "    note: one\n      two\n\n      three\n", True),
     "multi-line double quoted": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
@@ -165,8 +186,8 @@ CASES: dict[str, tuple[str, bool | None]] = {
     "extras": ("x_ref: 0012\nx_list: [1, -0, true, no, ~, 'null', 2026-01-05]\n"
                "x_map: {a: {b: [c]}}\n", None),
     "extras float": ("x_fee: 1.\nx_rate: 1.50\nx_big: 1e999\n", None),
-    "extras empty": ("x_a:\nx_b: ''\nx_c: \"\"\n", None),
-    "null forms": ("payer: ~\nclinician: null\n", None),
+    "extras empty": ("x_a:\nx_b: ''\nx_c: \"\"\n", True),
+    "null forms": ("payer: ~\nclinician: null\n", True),
     "quoted null forms": ("payer: '~'\nclinician: \"null\"\n", None),
     "numbers as text": ("payer: 12\nclinician: -0\nx_cpt: 90837\n", True),
     "numbers typed otherwise": ("payer: 1e3\nclinician: 0x1F\nx_a: +5\n", None),
@@ -179,14 +200,14 @@ CASES: dict[str, tuple[str, bool | None]] = {
     "line separator": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
                        "    note: \"one\u2028two\"\n", None),
     "tab in text": ("payer: a\tb\n", None),
-    "crlf": ("payer: aetna\r\nclinician: lee\r\n", None),
+    "crlf": ("payer: aetna\r\nclinician: lee\r\n", True),
     "anchor and alias": ("payer: &p aetna\nclinician: *p\n", None),
     "merge key": ("x_a: {b: 1}\n<<: {payer: aetna}\n", None),
     "tag": ("payer: !!str aetna\n", None),
     "literal block": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
-                      "    note: |\n      one\n       two\n", None),
+                      "    note: |\n      one\n       two\n", True),
     "folded block": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
-                     "    note: >-\n      one\n      two\n\n      three\n", None),
+                     "    note: >-\n      one\n      two\n\n      three\n", True),
     "document markers": ("---\npayer: aetna\n...\n", None),
     "two documents": ("payer: aetna\n---\nid: C-2\n", None),
     "directive": ("%YAML 1.1\n---\npayer: aetna\n", None),
@@ -237,7 +258,84 @@ CASES: dict[str, tuple[str, bool | None]] = {
     "member id": ("member_id: XJH4471902\n", True),
     "member id as a number": ("member_id: 0012345\n", None),
     "member id quoted": ("member_id: '0012345'\n", True),
+    # Issue #11: what people and tools write, on the fast path
+    "empty quoted notes": ("sessions:\n  - {date: 2026-02-01, status: attended, note: ''}\n"
+                           "  - date: 2026-02-08\n    status: attended\n    note: \"\"\n"
+                           "contacts:\n  - {date: 2026-02-01, method: phone, outcome: '', "
+                           "note: ''}\n", True),
+    "empty quoted goal": ("treatment_plans:\n  - {date: 2026-01-10, goals: ['', \"\"]}\n"
+                          "  - {date: 2026-02-10, goals: ''}\n", True),
+    "empty quoted name": ("payer: ''\n", None),
+    "tildes": ("payer: ~\nsessions:\n  - {date: 2026-02-01, status: attended, note: ~, "
+               "note_signed: ~}\n  - date: 2026-02-08\n    status: attended\n    note: ~\n"
+               "treatment_plans:\n  - {date: 2026-01-10, goals: [a, ~], note: ~}\n"
+               "discharge: ~\nx_a: [~, {b: ~}]\n", True),
+    "tilde inside text": ("payer: a~b\nclinician: ~lee\nx_a: 'a ~ b'\n", True),
+    "tilde quoted": ("sessions:\n  - {date: 2026-02-01, status: attended, note: '~'}\n", None),
+    "tilde double quoted": ("x_a: [\"~\", ~]\n", None),
+    "tilde escaped": ("x_a: \"\\x7e\"\nx_b: ~\n", None),
+    "tilde block scalar": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
+                           "    note: |-\n      ~\n", None),
+    "tilde on its own line": ("x_a:\n  ~\n", None),
+    "tilde in a required field": ("sessions:\n  - {date: ~, status: attended}\n", None),
+    "escapes in notes": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
+                         "    note: \"Said \\\"no\\\"\\nthen left \\\\ \\/ \\u00e9 \\x41 "
+                         "\\U0001F600\\ttab\"\n", True),
+    "escape not read alike": ("x_a: \"a\\_b\"\nx_b: \"a\\ b\"\n", None),
+    "escaped line break": ("x_a: \"a\\\n  b\"\n", None),
+    "surrogate escape": ("x_a: \"\\ud83d\"\n", None),
+    "backslash in plain and single quotes": ("x_a: C:\\temp\\new\nx_b: 'a\\nb'\n", True),
+    "literal summary": ("discharge:\n  date: 2026-06-01\n  summary: |\n    Closed after three "
+                        "missed sessions.\n    Client moved.\n  reason: other\n", True),
+    "folded keep": ("discharge:\n  date: 2026-06-01\n  summary: >+\n    Closed.\n\n"
+                    "  reason: other\n", True),
+    "literal at the end of the file": ("x_a: |+\n  one\n\n\n", True),
+    "literal in a list": ("treatment_plans:\n  - date: 2026-01-10\n    goals:\n      - |\n"
+                          "        Sleep\n        better\n      - Walk\n", True),
+    "literal with blank lines and spaces": ("x_a: |\n\n  one\n   \n    two  \n\n", None),
+    "folded with more indented lines": ("x_a: >\n  one\n    two\n  three\n\n  four\n", None),
+    "literal with a leading more indented line": ("x_a: |\n    one\n  two\n", None),
+    "literal at column zero": ("x_a: |\none\n", None),
+    "literal with indentation indicator": ("x_a: |2\n   one\n", None),
+    "literal header with a comment": ("x_a: | # c\n  one\n", None),
+    "literal inside a flow mapping": ("x_a: {b: 1,\n  c: |\n   d}\n", None),
+    "literal name": ("member_id: |\n  X1\n", None),
+    "literal name stripped": ("member_id: |-\n  X1\n", True),
+    "block sessions with a literal note": (
+        "sessions:\n  - date: 2026-02-01\n    status: attended\n    note: |\n      a: b\n"
+        "      - c\n      [d]\n  - {date: 2026-02-08, status: no_show}\n", None),
 }
+
+# The same client, written the ways people and tools write it (issue #11): each must
+# take the fast path and read the same.
+SPELLINGS: dict[str, bytes] = {
+    "leading document marker": b"---\n" + CLIENT.encode(),
+    "marker after comments": b"# made by a tool\n\n--- # the client\n" + CLIENT.encode(),
+    "byte order mark": b"\xef\xbb\xbf" + CLIENT.encode(),
+    "all three": b"\xef\xbb\xbf# c\r\n---\r\n" + CLIENT.replace("\n", "\r\n").encode(),
+    "crlf with a literal note": (CLIENT + "sessions:\n  - date: 2026-02-01\n    status: attended"
+                                 "\n    note: |\n      one\n      two\n").replace(
+                                     "\n", "\r\n").encode(),
+}
+# ... and what they must not be taken for.
+NOT_SPELLINGS: dict[str, bytes] = {
+    "marker and a value": b"--- x\n" + CLIENT.encode(),
+    "marker glued to a comment": b"---#x\n" + CLIENT.encode(),
+    "bare carriage return": CLIENT.replace("\n", "\r", 1).encode(),
+    "mixed line ends": CLIENT.replace("\n", "\r\n", 1).replace("e: 2026", "e: \r2026").encode(),
+    "second marker": b"---\n" + CLIENT.encode() + b"---\n",
+    "utf-16": ("---\n" + CLIENT).encode("utf-16"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPELLINGS))
+def test_ordinary_spellings_take_the_fast_path(tmp_path: Path, name: str) -> None:
+    assert agrees(tmp_path, write_content(tmp_path, SPELLINGS[name]))
+
+
+@pytest.mark.parametrize("name", sorted(NOT_SPELLINGS))
+def test_what_only_looks_like_them_agrees(tmp_path: Path, name: str) -> None:
+    agrees(tmp_path, write_content(tmp_path, NOT_SPELLINGS[name]))
 
 LEDGER_CASES: dict[str, tuple[str, bool | None]] = {
     "as import writes it": (ledger_text("simplepractice", [
@@ -521,17 +619,57 @@ def texts(tricky: int) -> st.SearchStrategy[str]:
     return st.one_of(*[ORDINARY] * 40, *[TRICKY] * tricky)
 
 
+# Escapes in double quotes: those both parsers read alike, and those they do not.
+ESCAPES = st.sampled_from(["\\\"", "\\\\", "\\/", "\\n", "\\t", "\\r", "\\x41", "\\u00e9",
+                           "\\U0001F600", "\\e", "\\x9b", "\\u202e", "\\ud83d", "\\_", "\\ ",
+                           "\\N", "\\L", "\\0", "\\x7e", "\\u007E", "\\x", "\\q"])
+# Where a block scalar's lines start: `indented` puts each at the right indentation
+# once the line holding its key is known.
+LINE = "\x01"
+
+
 @st.composite
 def scalars(draw: st.DrawFn, value: st.SearchStrategy[str] = TEXTS) -> str:
     text = draw(value)
-    style = draw(st.sampled_from(["plain", "plain", "single", "double", "json"]))
+    style = draw(st.sampled_from(["plain", "plain", "single", "double", "json", "escaped",
+                                  "literal", "folded"]))
     if style == "plain":
         return text
     if style == "single":
         return "'" + text.replace("'", "''") + "'"
     if style == "double":
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if style == "escaped":
+        pieces = draw(st.lists(st.one_of(ESCAPES, ORDINARY), min_size=1, max_size=4))
+        return '"' + "".join(pieces) + '"'
+    if style in ("literal", "folded"):
+        return block_scalar(draw, style, text)
     return json.dumps(text, ensure_ascii=draw(st.booleans()))
+
+
+def block_scalar(draw: st.DrawFn, style: str, text: str) -> str:
+    """`|` or `>` and its lines, mostly ordinary, now and then with blank lines,
+    lines indented further, trailing spaces or blank lines at the end."""
+    header = ("|" if style == "literal" else ">") + draw(st.sampled_from(["", "", "-", "+"]))
+    lines = [text, *draw(st.lists(st.one_of(ORDINARY, st.just(""), TEXTS), max_size=3))]
+    shaped = []
+    for line in lines:
+        shape = draw(st.sampled_from(["", "", "", "", "more", "trailing", "spaces"]))
+        shaped.append({"more": "  " + line, "trailing": line + "  ", "spaces": "   "}.get(
+            shape, line))
+    return header + "".join(LINE + line for line in shaped)
+
+
+def indented(text: str) -> str:
+    """Each block scalar's lines indented two past the key whose value it is."""
+    out = []
+    for line in text.split("\n"):
+        if LINE in line:
+            head = line.split(LINE, 1)[0]
+            column = len(head) - len(head.lstrip(" -"))
+            line = line.replace(LINE, "\n" + " " * (column + 2))
+        out.append(line)
+    return "\n".join(out)
 
 
 def dates() -> st.SearchStrategy[str]:
@@ -642,9 +780,38 @@ def documents(draw: st.DrawFn) -> str:
     else:
         items = draw(st.lists(clients("    ", "  - ", tricky), min_size=1, max_size=3))
         text = "clients:\n" + "\n".join(items) + "\n"
+    text = indented(text)
+    if draw(st.booleans()):  # comments between lines, at the next line's indentation
+        lines = text.split("\n")
+        for at in sorted(draw(st.lists(st.integers(0, len(lines) - 1), max_size=3)),
+                         reverse=True):
+            indent = len(lines[at]) - len(lines[at].lstrip(" "))
+            lines.insert(at, " " * indent + "# " + draw(st.sampled_from(["note", "a: b", "'x'"])))
+        text = "\n".join(lines)
     if draw(st.booleans()):
         text = "# a comment\n" + text
     return text
+
+
+@st.composite
+def spelled(draw: st.DrawFn) -> bytes:
+    """A fuzzed document in the spellings of issue #11, mixed: a leading `---`, CRLF
+    line ends, a byte order mark (and now and then what only looks like them)."""
+    text = draw(documents())
+    marker = draw(st.sampled_from(["", "", "---\n", "--- # doc\n", "---  \n", "--- x\n",
+                                   "---\n---\n"]))
+    if marker and text.startswith("#") and draw(st.booleans()):
+        head, _, rest = text.partition("\n")
+        text = head + "\n" + marker + rest
+    else:
+        text = marker + text
+    ends = draw(st.sampled_from(["\n", "\n", "\r\n", "\r\n", "mixed"]))
+    if ends == "mixed":
+        text = text.replace("\n", "\r\n", 1).replace("\n", "\r", 1)
+    else:
+        text = text.replace("\n", ends)
+    bom = draw(st.sampled_from([b"", b"", b"\xef\xbb\xbf"]))
+    return bom + text.encode("utf-8", "surrogatepass")
 
 
 @FUZZ
@@ -652,6 +819,29 @@ def documents(draw: st.DrawFn) -> str:
 def test_fuzzed_documents_agree(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
     root = tmp_path_factory.mktemp("fast")
     event("accepted" if agrees(root, write_content(root, text)) else "declined")
+
+
+@FUZZ
+@given(data=spelled())
+def test_fuzzed_spellings_agree(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
+    root = tmp_path_factory.mktemp("spelled")
+    event("accepted" if agrees(root, write_content(root, data)) else "declined")
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_mixed_style_files_agree(tmp_path_factory: pytest.TempPathFactory,
+                                         data: Any) -> None:
+    root = tmp_path_factory.mktemp("mixed")
+    files = generate_workspace(root / "ws", 1, seed=data.draw(st.integers(0, 10_000)),
+                               style="mixed")
+    raw = files[0].read_bytes()
+    for _ in range(data.draw(st.integers(0, 3))):
+        at = data.draw(st.integers(0, len(raw)))
+        cut = data.draw(st.integers(0, 2))
+        piece = data.draw(st.text(ALPHABET, max_size=2)).encode("utf-8", "surrogatepass")
+        raw = raw[:at] + piece + raw[at + cut:]
+    event("accepted" if agrees(root, write_content(root, raw)) else "declined")
 
 
 @FUZZ

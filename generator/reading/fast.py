@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import re
 from collections.abc import Callable
 from datetime import date
 from operator import itemgetter, methodcaller
@@ -60,14 +61,23 @@ def read_clients(data: bytes, text: str, path: str) -> list[Any] | None:
     `data` is the file's bytes and `text` the same, decoded; `path` is the
     file's path relative to the workspace, as a client's source names it.
     """
-    if ryml is None or not _plain_enough(_without_leading_comments(data)) \
-            or yamlnodes.has_unprintable(text, data):
+    if ryml is None:
+        return None
+    normalised = _normalised(data)
+    if normalised is None or not _plain_enough(_without_leading_comments(normalised)) \
+            or yamlnodes.has_unprintable(text, normalised):
+        return None
+    data = normalised
+    tildes = b"~" in data
+    if tildes and not _tildes_are_plain(data):
         return None
     buffer = bytearray(data)
     try:
         with cstderr.quiet((ryml.ExceptionBasic,)):
             tree = ryml.parse_in_place(buffer)
             emitted = ryml.emit_json(tree)
+        if tildes:  # rapidyaml keeps a plain ~ as the text "~"; YAML 1.1 reads null
+            emitted = _TILDE_VALUE.sub("null", emitted)
         if (not data.isascii() or b"\\" in data) \
                 and refused_character(emitted, several_lines=True) is not None:
             raise _Decline  # a control or bidi override, raw or escaped: an error
@@ -79,19 +89,70 @@ def read_clients(data: bytes, text: str, path: str) -> list[Any] | None:
         return None
 
 
+# --- what the fast path reads as another spelling of a plain file -------------------
+#
+# Styles that people and tools write, which the checks below would decline, but
+# which mean exactly what the same file without them means, line for line:
+# * a UTF-8 byte order mark (Windows editors): the exact path decodes it away too;
+# * Windows line ends (CRLF), when there is no bare CR: YAML reads a line break in
+#   any scalar style as a line feed, and the lines are the same lines;
+# * a leading `---` (what `yaml.dump(explicit_start=True)` and many tools write),
+#   alone on its line after any comments: it only says "a document starts here",
+#   and spaces in its place keep every line and column where it was.
+_BOM = b"\xef\xbb\xbf"
+_LEADING_MARKER = re.compile(rb"(?:[ ]*(?:#[^\n]*)?\n)*(---)(?=(?:[ ]+(?:#[^\n]*)?)?(?:\n|\Z))")
+
+
+def _normalised(data: bytes) -> bytes | None:
+    """`data` without the spellings above, or None when it has a bare CR (which
+    PyYAML reads as a line break, and rapidyaml does not)."""
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    if b"\r" in data:
+        if data.count(b"\r") != data.count(b"\r\n"):
+            return None
+        data = data.replace(b"\r\n", b"\n")
+    if data.startswith((b"-", b"#", b" ", b"\n")):
+        marker = _LEADING_MARKER.match(data)
+        if marker is not None:
+            data = data[:marker.start(1)] + b"   " + data[marker.end(1):]
+    return data
+
+
+# A plain `~` is null to YAML 1.1 (and the exact path) and the text "~" to rapidyaml,
+# which writes it in JSON as "~", as it writes a quoted '~'. So a file may use it
+# only where no scalar can be exactly "~" but a plain one: no quote next to a `~`,
+# no line that is just `~` (a block scalar's, or a plain one's continuation), no
+# escape spelling it. Then each JSON value "~" was a plain `~`: null. (A JSON string
+# never holds an unescaped quote, so a quote after a space, bracket, comma or colon
+# starts a string.)
+_QUOTED_TILDE = re.compile(rb"['\"]~|~['\"]|^ *~ *$|\\(?:x7[eE]|u007[eE]|U0000007[eE])",
+                           re.MULTILINE)
+_TILDE_VALUE = re.compile(r'(?<=[\s\[,:])"~"(?=\s*[,\]}\n])')
+
+
+def _tildes_are_plain(data: bytes) -> bool:
+    return _QUOTED_TILDE.search(data) is None
+
+
 # --- what the fast path leaves alone ----------------------------------------------
 
 # What the fast path leaves to the exact one, because PyYAML and rapidyaml read
 # it differently or PyYAML refuses it where rapidyaml does not:
-# * anchors, aliases, tags, block scalars, directives, explicit keys and reserved
-#   indicators where a token may start; a colon that starts a token (`[:]`);
+# * anchors, aliases, tags, directives, explicit keys and reserved indicators where
+#   a token may start; a colon that starts a token (`[:]`); block scalars but
+#   `key: |`, `key: >` (or `- |`), with `-` or `+` chomping at most, in a file
+#   whose flow collections each close on their own line;
 # * a closing bracket where a value starts (`name: }`), or followed by more
 #   than a comma, another bracket or a comment (`- {a: 1}  - {b: 2}`); the same
 #   after a quote and a space (`- "a"  - b`);
-# * document markers, tabs, carriage returns, a byte order mark, and YAML 1.1's
-#   extra line breaks (NEL, LS, PS), which PyYAML folds and rapidyaml does not;
-# * any backslash: escapes are where YAML 1.1 and 1.2 differ (rapidyaml joins
-#   "\ud83d\ude00" into one character, PyYAML refuses a surrogate).
+# * document markers (but a leading `---`, above), tabs, carriage returns (but
+#   CRLF, above), a byte order mark other than UTF-8's, and YAML 1.1's extra line
+#   breaks (NEL, LS, PS), which PyYAML folds and rapidyaml does not;
+# * a backslash other than in the escapes both read alike (`\\`, `\"`, `\/`,
+#   `\n`, `\t`, `\r`, `\xXX`, and `\u`/`\U` of a character that is not a
+#   surrogate: rapidyaml joins "\ud83d\ude00" into one character, PyYAML refuses
+#   a surrogate). Outside double quotes a backslash is text to both.
 # Text that merely looks like one of these is declined too: the exact path is
 # always right, only slower. The fuzz tests in tests/test_fastload.py found the
 # cases that are not obvious.
@@ -109,7 +170,7 @@ def _classes(kinds: dict[bytes, bytes], other: bytes | None) -> bytes:
 
 _KINDS = _classes({
     b"S": b" ", b"N": b"\n", b"P": b"[{", b"M": b",", b"I": b"&*!|>%@`?", b"C": b"]}",
-    b"Q": b"\"'", b"K": b":", b"H": b"#", b"X": b"\t\r\\",
+    b"Q": b"\"'", b"K": b":", b"H": b"#", b"X": b"\t\r",
 }, other=b".")
 # Where a token may start (after a space, a line break, an opener or a comma).
 _TOKEN_STARTS = _classes({b"W": b"SNPM"}, other=None)
@@ -121,9 +182,46 @@ _EXTRA_LINE_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
 _BYTE_ORDER_MARKS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
+_ESCAPE = re.compile(rb'\\(?:[\\"/ntr]|x[0-9A-Fa-f]{2}|u(?![dD][89abAB])[0-9A-Fa-f]{4}'
+                     rb"|U(?!0000[dD][89abAB])(?:000[0-9A-Fa-f]|0010)[0-9A-Fa-f]{4})")
+_BLOCK_HEADER = re.compile(rb"^ *(?:- +)*(?:[A-Za-z_][A-Za-z0-9_]*: +|- *)([|>])[-+]?$",
+                           re.MULTILINE)
+_NOT_FLOW_OR_LINE = bytes(byte for byte in range(256) if byte not in b"[]{}\n")
+
+
+def _masked(data: bytes) -> bytes | None:
+    """`data` with the escapes and block scalar headers the fast path reads made
+    plain text for the checks below, or None when it has another."""
+    if b"\\" in data:
+        data = _ESCAPE.sub(b"..", data)
+        if b"\\" in data:
+            return None
+    if b"|" in data or b">" in data:
+        masked = _BLOCK_HEADER.sub(lambda m: m.group().replace(m.group(1), b"."), data)
+        if masked != data and not _flow_closes_on_each_line(data):
+            return None  # a header inside a flow collection: an error to PyYAML
+        data = masked
+    return data
+
+
+def _flow_closes_on_each_line(data: bytes) -> bool:
+    """Whether every bracket pair opens and closes on one line (brackets in quoted
+    text may say no: then the file is declined, which is always safe)."""
+    brackets = data.translate(None, _NOT_FLOW_OR_LINE).replace(b"\n", b"|")
+    while True:
+        peeled = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        if peeled == brackets:
+            return not peeled.strip(b"|")
+        brackets = peeled
+
+
 def _plain_enough(data: bytes) -> bool:
     if not data or data.startswith((*_BYTE_ORDER_MARKS, b"---", b"...")):
         return False
+    masked = _masked(data)
+    if masked is None:
+        return False
+    data = masked
     kinds = b"N" + data.translate(_KINDS)  # the file starts a line
     if b"X" in kinds or b"SC" in kinds or b"NC" in kinds:
         return False
@@ -341,14 +439,22 @@ def _scalar(value: Any) -> str:
 def _text(value: Any) -> str | None:
     if value is None:  # JSON null: a plain `null` or nothing at all, never quoted
         return None
-    if value in NULLS:  # "~", "Null", "": null when plain, text when quoted; JSON can't tell
+    if value in _AMBIGUOUS:  # "Null", "NULL": null when plain, text when quoted
         raise _Decline
     return value if value.__class__ is str else _scalar(value)
 
 
+# What JSON cannot tell apart. Not "": a plain scalar is never empty (an empty value
+# is JSON's null), so "" was quoted (`''`, what yaml.safe_dump writes) or a block
+# scalar with no text: text, to the exact path too. Not "null": rapidyaml writes a
+# plain one as null. "~" stays: `_TILDE_VALUE` made every plain one null, so a "~"
+# left is one the fast path cannot place.
+_AMBIGUOUS = NULLS - {"", "null"}
+
+
 def _texts(values: list[Any]) -> list[str | None]:
     """A column of optional texts: as they are when all are text or null."""
-    if set(map(type, values)) <= {str, type(None)} and NULLS.isdisjoint(values):
+    if set(map(type, values)) <= {str, type(None)} and _AMBIGUOUS.isdisjoint(values):
         return values
     return [_text(value) for value in values]
 

@@ -4,8 +4,12 @@
     python benchmarks/run.py --large          # and 10,000
     python benchmarks/run.py --sizes 300 --repeat 3 --json results.json
     python benchmarks/run.py --large --browser  # and open each built site in Chromium
+    python benchmarks/run.py --sizes 1000,10000 --styles mixed --no-build   # check only
 
-For each size, a synthetic workspace is generated (benchmarks/generate.py) and
+For each size and each style of YAML (``benchmark``: the generator's own style;
+``mixed``: what people and tools write, each file a different mix of ``---``,
+CRLF, a byte order mark, comments, ``''``, ``~``, block summaries and escapes;
+both by default), a synthetic workspace is generated (benchmarks/generate.py) and
 every figure below is measured in a fresh child process, as a user runs it:
 
 * ``check cold``  ``python -m generator check WS --as-of 2026-11-28 --format json``
@@ -32,6 +36,12 @@ is the child's maximum resident set (``getrusage(RUSAGE_CHILDREN).ru_maxrss``
 in a wrapper that runs only that child). Interpreter start-up and imports count,
 for the commands and the baselines alike. With ``--repeat R`` each figure is
 the fastest of R runs (cold runs each get a fresh copy) and the largest peak.
+
+For each workspace the table also gives the share of its content files that
+the fast reader accepted (read in this process, untimed), and whether
+``check --format json`` printed the same bytes cold, warm, and with the fast
+path switched off (``CASELOAD_NO_FAST_YAML=1``, no cache); a difference stops
+the run. ``--no-build`` leaves out the build figures and their baseline.
 
 With ``--browser``, each size's built site is also opened in Chromium from
 file:// by benchmarks/browser.py (page load times and the client finder), and
@@ -247,31 +257,67 @@ def _fresh_copy(master: Path, target: Path) -> Path:
     return target
 
 
+def fast_share(root: Path, files: list[Path]) -> float:
+    """The share of `files` that the fast reader accepts (the rest the exact one reads)."""
+    from generator.reading import fast
+
+    accepted = 0
+    for path in files:
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
+        accepted += fast.read_clients(data, text, path.relative_to(root).as_posix()) is not None
+    return accepted / len(files) if files else 1.0
+
+
+def same_check_output(master: Path, base: Path, check: Callable[[Path], list[str]]) -> bool:
+    """Whether `check --format json` prints the same bytes cold (fast path on), warm, and
+    with the fast path off and no cache; run apart from the timed runs."""
+    ws = _fresh_copy(master, base / "identical")
+    cache = base / "cache-identical"
+    outputs = []
+    for env in (_env(cache), _env(cache), {**_env(), "CASELOAD_NO_FAST_YAML": "1",
+                                           "CASELOAD_NO_CACHE": "1"}):
+        done = subprocess.run(check(ws), env=env, capture_output=True, check=False)
+        if done.returncode not in (0, 1):
+            raise RuntimeError(f"check exited {done.returncode}: {done.stderr.decode()[-2000:]}")
+        outputs.append(done.stdout)
+    shutil.rmtree(ws, ignore_errors=True)
+    return outputs[0] == outputs[1] == outputs[2]
+
+
 def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
-             log: Any = sys.stderr, browser: bool = False) -> dict[str, Any]:
-    """Every figure for one workspace size."""
+             log: Any = sys.stderr, browser: bool = False, style: str = "benchmark",
+             build: bool = True) -> dict[str, Any]:
+    """Every figure for one workspace size and style of YAML."""
     from generator.site.build import source_date_epoch
 
-    base = work / f"n{n}"
+    label = f"{n} {style}"
+    base = work / f"n{n}-{style}"
     if base.exists():
         shutil.rmtree(base)
     base.mkdir(parents=True)
     master, json_dir = base / "workspace", base / "json"
-    print(f"[{n}] generating {n} clients ...", file=log, flush=True)
-    files = generate_workspace(master, n, seed, json_dir=json_dir)
+    print(f"[{label}] generating {n} clients ...", file=log, flush=True)
+    files = generate_workspace(master, n, seed, json_dir=json_dir, style=style)
     size = sum(f.stat().st_size for f in files)
     findings_ok = (0, 1)  # 1: some findings are errors; 2 (invalid input) would be a bug
 
     def check(ws: Path) -> list[str]:
         return [PY, "-m", "generator", "check", str(ws), "--as-of", as_of, "--format", "json"]
 
-    def step(label: str) -> None:
-        print(f"[{n}] {label} ...", file=log, flush=True)
+    def step(what: str) -> None:
+        print(f"[{label}] {what} ...", file=log, flush=True)
 
-    def done(label: str, samples: list[Sample]) -> list[Sample]:
+    def done(what: str, samples: list[Sample]) -> list[Sample]:
         walls = ", ".join(f"{s.wall:.2f} (others {100 * s.others:.0f} %)" for s in samples)
-        print(f"[{n}]   {label}: {walls} s", file=log, flush=True)
+        print(f"[{label}]   {what}: {walls} s", file=log, flush=True)
         return samples
+
+    share = fast_share(master, files)
+    step(f"fast path accepts {100 * share:.1f} % of the files; check output cold = warm = exact")
+    if not same_check_output(master, base, check):
+        raise RuntimeError(f"[{label}] check --format json differs between cold, warm and "
+                           "the fast path switched off")
 
     step("yaml.load / json.loads baselines")
     yaml_runs = done("yaml.load", [measure([PY, __file__, "_yaml", str(master)], capture=True)
@@ -298,6 +344,20 @@ def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
 
     step("check cold / warm")
     _, cold, warm = cold_then_warm("check", check, ok=findings_ok)
+
+    figures = [
+        _best("check cold", cold, "yaml.load", "≤ 0.25x yaml.load"),
+        _best("check warm", warm, "json.loads", "≤ 3x json.loads"),
+        _best("yaml.load", yaml_runs, None, "baseline"),
+        _best("json.loads", json_runs, None, "baseline"),
+    ]
+    result = {"clients": n, "style": style, "files": len(files), "bytes": size,
+              "fast_share": share, "identical": True, "figures": [], "browser": {},
+              "inner": {"yaml.load": min(s.output["inner"] for s in yaml_runs),
+                        "json.loads": min(s.output["inner"] for s in json_runs)}}
+    if not build:
+        result["figures"] = [asdict(f) for f in figures]
+        return result
 
     step("build cold / warm")
     ws, build_cold, build_warm = cold_then_warm(
@@ -327,21 +387,15 @@ def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
                                     "-d", str(site)], env=_env(epoch=epoch)))
     done("mkdocs build", mkdocs_runs)
 
-    figures = [
-        _best("check cold", cold, "yaml.load", "≤ 0.25x yaml.load"),
-        _best("check warm", warm, "json.loads", "≤ 3x json.loads"),
+    figures[2:2] = [
         _best("build cold", build_cold, "mkdocs build", "≤ 1.1x mkdocs build"),
         _best("build warm", build_warm, "build cold", "≤ 0.2x build cold"),
-        _best("yaml.load", yaml_runs, None, "baseline"),
-        _best("json.loads", json_runs, None, "baseline"),
-        _best("mkdocs build", mkdocs_runs, None, "baseline"),
     ]
+    figures.append(_best("mkdocs build", mkdocs_runs, None, "baseline"))
     shutil.rmtree(base / "build", ignore_errors=True)  # the sites are large
     shutil.rmtree(site, ignore_errors=True)
-    return {"clients": n, "files": len(files), "bytes": size,
-            "figures": [asdict(f) for f in figures], "browser": pages,
-            "inner": {"yaml.load": min(s.output["inner"] for s in yaml_runs),
-                      "json.loads": min(s.output["inner"] for s in json_runs)}}
+    result.update(figures=[asdict(f) for f in figures], browser=pages)
+    return result
 
 
 def startup_floor(repeat: int) -> dict[str, float]:
@@ -364,16 +418,18 @@ def _ratio(value: float, base: float) -> str:
 
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
-        "| clients | measurement | wall s | cpu s | peak MiB | baseline | x wall | x peak "
-        "| target | others |",
-        "| ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: |",
+        "| clients | style | fast path | measurement | wall s | cpu s | peak MiB | baseline "
+        "| x wall | x peak | target | others |",
+        "| ---: | --- | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: |",
     ]
     for result in results:
         by_name = {f["name"]: f for f in result["figures"]}
         for figure in result["figures"]:
             base = by_name.get(figure["baseline"] or "")
             lines.append(
-                f"| {result['clients']:,} | {figure['name']} | {figure['wall']:.2f} "
+                f"| {result['clients']:,} | {result.get('style', 'benchmark')} "
+                f"| {100 * result.get('fast_share', 1):.1f} % | {figure['name']} "
+                f"| {figure['wall']:.2f} "
                 f"| {figure['cpu']:.2f} | {figure['peak'] / MIB:.0f} | {figure['baseline'] or '-'} "
                 f"| {_ratio(figure['wall'], base['wall']) if base else '-'} "
                 f"| {_ratio(figure['peak'], base['peak']) if base else '-'} "
@@ -382,10 +438,17 @@ def table(results: list[dict[str, Any]]) -> str:
 
 
 def scaling_table(results: list[dict[str, Any]]) -> str:
-    """Per-client wall time at every size, and its drift from 1,000 clients."""
+    """Per-client wall time at every size, and its drift from 1,000 clients, for each
+    style of YAML."""
+    styles = list(dict.fromkeys(r.get("style", "benchmark") for r in results))
+    return "\n\n".join(_scaling_table([r for r in results if r.get("style", "benchmark") == s],
+                                      s) for s in styles)
+
+
+def _scaling_table(results: list[dict[str, Any]], style: str) -> str:
     sizes = [r["clients"] for r in results]
     reference = 1000 if 1000 in sizes else sizes[0]
-    header = "| measurement | " + " | ".join(f"ms/client @ {n:,}" for n in sizes)
+    header = f"| measurement ({style}) | " + " | ".join(f"ms/client @ {n:,}" for n in sizes)
     header += f" | largest ÷ {reference:,} | peak MiB @ {sizes[-1]:,} |"
     lines = [header, "| --- |" + " ---: |" * (len(sizes) + 2)]
     names = [f["name"] for f in results[0]["figures"]]
@@ -441,10 +504,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, help="where workspaces go (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the work dir")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument("--styles", default="benchmark,mixed",
+                        help="comma-separated styles of YAML (benchmark, mixed; default both)")
+    parser.add_argument("--no-build", action="store_true",
+                        help="time check only (leave out build and the mkdocs baseline)")
     parser.add_argument("--browser", action="store_true",
                         help="also time each built site's pages in Chromium (browser.py)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else list(DEFAULT_SIZES)
+    styles = args.styles.split(",")
+    if args.browser and args.no_build:
+        parser.error("--browser needs the built sites: leave out --no-build")
     if args.large and LARGE_SIZE not in sizes:
         sizes.append(LARGE_SIZE)
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="caseload-bench-"))
@@ -453,8 +523,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         floor = startup_floor(args.repeat)
-        results = [run_size(n, work, args.seed, args.repeat, args.as_of, browser=args.browser)
-                   for n in sizes]
+        results = [run_size(n, work, args.seed, args.repeat, args.as_of, browser=args.browser,
+                            style=style, build=not args.no_build)
+                   for n in sizes for style in styles]
     finally:
         if not args.keep and args.work_dir is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -464,10 +535,13 @@ def main(argv: list[str] | None = None) -> int:
     print(scaling_table(results))
     print()
     for result in results:
-        print(f"- {result['clients']:,} clients: {result['files']:,} files, "
+        print(f"- {result['clients']:,} clients, {result['style']} style: "
+              f"{result['files']:,} files, "
               f"{result['bytes'] / 1e6:.1f} MB of YAML; inside the baseline processes "
               f"yaml.load took {result['inner']['yaml.load']:.2f} s and json.loads "
-              f"{result['inner']['json.loads']:.2f} s")
+              f"{result['inner']['json.loads']:.2f} s; the fast path accepted "
+              f"{100 * result['fast_share']:.1f} % of the files; check's JSON was the same "
+              "cold, warm and with the fast path off")
     print("- start-up floor (every child pays it): " + ", ".join(
         f"{name} {wall:.2f} s" for name, wall in floor.items()))
     print(f"- {env_line}; the whole run took {time.perf_counter() - started:.0f} s")

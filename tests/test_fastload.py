@@ -277,6 +277,8 @@ CASES: dict[str, tuple[str, bool | None]] = {
     "tilde block scalar": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
                            "    note: |-\n      ~\n", None),
     "tilde on its own line": ("x_a:\n  ~\n", None),
+    "tilde after an escaped quote": ("x_a: \"a\\x22~\"\nx_b: [\"\\u0022~\", ~]\nx_c: ~\n", None),
+    "tilde and a quote apart": ("x_a: '\"'\nx_b: ~\nx_c: [a ~, b]\n", True),
     "tilde in a required field": ("sessions:\n  - {date: ~, status: attended}\n", None),
     "escapes in notes": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
                          "    note: \"Said \\\"no\\\"\\nthen left \\\\ \\/ \\u00e9 \\x41 "

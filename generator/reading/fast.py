@@ -77,9 +77,8 @@ def read_clients(data: bytes, text: str, path: str) -> list[Any] | None:
             tree = ryml.parse_in_place(buffer)
             emitted = ryml.emit_json(tree)
         if tildes:  # rapidyaml keeps a plain ~ as the text "~"; YAML 1.1 reads null
-            emitted = _TILDE_VALUE.sub("null", emitted)
-        if (not data.isascii() or b"\\" in data) \
-                and refused_character(emitted, several_lines=True) is not None:
+            emitted = emitted.replace('"~"', "null")
+        if _may_hold_controls(data) and refused_character(emitted, several_lines=True):
             raise _Decline  # a control or bidi override, raw or escaped: an error
         document = json.loads(emitted, parse_int=str, parse_float=_decline_float,
                               parse_constant=_decline_float, object_pairs_hook=_unique_keys)
@@ -123,16 +122,35 @@ def _normalised(data: bytes) -> bytes | None:
 # which writes it in JSON as "~", as it writes a quoted '~'. So a file may use it
 # only where no scalar can be exactly "~" but a plain one: no quote next to a `~`,
 # no line that is just `~` (a block scalar's, or a plain one's continuation), no
-# escape spelling it. Then each JSON value "~" was a plain `~`: null. (A JSON string
-# never holds an unescaped quote, so a quote after a space, bracket, comma or colon
-# starts a string.)
-_QUOTED_TILDE = re.compile(rb"['\"]~|~['\"]|^ *~ *$|\\(?:x7[eE]|u007[eE]|U0000007[eE])",
-                           re.MULTILINE)
-_TILDE_VALUE = re.compile(r'(?<=[\s\[,:])"~"(?=\s*[,\]}\n])')
+# escape spelling a tilde or a quote. Then no text holds a quote next to a tilde,
+# so each `"~"` in the JSON (whose strings escape their quotes) is a whole string
+# "~", and was a plain `~`: null (as a key, null is no JSON, which declines).
+_SPELLED_TILDE_OR_QUOTE = re.compile(rb"\\(?:x7[eE]|u007[eE]|U0000007[eE]|x22|u0022|U00000022)")
 
 
 def _tildes_are_plain(data: bytes) -> bool:
-    return _QUOTED_TILDE.search(data) is None
+    if b"'~" in data or b"~'" in data or b'"~' in data or b'~"' in data:
+        return False
+    if b"\\" in data and _SPELLED_TILDE_OR_QUOTE.search(data):
+        return False
+    at = data.find(b"~")
+    while at >= 0:  # a handful in a file
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        if data[start:end if end >= 0 else len(data)].strip(b" ") == b"~":
+            return False
+        at = data.find(b"~", at + 1)
+    return True
+
+
+# Escapes that may spell a control character or a bidi override, and those two
+# raw (U+202A-U+202E, U+2066-U+2069 start with these bytes; raw C0 and C1 controls
+# are not YAML, which `has_unprintable` declines).
+_MAY_SPELL_CONTROLS = (b"\\x", b"\\u", b"\\U", b"\xe2\x80", b"\xe2\x81")
+
+
+def _may_hold_controls(data: bytes) -> bool:
+    return any(spelling in data for spelling in _MAY_SPELL_CONTROLS)
 
 
 # --- what the fast path leaves alone ----------------------------------------------
@@ -196,12 +214,28 @@ def _masked(data: bytes) -> bytes | None:
         data = _ESCAPE.sub(b"..", data)
         if b"\\" in data:
             return None
-    if b"|" in data or b">" in data:
-        masked = _BLOCK_HEADER.sub(lambda m: m.group().replace(m.group(1), b"."), data)
-        if masked != data and not _flow_closes_on_each_line(data):
+    headers = _block_headers(data)
+    if headers:
+        if not _flow_closes_on_each_line(data):
             return None  # a header inside a flow collection: an error to PyYAML
-        data = masked
+        masked = bytearray(data)
+        for at in headers:
+            masked[at] = ord(".")
+        data = bytes(masked)
     return data
+
+
+_HEADER_ENDS = (b"|\n", b"|-\n", b"|+\n", b">\n", b">-\n", b">+\n")
+
+
+def _block_headers(data: bytes) -> list[int]:
+    """Where the indicators of the block scalar headers the fast path reads are."""
+    if not any(end in data for end in _HEADER_ENDS) and not data.endswith((b"|", b">")):
+        return []
+    found = []
+    for line in _BLOCK_HEADER.finditer(data):
+        found.append(line.start(1))
+    return found
 
 
 def _flow_closes_on_each_line(data: bytes) -> bool:

@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # name -> (the character, whether free text may hold it)
 CHARACTERS = {
     "NUL": ("\x00", False), "BEL": ("\x07", False), "BS": ("\x08", False),
-    "ESC": ("\x1b", False), "DEL": ("\x7f", False), "C1-PAD": ("\x80", False),
+    "ESC": ("\x1b", False), "VT": ("\x0b", False), "FF": ("\x0c", False),
+    "US": ("\x1f", False), "DEL": ("\x7f", False), "C1-PAD": ("\x80", False),
     "NEL": ("\x85", False), "CSI": ("\x9b", False), "OSC": ("\x9d", False),
     "LRE": ("\u202a", False), "PDF": ("\u202c", False), "RLO": ("\u202e", False),
     "LRI": ("\u2066", False), "PDI": ("\u2069", False),
@@ -42,9 +43,14 @@ CHARACTERS = {
 }
 # Characters YAML itself refuses raw in a file (the YAML reader reports them, at
 # their line), or reads raw as a line break: only a double-quoted escape gives them.
-RAW_IMPOSSIBLE = {"NUL", "BEL", "BS", "ESC", "DEL", "C1-PAD", "NEL", "CSI", "OSC", "CR", "LS"}
+RAW_IMPOSSIBLE = {"NUL", "BEL", "BS", "ESC", "VT", "FF", "US", "DEL", "C1-PAD", "NEL", "CSI",
+                  "OSC", "CR", "LS"}
 
-STYLES = ("plain", "single", "double", "literal", "folded")
+# "double" writes the character as \xHH or \uHHHH, "named" as its own escape (\e,
+# \t, \N...) where YAML has one.
+STYLES = ("plain", "single", "double", "named", "literal", "folded")
+NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\x1b": "\\e", "\x07": "\\a", "\x00": "\\0",
+         "\x08": "\\b", "\x85": "\\N", "\u2028": "\\L"}
 
 # Where each kind of text field sits in a client file, and whether it is free text.
 # (key path as the error names it, the YAML before the value, the YAML after it)
@@ -84,11 +90,10 @@ def scalar(style: str, character: str, name: str, indent: str) -> str:
     """The value `Secret<character>word` written in `style`, after `key:` (with its
     leading space), lines continued at `indent`."""
     text = f"Secret{character}word"
+    if style == "named":
+        return f' "Secret{NAMED[character]}word"'
     if style == "double":
-        escaped = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\x1b": "\\e", "\x07": "\\a",
-                   "\x00": "\\0", "\x08": "\\b", "\x85": "\\N", "\u2028": "\\L"}
-        code = escaped.get(character) or (f"\\x{ord(character):02x}" if ord(character) < 0x100
-                                          else f"\\u{ord(character):04x}")
+        code = f"\\x{ord(character):02x}" if ord(character) < 0x100 else f"\\u{ord(character):04x}"
         return f' "Secret{code}word"'
     if character == "\n":  # a line break as each style writes one
         return {"plain": f" Secret\n\n{indent}word", "single": f" 'Secret\n\n{indent}word'",
@@ -113,7 +118,8 @@ def document(field: str, style: str, character: str) -> tuple[str, int]:
 
 
 CASES = [(field, style, name) for field in FIELDS for style in STYLES for name in CHARACTERS
-         if not (name in RAW_IMPOSSIBLE and style != "double")]
+         if not (name in RAW_IMPOSSIBLE and style not in ("double", "named"))
+         and not (style == "named" and CHARACTERS[name][0] not in NAMED)]
 
 
 def read(tmp_path: Path, text: str) -> tuple[list[load.InputError], object, list | None]:

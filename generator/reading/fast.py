@@ -78,7 +78,7 @@ def read_clients(data: bytes, text: str, path: str) -> list[Any] | None:
             emitted = ryml.emit_json(tree)
         if tildes:  # rapidyaml keeps a plain ~ as the text "~"; YAML 1.1 reads null
             emitted = emitted.replace('"~"', "null")
-        if _may_hold_controls(data) and refused_character(emitted, several_lines=True):
+        if _may_hold_controls(data) and _holds_controls(emitted):
             raise _Decline  # a control or bidi override, raw or escaped: an error
         document = json.loads(emitted, parse_int=str, parse_float=_decline_float,
                               parse_constant=_decline_float, object_pairs_hook=_unique_keys)
@@ -151,6 +151,19 @@ _MAY_SPELL_CONTROLS = (b"\\x", b"\\u", b"\\U", b"\xe2\x80", b"\xe2\x81")
 
 def _may_hold_controls(data: bytes) -> bool:
     return any(spelling in data for spelling in _MAY_SPELL_CONTROLS)
+
+
+# rapidyaml's JSON writes most controls raw, but a backspace and a form feed as
+# JSON's escapes (and may write others as \u escapes): any of those declines (so
+# does an escaped backslash before a b, f or u, which is only slower).
+_JSON_CONTROL_ESCAPES = ("\\b", "\\f", "\\u")
+
+
+def _holds_controls(emitted: str) -> bool:
+    """Whether rapidyaml's JSON holds a control character or bidi override, raw or
+    escaped; line breaks and tabs are judged field by field (`_one_line`)."""
+    return refused_character(emitted, several_lines=True) is not None \
+        or any(escape in emitted for escape in _JSON_CONTROL_ESCAPES)
 
 
 # --- what the fast path leaves alone ----------------------------------------------
@@ -232,10 +245,7 @@ def _block_headers(data: bytes) -> list[int]:
     """Where the indicators of the block scalar headers the fast path reads are."""
     if not any(end in data for end in _HEADER_ENDS) and not data.endswith((b"|", b">")):
         return []
-    found = []
-    for line in _BLOCK_HEADER.finditer(data):
-        found.append(line.start(1))
-    return found
+    return [header.start(1) for header in _BLOCK_HEADER.finditer(data)]
 
 
 def _flow_closes_on_each_line(data: bytes) -> bool:
@@ -481,7 +491,7 @@ def _text(value: Any) -> str | None:
 # What JSON cannot tell apart. Not "": a plain scalar is never empty (an empty value
 # is JSON's null), so "" was quoted (`''`, what yaml.safe_dump writes) or a block
 # scalar with no text: text, to the exact path too. Not "null": rapidyaml writes a
-# plain one as null. "~" stays: `_TILDE_VALUE` made every plain one null, so a "~"
+# plain one as null. "~" stays: `read_clients` made every plain one null, so a "~"
 # left is one the fast path cannot place.
 _AMBIGUOUS = NULLS - {"", "null"}
 

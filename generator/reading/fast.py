@@ -177,6 +177,9 @@ def _holds_controls(emitted: str) -> bool:
 # * a closing bracket where a value starts (`name: }`), or followed by more
 #   than a comma, another bracket or a comment (`- {a: 1}  - {b: 2}`); the same
 #   after a quote and a space (`- "a"  - b`);
+# * a comment after plain text on a line with a flow collection opened before it
+#   (`- {note: a #b, c: d}`): rapidyaml keeps `#b` in the text, YAML ends the
+#   line there (and the collection is then unclosed);
 # * document markers (but a leading `---`, above), tabs, carriage returns (but
 #   CRLF, above), a byte order mark other than UTF-8's, and YAML 1.1's extra line
 #   breaks (NEL, LS, PS), which PyYAML folds and rapidyaml does not;
@@ -217,6 +220,9 @@ _ESCAPE = re.compile(rb'\\(?:[\\"/ntr]|x[0-9A-Fa-f]{2}|u(?![dD][89abAB])[0-9A-Fa
                      rb"|U(?!0000[dD][89abAB])(?:000[0-9A-Fa-f]|0010)[0-9A-Fa-f]{4})")
 _BLOCK_HEADER = re.compile(rb"^ *(?:- +)*(?:[A-Za-z_][A-Za-z0-9_]*: +|- *)([|>])[-+]?$",
                            re.MULTILINE)
+# An opener, then on the same line text (not a closer, a quote or a space), then a
+# comment.
+_COMMENT_AFTER_FLOW_TEXT = re.compile(rb"[\[{][^\n]*?[^\s\]}'\"] +#")
 _NOT_FLOW_OR_LINE = bytes(byte for byte in range(256) if byte not in b"[]{}\n")
 
 
@@ -266,6 +272,8 @@ def _plain_enough(data: bytes) -> bool:
     if masked is None:
         return False
     data = masked
+    if b" #" in data and _COMMENT_AFTER_FLOW_TEXT.search(data):
+        return False
     kinds = b"N" + data.translate(_KINDS)  # the file starts a line
     if b"X" in kinds or b"SC" in kinds or b"NC" in kinds:
         return False

@@ -274,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = bench_parser(__doc__, repeat=3)
     parser.add_argument("--clients", type=int, default=10_000)
     args = parser.parse_args(argv)
+    if args.clients < 300:  # a 25-member request needs that many Summit Health clients
+        parser.error("--clients must be at least 300")
     import os
 
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="caseload-record-review-"))

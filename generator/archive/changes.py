@@ -116,10 +116,6 @@ class Changes:
     def resolved(self) -> list[tuple[FindingChanges, FindingRef]]:
         return [(c, f) for c in self.findings for f in c.resolved]
 
-    @property
-    def nothing_changed(self) -> bool:
-        return not (self.added or self.gone or self.status_changes or self.findings)
-
 
 # --- reading a report document ------------------------------------------------------
 

@@ -64,7 +64,8 @@ STATUS_LABELS = {
 # Long lists (roster, action groups, discharged clients, a payer's or a clinician's
 # clients) are cut into pages of this many rows, so that every page opens in well
 # under a second at any caseload size (benchmarks/browser.py measures it): at 500
-# rows the theme's table handling alone took most of a second.
+# rows the first roster page took 0.8 to 0.95 s to load, about a third of it the
+# theme's script laying the table out again (benchmarks/README.md).
 ROSTER_PAGE_SIZE = 250
 # The action list shows this many items of a group; the rest are one click away,
 # on pages of ROSTER_PAGE_SIZE.
@@ -541,12 +542,6 @@ class Site:
             "period": request.period_text,
             "requested_on": request.requested_on,
         }
-
-    def stamp_text(self, evaluation: Evaluation) -> str:
-        s = self.stamp(evaluation)
-        return (f"Member {s['id']} · {s['payer']} member number {s['member_id']} · dates of "
-                f"service {s['period']} · prepared for {s['payer']}'s request of "
-                f"{s['requested_on']}")
 
     def checklist(self) -> list[dict[str, Any]]:
         """One entry per member named by the request, in its order."""

@@ -58,8 +58,9 @@ def request_files(workspace: Path) -> list[Path]:
     folder = workspace / AUDITS_DIR
     if not folder.is_dir():
         return []
+    # Not only regular files: a FIFO or a device there is refused by name when read.
     return sorted(p for p in folder.iterdir()
-                  if p.suffix in (".yaml", ".yml") and (p.is_file() or p.is_symlink()))
+                  if p.suffix in (".yaml", ".yml") and (not p.is_dir() or p.is_symlink()))
 
 
 def read_audit_requests(workspace: Path, payers: Iterable[str]) -> list[AuditRequest]:

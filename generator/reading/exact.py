@@ -48,6 +48,7 @@ from generator.reading import yamlnodes
 from generator.reading.cache import Days, plain_records, records_from_plain
 from generator.reading.record import ClientRecord, LedgerRecord
 from generator.reading.yamlnodes import NULLS
+from generator.regularfile import MAX_FILE_BYTES, FileTooLarge, NotRegularFile, read_regular
 from generator.wording import printable, suggest
 
 FileRecord = ClientRecord | LedgerRecord
@@ -55,7 +56,6 @@ FileRecord = ClientRecord | LedgerRecord
 if TYPE_CHECKING:
     from generator.reading.cache import ParseCache
 
-MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_EXTRA_DEPTH = 64
 MAX_INT_DIGITS = 9
 
@@ -654,7 +654,8 @@ def _parse(doc: _Doc, text: str) -> Node | None:
 
 
 def _read_bytes(root: Path, path: Path, doc: _Doc, resolve: bool = False) -> bytes | None:
-    """The file's bytes, unless it leads outside the workspace or is too large.
+    """The file's bytes, unless it leads outside the workspace, is too large or is
+    not a regular file.
 
     Under content/, folders that are links are never walked into and content/
     itself is checked once, so only a file that is a link can lead elsewhere;
@@ -664,12 +665,14 @@ def _read_bytes(root: Path, path: Path, doc: _Doc, resolve: bool = False) -> byt
         if (resolve or path.is_symlink()) and not path.resolve().is_relative_to(root.resolve()):
             doc.error(None, "file", "is a link to a place outside the workspace; not read")
             return None
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            doc.error(None, "file", f"is {size // (1024 * 1024)} MiB; the limit is "
-                      f"{MAX_FILE_BYTES // (1024 * 1024)} MiB a file: split it into several files")
-            return None
-        return path.read_bytes()
+        return read_regular(path, limit=MAX_FILE_BYTES)
+    except NotRegularFile as exc:  # a FIFO would hang the read, a device never end it
+        doc.error(None, "file", str(exc))
+        return None
+    except FileTooLarge as exc:
+        doc.error(None, "file", f"is {exc.size // (1024 * 1024)} MiB; the limit is "
+                  f"{MAX_FILE_BYTES // (1024 * 1024)} MiB a file: split it into several files")
+        return None
     except (OSError, RuntimeError) as exc:  # Python 3.11's resolve() raises RuntimeError
         if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:  # for a loop of links
             doc.error(None, "file", _LINK_LOOP)

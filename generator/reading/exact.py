@@ -252,11 +252,17 @@ def _plain(doc: _Doc, node: Node, where: str, depth: int = 0) -> Any:
     if isinstance(node, SequenceNode):
         return [_plain(doc, item, _join(where, i), depth + 1) for i, item in enumerate(node.value)]
     mapping = {}
+    first_lines: dict[str, int] = {}
     for key_node, value_node in node.value:
         if not isinstance(key_node, ScalarNode):
             doc.error(key_node, where, f"a key must be text, got {_kind(key_node)}")
             raise _Invalid
         key = key_node.value
+        if key in first_lines:  # the later value would silently replace the first
+            doc.error(key_node, _join(where, key),
+                      f"duplicate key (first given on line {first_lines[key]})")
+            raise _Invalid
+        first_lines[key] = key_node.start_mark.line + 1
         mapping[key] = _plain(doc, value_node, _join(where, key), depth + 1)
     return mapping
 

@@ -578,17 +578,19 @@ def _clinicians(doc: _Doc, node: Node) -> tuple[dict[str, str], dict[str, int]]:
         raise _Invalid
     clinicians: dict[str, str] = {}
     capacities: dict[str, int] = {}
-    seen: set[str] = set()
+    seen: dict[str, tuple[str, int]] = {}  # key ignoring case -> (key, line)
     for key_node, value_node in node.value:
         if not isinstance(key_node, ScalarNode):
             doc.error(key_node, "clinicians", f"a key must be text, got {_kind(key_node)}")
             continue
         key = key_node.value
         where = _join("clinicians", key)
-        if key in seen:
-            doc.error(key_node, where, "duplicate key")
+        twin = seen.get(key.lower())
+        if twin is not None:
+            doc.error(key_node, where, "duplicate key" if twin[0] == key
+                      else _case_twin("clinician key", key, *twin))
             continue
-        seen.add(key)
+        seen[key.lower()] = (key, key_node.start_mark.line + 1)
         if not isinstance(value_node, MappingNode):
             with contextlib.suppress(_Invalid):
                 clinicians[key] = _required_text(doc, value_node, where)
@@ -607,6 +609,16 @@ def _clinicians(doc: _Doc, node: Node) -> tuple[dict[str, str], dict[str, int]]:
 
 
 CLINICIAN_KEYS = ("name", "capacity")
+
+
+def _case_twin(what: str, value: str, first: str, where_first: str | int) -> str:
+    # Each clinician gets a page named by its key, and on a system that ignores
+    # case (macOS, Windows) 'kim.html' and 'Kim.html' are one file: one clinician's
+    # page would silently replace the other's. Client ids are unique ignoring case
+    # for the same reason.
+    at = f"line {where_first}" if isinstance(where_first, int) else where_first
+    return (f"{what} '{_short(value)}' differs only in case from '{_short(first)}' ({at}); "
+            "write it one way: their pages would overwrite each other")
 
 
 def _capacity(doc: _Doc, node: Node, where: str) -> int:
@@ -941,6 +953,9 @@ def _cross_check(records: list[ClientRecord], payers: dict[str, Payer],
     """Checks that need more than one node: unique ids, known payers and clinicians."""
     clients = []
     first_by_id: dict[str, ClientRecord] = {}
+    # Without a list in practice.yaml, the clinicians are whatever the clients name:
+    # the first spelling of each, ignoring case.
+    first_by_clinician: dict[str, ClientRecord] = {}
     for record in records:
         client = record.client
         first = first_by_id.setdefault(client.id.lower(), record)
@@ -948,9 +963,13 @@ def _cross_check(records: list[ClientRecord], payers: dict[str, Payer],
         unknown_payer = client.payer is not None and client.payer not in payers
         unknown_clinician = clinicians is not None and client.clinician is not None \
             and client.clinician not in clinicians
+        spelt = first_by_clinician.setdefault(client.clinician.lower(), record) \
+            if clinicians is None and client.clinician is not None else record
+        clinician_case = spelt.client.clinician != client.clinician
         discharged_on = client.discharge.date if client.discharge else None
         discharged_early = discharged_on is not None and discharged_on < client.intake_date
-        if not (duplicate or unknown_payer or unknown_clinician or discharged_early):
+        if not (duplicate or unknown_payer or unknown_clinician or clinician_case
+                or discharged_early):
             clients.append(client)
             continue
         record = exact(record)
@@ -971,6 +990,12 @@ def _cross_check(records: list[ClientRecord], payers: dict[str, Payer],
                 path, record.clinician_line, _join(record.where, "clinician"),
                 f"'{_short(client.clinician or '')}' is not in the practice's clinicians"
                 f"{suggest(client.clinician or '', clinicians or {})}"))
+        if clinician_case:
+            spelt = exact(spelt)
+            errors.append(InputError(
+                path, record.clinician_line, _join(record.where, "clinician"),
+                _case_twin("clinician", client.clinician or "", spelt.client.clinician or "",
+                           f"{spelt.client.source.path}:{spelt.clinician_line}")))
         if discharged_early:
             errors.append(InputError(
                 path, record.discharge_date_line, _join(record.where, "discharge.date"),

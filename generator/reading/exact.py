@@ -49,7 +49,7 @@ from generator.reading.cache import Days, plain_records, records_from_plain
 from generator.reading.record import ClientRecord, LedgerRecord
 from generator.reading.yamlnodes import NULLS
 from generator.regularfile import MAX_FILE_BYTES, FileTooLarge, NotRegularFile, read_regular
-from generator.wording import printable, suggest
+from generator.wording import printable, quotable, quoted, suggest
 
 FileRecord = ClientRecord | LedgerRecord
 
@@ -65,6 +65,7 @@ PAYERS_DIR = "site_config/payers"
 
 POLICY_FILE_KEYS = ("name", *SECTIONS)
 INT_PATTERN = re.compile(r"[+-]?[0-9]+")
+NUMBER_PATTERN = re.compile(r"[+-]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 T = TypeVar("T")
 
@@ -123,15 +124,26 @@ class _Doc:
 def _join(where: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{where}[{key}]"
+    # A key is any text a person typed (a sentence before a colon is a key to
+    # YAML): where an error is, is no place to repeat it.
+    key = key if quotable(key) else "(a long key)"
     return f"{where}.{key}" if where else key
 
 
 def _kind(node: Node) -> str:
-    if isinstance(node, MappingNode):
-        return "a mapping"
+    """What type of value a node holds, for "expected X, got Y": never the value
+    itself, which may be anything a person typed (see `wording.quoted`)."""
     if isinstance(node, SequenceNode):
         return "a list"
-    return f"'{_short(node.value)}'"
+    if not isinstance(node, ScalarNode):
+        return "a mapping"
+    if _is_null(node):
+        return "nothing (null)"
+    if not node.style and NUMBER_PATTERN.fullmatch(node.value):
+        return "a number"
+    if not node.style and node.value.lower() in ("true", "false", "yes", "no"):
+        return "a yes/no value"
+    return "text"
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -176,7 +188,7 @@ def _date(doc: _Doc, node: Node, where: str) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    doc.error(node, where, f"'{_short(value)}' is not a date; write it like 2026-11-28")
+    doc.error(node, where, f"{quoted(value)} is not a date; write it like 2026-11-28")
     raise _Invalid
 
 
@@ -184,7 +196,7 @@ def _bool(doc: _Doc, node: Node, where: str) -> bool:
     value = _scalar(doc, node, where, "true or false")
     if value.lower() in ("true", "false"):
         return value.lower() == "true"
-    doc.error(node, where, f"expected true or false, got '{_short(value)}'")
+    doc.error(node, where, f"expected true or false, got {quoted(value)}")
     raise _Invalid
 
 
@@ -195,17 +207,17 @@ def _signed_day(doc: _Doc, node: Node, where: str) -> date | bool:
     if DATE_PATTERN.fullmatch(value):
         return _date(doc, node, where)
     doc.error(node, where, f"expected the day it was signed (like 2026-11-28), true (signed, "
-              f"day not known) or false, got '{_short(value)}'")
+              f"day not known) or false, got {quoted(value)}")
     raise _Invalid
 
 
 def _int(doc: _Doc, node: Node, where: str, minimum: int) -> int:
     value = _scalar(doc, node, where, "a whole number of days")
     if INT_PATTERN.fullmatch(value) and len(value) > MAX_INT_DIGITS:
-        doc.error(node, where, f"'{_short(value)}' is too large for a number of days")
+        doc.error(node, where, f"{quoted(value)} is too large for a number of days")
         raise _Invalid
     if not INT_PATTERN.fullmatch(value):
-        doc.error(node, where, f"expected a whole number, got '{_short(value)}'")
+        doc.error(node, where, f"expected a whole number, got {quoted(value)}")
         raise _Invalid
     number = int(value)
     if number < minimum:
@@ -219,7 +231,7 @@ def _enum(doc: _Doc, node: Node, where: str, choices: tuple[str, ...], what: str
     if value not in choices:
         doc.error(
             node, where,
-            f"unknown {what} '{_short(value)}'{suggest(value, choices)} "
+            f"unknown {what} {quoted(value)}{suggest(value, choices)} "
             f"(one of: {', '.join(choices)})",
         )
         raise _Invalid
@@ -307,7 +319,7 @@ def _fields(
             fields.values[key] = value_node
         else:
             hint = suggest(key, (*allowed, *suggestions))
-            doc.error(key_node, key_where, f"unknown key '{_short(key)}'{hint}")
+            doc.error(key_node, key_where, f"unknown key {quoted(key)}{hint}")
     for key in required:
         if key not in fields.values:
             doc.error(node, where, f"missing required key '{key}'")
@@ -452,7 +464,7 @@ def _client_id(doc: _Doc, node: Node, where: str) -> str:
     if not ID_PATTERN.fullmatch(value):
         doc.error(
             node, where,
-            f"'{_short(value)}' is not a valid id: use 1-64 letters, digits, '-' or '_', "
+            f"{quoted(value)} is not a valid id: use 1-64 letters, digits, '-' or '_', "
             "starting with a letter or digit",
         )
         raise _Invalid
@@ -617,7 +629,7 @@ def _case_twin(what: str, value: str, first: str, where_first: str | int) -> str
     # page would silently replace the other's. Client ids are unique ignoring case
     # for the same reason.
     at = f"line {where_first}" if isinstance(where_first, int) else where_first
-    return (f"{what} '{_short(value)}' differs only in case from '{_short(first)}' ({at}); "
+    return (f"{what} {quoted(value)} differs only in case from {quoted(first)} ({at}); "
             "write it one way: their pages would overwrite each other")
 
 
@@ -625,10 +637,10 @@ def _capacity(doc: _Doc, node: Node, where: str) -> int:
     """How many clients a clinician can carry: a whole number, 0 or more."""
     value = _scalar(doc, node, where, "a whole number of clients")
     if not INT_PATTERN.fullmatch(value):
-        doc.error(node, where, f"expected a whole number of clients, got '{_short(value)}'")
+        doc.error(node, where, f"expected a whole number of clients, got {quoted(value)}")
         raise _Invalid
     if len(value.lstrip("+-")) > MAX_INT_DIGITS:
-        doc.error(node, where, f"'{_short(value)}' is too large for a number of clients")
+        doc.error(node, where, f"{quoted(value)} is too large for a number of clients")
         raise _Invalid
     number = int(value)
     if number < 0:
@@ -983,12 +995,12 @@ def _cross_check(records: list[ClientRecord], payers: dict[str, Payer],
         if unknown_payer:
             errors.append(InputError(
                 path, record.payer_line, _join(record.where, "payer"),
-                f"no policy file for payer '{_short(client.payer or '')}' in {PAYERS_DIR}/"
+                f"no policy file for payer {quoted(client.payer or '')} in {PAYERS_DIR}/"
                 f"{suggest(client.payer or '', payers)}"))
         if unknown_clinician:
             errors.append(InputError(
                 path, record.clinician_line, _join(record.where, "clinician"),
-                f"'{_short(client.clinician or '')}' is not in the practice's clinicians"
+                f"{quoted(client.clinician or '')} is not in the practice's clinicians"
                 f"{suggest(client.clinician or '', clinicians or {})}"))
         if clinician_case:
             spelt = exact(spelt)
@@ -1026,7 +1038,7 @@ def _with_ledgers(clients: list[Client], ledgers: list[LedgerRecord], errors: li
                 name = ledger.ledger.sessions[index].client
                 errors.append(InputError(
                     ledger.path, _nth(lines, index), f"sessions[{index}].client",
-                    f"no client with id '{_short(name)}'{suggest(name, [c.id for c in clients])}"))
+                    f"no client with id {quoted(name)}{suggest(name, [c.id for c in clients])}"))
     out = []
     for client in clients:
         entries = found.get(client.id.lower())

@@ -327,3 +327,23 @@ def test_a_short_value_that_is_the_problem_is_still_quoted(tmp_path: Path) -> No
 def test_quoted_repeats_only_short_values(value: str, shown: str) -> None:
     assert quoted(value) == shown
     assert quotable(value) == shown.startswith("'")
+
+
+# YAML that does not parse, around a sentence: the parser's own words only.
+BROKEN_YAML = {
+    "colon inside plain text": f"sessions:\n  - date: 2026-11-04\n    status: attended\n"
+                               f"    note: She said: {SENTENCE}\n",
+    "unclosed quote": f"sessions:\n  - {{date: 2026-11-04, status: attended,\n"
+                      f"      note: \"{SENTENCE}}}\n",
+    "bad indentation": f"sessions:\n  - date: 2026-11-04\n   note: {SENTENCE}\n",
+    "unknown escape": f"x_story: \"{SENTENCE} \\q\"\n",
+    "undefined alias": f"x_story: *{SENTENCE.split()[0]}\n",
+    "tab": f"x_story:\n\t{SENTENCE}\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_YAML))
+def test_a_yaml_error_repeats_no_sentence(tmp_path: Path, name: str) -> None:
+    client = "id: C-1\nname: Jordan Avery\nintake_date: 2026-01-05\n"
+    write(tmp_path, documents(), {"client": client + BROKEN_YAML[name]})
+    assert_private(*run(tmp_path, "client"))

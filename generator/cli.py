@@ -660,7 +660,8 @@ def load_audit(request_path: Path, workspace: Path, as_of: date
     from generator.reading import read_audit_request
     from generator.rules.audit import evaluate_audit
 
-    if not request_path.is_file():
+    # Anything there goes to the reader, which names what it is (a FIFO, a folder).
+    if not request_path.exists() and not request_path.is_symlink():
         raise CaseloadError(f"caseload audit: {request_path}: no such file")
     try:
         report = make_report(workspace, as_of, None, None)

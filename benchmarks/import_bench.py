@@ -211,17 +211,24 @@ def scaling_table(results: list[dict[str, Any]], floor: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def bench_parser(doc: str, repeat: int) -> argparse.ArgumentParser:
+    """The options every benchmark script here takes (seed, repeats, where, JSON)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=repeat,
+                        help="runs per figure; the best counts")
+    parser.add_argument("--work-dir", type=Path, help="where files go (default: a temp dir)")
+    parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in CHILDREN:
         return CHILDREN[argv[0]](argv[1:])
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__, repeat=1)
     parser.add_argument("--rows", help="comma-separated row counts (default 10000,100000)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per figure; the best counts")
-    parser.add_argument("--work-dir", type=Path, help="where files go (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the work dir")
-    parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--export", type=Path, help="only write an export of --rows rows here")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.rows.split(",")] if args.rows else list(DEFAULT_ROWS)

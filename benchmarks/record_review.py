@@ -32,7 +32,6 @@ time; CPU time; peak memory), the fastest of `--repeat` runs.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import re
@@ -52,7 +51,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
 from generate import AS_OF, client_record, client_yaml  # noqa: E402
-from import_bench import best_of  # noqa: E402
+from import_bench import bench_parser, best_of  # noqa: E402
 from run import PY, _env, environment_line, git_commit, measure, mkdocs_config  # noqa: E402
 
 MEMBERS = 25
@@ -272,13 +271,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in CHILDREN:
         return CHILDREN[argv[0]](argv[1:])
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__, repeat=3)
     parser.add_argument("--clients", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best counts")
-    parser.add_argument("--work-dir", type=Path, help="where files go (default: a temp dir)")
-    parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args(argv)
+    if args.clients < 300:  # a 25-member request needs that many Summit Health clients
+        parser.error("--clients must be at least 300")
     import os
 
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="caseload-record-review-"))

@@ -127,11 +127,19 @@ def make_report(workspace: Path, as_of: date | None, payer: str | None,
         return build_report(caseload, as_of or today(), Scope(payer, clinician))
 
 
+def check_site_engine() -> None:
+    """CASELOAD_ENGINE names an engine that is installed: checked before any work is done."""
+    from generator.site.engines import chosen_engine
+
+    chosen_engine()
+
+
 def make_site_inputs(workspace: Path, as_of: date | None, payer: str | None,
                      clinician: str | None) -> tuple[Report, SiteSettings, tuple[Audit, ...]]:
     """The report, the site settings (mkdocs.yml) and the audit requests (audits/*.yaml),
     read before any site work starts; the input errors of all of them are reported
     together."""
+    check_site_engine()
     try:
         report = make_report(workspace, as_of, payer, clinician)
     except WorkspaceInvalid as invalid:
@@ -661,7 +669,8 @@ def load_audit(request_path: Path, workspace: Path, as_of: date
     from generator.reading import read_audit_request
     from generator.rules.audit import evaluate_audit
 
-    if not request_path.is_file():
+    # Anything there goes to the reader, which names what it is (a FIFO, a folder).
+    if not request_path.exists() and not request_path.is_symlink():
         raise CaseloadError(f"caseload audit: {request_path}: no such file")
     try:
         report = make_report(workspace, as_of, None, None)
@@ -706,6 +715,7 @@ def audit_command(request: Path, workspace: Path, as_of: date | None, output_for
         raise CaseloadError("caseload audit: --pdf needs WeasyPrint and the Pango libraries; "
                             f"install them with: {PDF_INSTALL} (and Pango, e.g. apt-get "
                             "install libpango-1.0-0 libpangoft2-1.0-0); nothing was written.")
+    check_site_engine()
     report, audit = load_audit(request, workspace, as_of or today())
     settings = read_site_settings(workspace)
     target = site_dir or workspace / "audits" / audit.request.stem / "site"

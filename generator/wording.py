@@ -44,6 +44,28 @@ def closest(value: str, choices: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
+# An input error may quote the value that is wrong only when that value is the
+# kind a person needs to see to fix it: a status, a date, an id, a key. Those are
+# short, one line and a word or two; anything longer may be a client's story
+# typed into the wrong field, and an error message travels (a terminal, a CI log,
+# a screenshot sent for help), so it is described, never repeated.
+QUOTE_MAX_CHARS = 40
+QUOTE_MAX_WORDS = 3
+
+
+def quotable(value: str) -> bool:
+    """Whether `value` is short enough to repeat in an error message."""
+    return (len(value) <= QUOTE_MAX_CHARS and "\n" not in value
+            and len(value.split()) <= QUOTE_MAX_WORDS)
+
+
+def quoted(value: str) -> str:
+    """`'value'` when it is quotable, else only what kind of value it is."""
+    if quotable(value):
+        return f"'{value}'"
+    return "a text of several lines" if "\n" in value.strip() else "a long text"
+
+
 # --- control characters in text (security item 7) -------------------------------------
 #
 # Text read from a file may not steer a terminal or a page: C0 and C1 controls (ESC

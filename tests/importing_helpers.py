@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
-
-from click.testing import CliRunner
-
-from generator.cli import cli
 
 PRACTICE = """\
 name: Test Practice
@@ -39,19 +34,6 @@ FILES = {
 }
 
 SP_HEADER = "Date of Service,Client,Clinician,Status,Progress Note Status,Billing Code"
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def tree(root: Path) -> dict[str, bytes]:

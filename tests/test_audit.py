@@ -7,35 +7,20 @@ import html
 import json
 import os
 import re
-import textwrap
 from datetime import date
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from generator.cli import cli
 from generator.model.audit import (
     add_business_days,
     business_days_between,
     business_days_left,
     is_business_day,
 )
+from tests.clirun import run, write
 
 AS_OF = "2026-11-28"  # a Saturday
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
 
 
 def audit_json(workspace: Path, request: str = "audits/req.yaml", *extra: str

@@ -164,6 +164,31 @@ def test_every_bad_capacity_is_reported_in_one_run(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("second", ["Kim: Kim Park", "KIM: {name: Kim Park, capacity: 3}"])
+def test_clinician_keys_that_differ_only_in_case_are_refused(tmp_path: Path,
+                                                             second: str) -> None:
+    # Each key names a page; 'kim.html' and 'Kim.html' are one file on macOS and Windows.
+    found = errors(tmp_path, f"name: Calm\nclinicians:\n  kim: Kim Lee\n  {second}\n")
+    key = second.split(":")[0]
+    assert found == [f"{PRACTICE}:4: clinicians.{key}: clinician key '{key}' differs only in "
+                     "case from 'kim' (line 3); write it one way: their pages would "
+                     "overwrite each other"]
+
+
+def test_clinicians_named_by_clients_alone_may_not_differ_only_in_case(tmp_path: Path) -> None:
+    root = workspace(tmp_path / "ws", "name: Calm\n")
+    for number, clinician in ((1, "kim"), (2, "Kim")):
+        (root / "content" / f"C-{number}.yaml").write_text(
+            f"id: C-{number}\nname: A\nintake_date: 2026-01-05\nclinician: {clinician}\n",
+            encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(root), "--as-of", "2026-11-28"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[0] == (
+        "content/C-2.yaml:4: clinician: clinician 'Kim' differs only in case from 'kim' "
+        "(content/C-1.yaml:4); write it one way: their pages would overwrite each other")
+    assert not (root / "site").exists()
+
+
 @pytest.mark.parametrize("command", ["check", "build"])
 def test_the_command_line_exits_2_and_writes_nothing(tmp_path: Path, command: str) -> None:
     root = workspace(tmp_path / "ws", "name: Calm\nclinicians:\n  lee: {name: L, capacity: -1}\n")

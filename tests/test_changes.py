@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from generator.archive.changes import (
     InvalidReport,
@@ -21,9 +20,9 @@ from generator.archive.changes import (
     text_lines,
 )
 from generator.archive.snapshot import MANIFEST_KIND, MANIFEST_VERSION, dumps, file_entry
-from generator.cli import cli
 from generator.reading.exact import load_workspace
 from generator.report.report import build_report, report_json
+from tests.clirun import run
 from tests.conftest import ROOT
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -95,7 +94,8 @@ def test_counts_then_and_now() -> None:
 
 def test_identical_reports_have_no_changes() -> None:
     changes = compare(NOW, NOW)
-    assert changes.nothing_changed
+    assert (changes.added, changes.gone, changes.status_changes, changes.findings) \
+        == ((), (), (), ())
     assert all(row.change == "0" for row in changes.counts)
     page = render_changes(changes, None)
     assert page.count("None.") == 5
@@ -191,11 +191,6 @@ def snapshot_folder(folder: Path, document: Any) -> Path:
                 "as_of": folder.name, "files": {"report.json": file_entry(folder / "report.json")}}
     (folder / "manifest.json").write_bytes(dumps(manifest))
     return folder
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_diff_by_dates_and_by_folders(tmp_path: Path) -> None:

@@ -6,13 +6,12 @@ import gc
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from generator.cli import cli, paused_gc
+from tests.clirun import run, write
 from tests.conftest import DEMO_AS_OF, ROOT
 
 CLIENT_KEYS = [
@@ -20,19 +19,6 @@ CLIENT_KEYS = [
     "days_since_last_session", "next_appointment", "plan_date", "plan_age_days", "plan_due",
     "discharge_date", "findings",
 ]
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
 
 
 @pytest.fixture

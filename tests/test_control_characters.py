@@ -27,7 +27,8 @@ from generator.reading import fast as fastload
 from generator.reading.cache import Days
 from generator.reading.exact import WorkspaceInvalid, load_workspace
 from generator.wording import for_terminal, one_line, refused_character
-from tests.importing_helpers import FILES, SP_HEADER, write
+from tests.clirun import write
+from tests.importing_helpers import FILES, SP_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 

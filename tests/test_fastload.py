@@ -391,6 +391,32 @@ def test_corner_case_agrees(tmp_path: Path, name: str) -> None:
         assert accepted, "the fast path should read this ordinary file"
 
 
+# A duplicate key inside a user's `x_` value: (the text after CLIENT, the line of
+# the second key, of the first, and where). A mapping keeps one value per key, so
+# one of the two would be lost without a word.
+DUPLICATE_EXTRAS = {
+    "flow": ("x_meta: {a: 1, a: 2}\n", 4, 4, "x_meta.a"),
+    "block": ("x_meta:\n  a: 1\n  b: 2\n  a: 3\n", 7, 5, "x_meta.a"),
+    "deeper": ("x_meta:\n  a:\n    - {b: 1}\n    - {c: 1, c: 1}\n", 7, 7, "x_meta.a[1].c"),
+    "in a session": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
+                     "    x_codes: {cpt: 90837,\n      cpt: 90834}\n", 8, 7,
+                     "sessions[0].x_codes.cpt"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DUPLICATE_EXTRAS))
+def test_a_duplicate_key_inside_an_extra_value_is_an_error_on_both_paths(
+        tmp_path: Path, name: str) -> None:
+    extra, line, first, where = DUPLICATE_EXTRAS[name]
+    path = write_content(tmp_path, CLIENT + extra)
+    data = path.read_bytes()
+    assert fastload.read_clients(data, data.decode("utf-8"), "content/c.yaml") is None
+    accepted, _, errors = read_both(tmp_path, path)
+    assert accepted is None  # declined, so that the exact path reports it
+    assert [str(e) for e in errors] == [
+        f"content/c.yaml:{line}: {where}: duplicate key (first given on line {first})"]
+
+
 @pytest.mark.parametrize("text", [
     "clients:\n  - id: C-1\n    name: A\n    intake_date: 2026-01-05\n"
     "  # a comment between clients\n\n  - id: C-2\n    name: B\n    intake_date: 2026-01-06\n",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,14 +38,15 @@ def test_the_real_limit_is_32_mib() -> None:
 
 def test_an_unreadable_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = workspace(tmp_path)
-    original = Path.read_bytes
+    original = os.open
 
-    def refuse(self: Path) -> bytes:
-        if self.name == "a.yaml":
+    # Root may read any file whatever its mode, so the refusal is made here.
+    def refuse(path: str | os.PathLike[str], flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(path).name == "a.yaml":
             raise PermissionError(13, "Permission denied")
-        return original(self)
+        return original(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(WorkspaceInvalid) as caught:
         load_workspace(root)
     assert [str(e) for e in caught.value.errors] == [

@@ -17,8 +17,9 @@ import yaml
 
 from generator.importing import tables
 from generator.importing.clients import derived_id
+from tests.clirun import run, write
 from tests.conftest import ROOT
-from tests.importing_helpers import FILES, SP_HEADER, run, tree, write
+from tests.importing_helpers import FILES, SP_HEADER, tree
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ from generator.importing.problems import Problems
 from generator.importing.profile import BUILT_IN, ProfileInvalid, load_profile
 from generator.model.records import ID_PATTERN
 from generator.reading import read_workspace
-from tests.importing_helpers import FILES, run, write
+from tests.clirun import run, write
+from tests.importing_helpers import FILES
 
 # --- the YAML an import writes --------------------------------------------------------------
 

@@ -10,19 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import generator.cli as cli_module
-from generator.cli import cli
 from generator.init import example_files
+from tests.clirun import run
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "generator" / "example"
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def listing(root: Path) -> list[str]:

@@ -22,6 +22,7 @@ from generator.fingerprint import code_digest
 from generator.model.site import SiteSettings
 from generator.pages.render import PAGE_CODE, builtin_templates
 from generator.site import engine, shell
+from generator.site.engines import MKDOCS
 from tests.conftest import DEMO_AS_OF
 from tests.test_build import site_tree
 
@@ -133,13 +134,13 @@ def test_the_engine_fingerprint_covers_the_settings_and_the_engine(
         "permalink": True}}], "theme": {"name": "material"}})
     other = SiteSettings("mkdocs.yml", {"theme": {"name": "material"},
                                         "markdown_extensions": [{"toc": {"permalink": "§"}}]})
-    assert engine.engine_fingerprint(settings) == engine.engine_fingerprint(same)
-    assert engine.engine_fingerprint(settings) != engine.engine_fingerprint(other)
-    before = engine.engine_fingerprint(settings)
+    assert engine.engine_fingerprint(settings, MKDOCS) == engine.engine_fingerprint(same, MKDOCS)
+    assert engine.engine_fingerprint(settings, MKDOCS) != engine.engine_fingerprint(other, MKDOCS)
+    before = engine.engine_fingerprint(settings, MKDOCS)
     real = engine._installed_version
     monkeypatch.setattr(engine, "_installed_version",
                         lambda name: "99.0" if name == "pymdown-extensions" else real(name))
-    assert engine.engine_fingerprint(settings) != before
+    assert engine.engine_fingerprint(settings, MKDOCS) != before
 
 
 def test_the_code_digest_covers_templates_and_the_site_stage() -> None:

@@ -3,9 +3,10 @@
 files → reading → model → rules → report → pages → site → archive, with the
 commands (`cli`, `init`) on top; importing (exports → ledger files) beside
 reading, on the model alone. A stage imports only the stages below it; the
-leaf modules (`errors`, `fingerprint`, `wording`, `parallel`, `private`) import no stage. Nothing
-outside `reading/` imports its fast reader or its cache, and no output imports
-`reading/` at all. There are no import cycles.
+leaf modules (`errors`, `fingerprint`, `wording`, `parallel`, `private`,
+`regularfile`, `usercache`) import no stage. Nothing outside `reading/` imports
+its fast reader or its cache, and no output imports `reading/` at all. There
+are no import cycles.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ STAGES: dict[str, frozenset[str]] = {
     "archive": frozenset({"model", "rules", "report", "pages", "site"}),
 }
 LEAVES = frozenset({"__init__", "errors", "fingerprint", "wording", "parallel", "private",
-                    "usercache"})
+                    "regularfile", "usercache"})
 COMMANDS = frozenset({"cli", "__main__", "init"})
 OUTPUTS = ("report", "pages", "site", "archive")
 

@@ -558,7 +558,9 @@ def test_top_level_scalar(tmp_path):
 
 @pytest.mark.parametrize(
     ("value", "line", "words"),
-    [("\n  id: C-1\n  name: J\n", 2, "mapping"), ("C-1", 1, "'C-1'")],
+    # A type error names the type found, never the value (it may be a client's story).
+    [("\n  id: C-1\n  name: J\n", 2, "got a mapping"), ("C-1", 1, "got text"),
+     ("12", 1, "got a number")],
 )
 def test_clients_not_a_list(tmp_path, value, line, words):
     error = one_error(tmp_path, {"content/a.yaml": f"clients: {value}\n"})

@@ -19,11 +19,9 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from generator.cli import cli
 from generator.model.site import SiteSettings
 from generator.reading import sitesettings
 from generator.reading.exact import WorkspaceInvalid
@@ -32,6 +30,7 @@ from generator.reading.sitesettings import (
     read_settings_file,
     read_site_settings,
 )
+from tests.clirun import run
 from tests.conftest import DEMO_AS_OF, ROOT
 from tests.test_build import copy_demo, site_tree, temporary_leftovers, tree
 
@@ -454,11 +453,6 @@ def test_theme_values_printed_into_html_are_checked(tmp_path: Path, text: str) -
 
 
 # --- through the command line -----------------------------------------------------------
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ import generator.site.build
 from generator import __version__
 from generator.archive.snapshot import GitFailed
 from generator.cli import cli
+from tests.clirun import run
 from tests.conftest import ROOT
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -37,11 +38,6 @@ WORKSPACE_PARTS = ("content", "site_config", "templates", "mkdocs.yml")
 GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 IDENTITY_VARIABLES = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
                       "GIT_COMMITTER_EMAIL", "EMAIL")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def git(repo: Path, *args: str) -> str:

@@ -27,6 +27,7 @@ from generator.pages.render import (
     STATUS_LABELS,
     TemplateProblem,
     client_href,
+    describe_template_error,
     environment,
     html_link,
 )
@@ -115,10 +116,6 @@ class Changes:
     @property
     def resolved(self) -> list[tuple[FindingChanges, FindingRef]]:
         return [(c, f) for c in self.findings for f in c.resolved]
-
-    @property
-    def nothing_changed(self) -> bool:
-        return not (self.added or self.gone or self.status_changes or self.findings)
 
 
 # --- reading a report document ------------------------------------------------------
@@ -262,9 +259,7 @@ def render_changes(changes: Changes, workspace: Path | None) -> str:
     try:
         return env.get_template(TEMPLATE).render(changes=changes, client_link=client_link)
     except jinja2.TemplateError as exc:
-        where = f"{exc.filename or exc.name}:{exc.lineno}: " \
-            if isinstance(exc, jinja2.TemplateSyntaxError) else ""
-        raise TemplateProblem(f"{where}template error: {exc.message or exc}") from None
+        raise TemplateProblem(describe_template_error(exc, env)) from None
 
 
 def _finding_json(finding: FindingRef) -> dict[str, str]:

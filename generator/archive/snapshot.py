@@ -45,7 +45,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from generator import __version__
+from generator import __version__, regularfile
 from generator.archive import staging as staging_folders
 from generator.archive.changes import PAGE as CHANGES_PAGE
 from generator.archive.changes import InvalidReport, compare, render_changes
@@ -100,45 +100,23 @@ class UnreadableSnapshot(InvalidSnapshot):
 # --- files and hashes ----------------------------------------------------------------
 
 
-_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"),
-          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW
-               | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
-
-
-def _kind(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
-
-
 @contextlib.contextmanager
 def open_regular(path: Path, missing: str = "missing", *, follow: bool = False
                  ) -> Iterator[io.BufferedReader]:
     """`path` opened for reading if it is a regular file; UnreadableSnapshot otherwise.
 
-    Never blocks: the path is looked at first (without following a link unless
-    `follow`), opened with O_NONBLOCK (a FIFO would otherwise wait for a writer
-    forever), and what was opened is checked again, so that nothing swapped in
-    meanwhile is read.
+    Never blocks (see `generator.regularfile`): a FIFO, a device or a socket is
+    refused without being read, and a link too unless `follow`.
     """
     try:
-        mode = os.stat(path, follow_symlinks=follow).st_mode
+        with regularfile.open_regular(path, follow=follow) as handle:
+            yield handle
     except FileNotFoundError:
         raise UnreadableSnapshot(path, missing) from None
+    except regularfile.NotRegularFile as exc:
+        raise UnreadableSnapshot(path, str(exc)) from None
     except OSError as exc:
         raise UnreadableSnapshot(path, f"cannot be read ({exc.strerror or exc})") from None
-    if not stat.S_ISREG(mode):
-        raise UnreadableSnapshot(path, f"is {_kind(mode)}, not a regular file")
-    try:
-        fd = os.open(path, _OPEN_FLAGS if not follow else _OPEN_FLAGS & ~_NOFOLLOW)
-    except OSError as exc:
-        raise UnreadableSnapshot(path, f"cannot be read ({exc.strerror or exc})") from None
-    with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise UnreadableSnapshot(path, f"is {_kind(mode)}, not a regular file")
-        yield handle
 
 
 def read_regular(path: Path, missing: str = "missing") -> bytes:

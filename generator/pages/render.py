@@ -9,10 +9,12 @@ default (see `escape.py`); only values that our own code marks as `Markup`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, cached_property
@@ -22,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from generator.errors import TemplateProblem
@@ -31,6 +35,7 @@ from generator.model.policy import SETTINGS, EffectivePolicy
 from generator.model.records import ID_PATTERN, Client
 from generator.pages import charts
 from generator.pages.escape import block, inline
+from generator.regularfile import FileTooLarge, NotRegularFile, read_regular
 from generator.report.audit import (
     NOTE_WORDS,
     PLAN_WORDS,
@@ -64,7 +69,8 @@ STATUS_LABELS = {
 # Long lists (roster, action groups, discharged clients, a payer's or a clinician's
 # clients) are cut into pages of this many rows, so that every page opens in well
 # under a second at any caseload size (benchmarks/browser.py measures it): at 500
-# rows the theme's table handling alone took most of a second.
+# rows the first roster page took 0.8 to 0.95 s to load, about a third of it the
+# theme's script laying the table out again (benchmarks/README.md).
 ROSTER_PAGE_SIZE = 250
 # The action list shows this many items of a group; the rest are one click away,
 # on pages of ROSTER_PAGE_SIZE.
@@ -87,10 +93,22 @@ def builtin_templates() -> Path:
 
 
 def environment(workspace: Path | None) -> jinja2.Environment:
-    search = [str(workspace / "templates")] if workspace and (workspace / "templates").is_dir() \
-        else []
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([*search, str(builtin_templates())]),
+    """The Jinja environment for `workspace`'s pages: its own templates/ first, then ours.
+
+    A workspace's templates are code from outside this package, so once it has
+    any, every page is rendered in Jinja's immutable sandbox (no attribute that
+    starts with `_`, no Python internals, no method that changes a list, dict or
+    set): one sandboxed page may include another, and a plain template including
+    a workspace one would run it unsandboxed. Our own templates alone stay in the
+    plain environment, because the sandbox checks every attribute access and call
+    as it runs: rendering every page of 2,000 generated clients took 1.4 to 1.6
+    times as long in it, with the same output (`tests/test_template_sandbox.py`
+    shows what it refuses).
+    """
+    own = workspace_templates(workspace)
+    kind = ImmutableSandboxedEnvironment if own is not None else jinja2.Environment
+    env = kind(
+        loader=_TemplateLoader(own, builtin_templates()),
         undefined=jinja2.StrictUndefined,
         finalize=inline,
         autoescape=False,  # `finalize` escapes every value, for Markdown and HTML alike
@@ -109,6 +127,60 @@ def environment(workspace: Path | None) -> jinja2.Environment:
     env.filters["plural"] = plural
     return env
 
+
+
+def workspace_templates(workspace: Path | None) -> Path | None:
+    """The workspace's templates/ folder, unless it has none or it is our own
+    (this repository is a workspace whose templates/ is the package's)."""
+    if workspace is None or not (workspace / "templates").is_dir():
+        return None
+    folder = workspace / "templates"
+    with contextlib.suppress(OSError):
+        if folder.resolve() == builtin_templates().resolve():
+            return None
+    return folder
+
+
+class UnusableTemplate(jinja2.TemplateError):
+    """A workspace template file that cannot be used: not a regular file (a FIFO
+    would hang the build), too large, unreadable or not UTF-8."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(reason)
+        self.name, self.reason = name, reason
+
+
+class _TemplateLoader(jinja2.FileSystemLoader):
+    """The workspace's templates (if any), then ours; a workspace file is read
+    through `read_regular`, so that a FIFO or device among them is refused by
+    name rather than waited on, or silently passed over for our own."""
+
+    def __init__(self, own: Path | None, builtin: Path) -> None:
+        super().__init__([*([str(own)] if own is not None else []), str(builtin)])
+        self.own = own
+
+    def get_source(self, environment: jinja2.Environment, template: str
+                   ) -> tuple[str, str, Callable[[], bool]]:
+        path = self.own.joinpath(*split_template_path(template)) if self.own else None
+        if path is None or not (path.exists() or path.is_symlink()):
+            return super().get_source(environment, template)
+        try:
+            text = read_regular(path).decode("utf-8")
+            mtime = path.stat().st_mtime
+        except (NotRegularFile, FileTooLarge) as exc:
+            raise UnusableTemplate(template, str(exc)) from None
+        except UnicodeDecodeError:
+            raise UnusableTemplate(template, "is not valid UTF-8") from None
+        except OSError as exc:
+            raise UnusableTemplate(template, f"cannot be read ({exc.strerror or exc})") from None
+
+        def unchanged() -> bool:
+            try:
+                return path.stat().st_mtime == mtime
+            except OSError:
+                return False
+
+        return text, str(path), unchanged
 
 
 # --- small pieces of markup, built here so that templates need no `|safe` -----------
@@ -542,12 +614,6 @@ class Site:
             "requested_on": request.requested_on,
         }
 
-    def stamp_text(self, evaluation: Evaluation) -> str:
-        s = self.stamp(evaluation)
-        return (f"Member {s['id']} · {s['payer']} member number {s['member_id']} · dates of "
-                f"service {s['period']} · prepared for {s['payer']}'s request of "
-                f"{s['requested_on']}")
-
     def checklist(self) -> list[dict[str, Any]]:
         """One entry per member named by the request, in its order."""
         assert self.packet is not None
@@ -602,8 +668,8 @@ def render_pages(report: Report, workspace: Path | None, *, redact: bool = False
     """
     env = environment(workspace)
     site = Site(report, redact, audits=audits, packet=packet)
-    env.globals["client_row"] = _ClientRows(env, site)
     try:
+        env.globals["client_row"] = _ClientRows(env, site)
         yield Page("index.md", _render(env, "overview.md.j2", site=site))
         yield from _action_pages(env, site)
         yield from _paged(env, "roster.md.j2", "roster.md", "roster", list(site.evaluations),
@@ -631,7 +697,7 @@ def render_pages(report: Report, workspace: Path | None, *, redact: bool = False
             for stem in pages.stems():
                 yield Page(str(client_url(stem)), pages.render(stem))
     except jinja2.TemplateError as exc:
-        raise TemplateProblem(_describe(exc)) from None
+        raise TemplateProblem(describe_template_error(exc, env)) from None
     for name, content in (extra_pages or {}).items():
         yield Page(name, content)
     yield from _chart_pages(site)
@@ -707,7 +773,7 @@ class ClientPages:
         try:
             return self.template.render(site=self.site, e=self.by_id[stem])
         except jinja2.TemplateError as exc:
-            raise TemplateProblem(_describe(exc)) from None
+            raise TemplateProblem(describe_template_error(exc, self.env)) from None
 
 
 # The code that shapes a client page, from its data to its HTML: the model, the
@@ -764,11 +830,48 @@ def _render(env: jinja2.Environment, name: str, **context: Any) -> str:
     return env.get_template(name).render(**context)
 
 
-def _describe(exc: jinja2.TemplateError) -> str:
+def describe_template_error(exc: jinja2.TemplateError, env: jinja2.Environment) -> str:
+    """One line for a template that failed: `templates/NAME:LINE: ...` when it is
+    the workspace's, so that its author knows where to look."""
+    if isinstance(exc, UnusableTemplate):
+        return f"templates/{exc.name}:1: file: {exc.reason}"
     where = ""
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        where = f"{exc.filename or exc.name}:{exc.lineno}: "
+        where = f"{_shown(exc.filename, exc.name, env)}:{exc.lineno}: "
+    else:  # a runtime error: the innermost template line in the (Jinja-rewritten) traceback
+        found = _template_frame(exc, env)
+        if found is not None:
+            where = f"{_shown(found[0], None, env)}:{found[1]}: "
     return f"{where}template error: {exc.message or exc}"
+
+
+def _template_folders(env: jinja2.Environment) -> list[str]:
+    loader = env.loader
+    return list(loader.searchpath) if isinstance(loader, jinja2.FileSystemLoader) else []
+
+
+def _template_frame(exc: BaseException, env: jinja2.Environment) -> tuple[str, int] | None:
+    folders = tuple(os.path.join(folder, "") for folder in _template_folders(env))
+    found = None
+    trace = exc.__traceback__
+    while trace is not None:
+        filename = trace.tb_frame.f_code.co_filename
+        if folders and filename.startswith(folders):
+            found = (filename, trace.tb_lineno)
+        trace = trace.tb_next
+    return found
+
+
+def _shown(filename: str | None, name: str | None, env: jinja2.Environment) -> str:
+    """A template's file as the workspace knows it (`templates/NAME`), or its name."""
+    own = isinstance(env.loader, _TemplateLoader) and env.loader.own
+    if filename and own:
+        with contextlib.suppress(ValueError):
+            return "templates/" + Path(filename).relative_to(own).as_posix()
+    if filename:
+        with contextlib.suppress(ValueError):
+            return Path(filename).relative_to(builtin_templates()).as_posix()
+    return name or filename or "template"
 
 
 def _pages_of(items: list[Any], first: str, prefix: str) -> list[tuple[str, list[Any]]]:
@@ -835,7 +938,10 @@ def _chart_pages(site: Site) -> Iterator[Page]:
 
 def _assets(env: jinja2.Environment, site: Site) -> Iterator[Page]:
     for name in ASSETS:
-        source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+        try:
+            source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+        except jinja2.TemplateError as exc:  # the workspace's own, and no regular file
+            raise TemplateProblem(describe_template_error(exc, env)) from None
         yield Page(f"assets/{name}", source)
     yield Page("assets/clients.js", client_index_script(site))
     yield Page("assets/roster.js", roster_index_script(site))

@@ -42,12 +42,11 @@ from generator.reading.exact import (
     _parse,
     _read_bytes,
     _required_text,
-    _short,
     _too_large,
     _TooLarge,
 )
 from generator.reading.sitesettings import _wheres
-from generator.wording import suggest
+from generator.wording import quoted, suggest
 
 REQUEST_KEYS = ("payer", "requested_on", "due", "business_days", "holidays", "period", "members")
 PERIOD_KEYS = ("from", "to")
@@ -58,8 +57,9 @@ def request_files(workspace: Path) -> list[Path]:
     folder = workspace / AUDITS_DIR
     if not folder.is_dir():
         return []
+    # Not only regular files: a FIFO or a device there is refused by name when read.
     return sorted(p for p in folder.iterdir()
-                  if p.suffix in (".yaml", ".yml") and (p.is_file() or p.is_symlink()))
+                  if p.suffix in (".yaml", ".yml") and (not p.is_dir() or p.is_symlink()))
 
 
 def read_audit_requests(workspace: Path, payers: Iterable[str]) -> list[AuditRequest]:
@@ -118,9 +118,9 @@ def _refuse_properties(doc: _Doc, root: Node | None, text: str) -> None:
     wheres = _wheres(root)
     for line, column, kind, name in found:
         where = wheres.get((line, column), "document")
-        what = (f"tags are not allowed (found '{_short(name)}'): write plain values"
+        what = (f"tags are not allowed (found {quoted(name)}): write plain values"
                 if kind == "tag" else
-                f"anchors and aliases are not allowed (found '&{_short(name)}'): "
+                f"anchors and aliases are not allowed (found {quoted('&' + name)}): "
                 "write the value out")
         doc.errors.append(InputError(doc.path, line + 1, where, what))
     raise _Invalid
@@ -144,7 +144,7 @@ def _request(doc: _Doc, root: Node | None, path: Path, payers: frozenset[str]) -
     period_from, period_to = period or (None, None)
     if payer is not None and payer not in payers:
         doc.error(fields.values["payer"], "payer",
-                  f"no policy file for payer '{_short(payer)}' in {PAYERS_DIR}/"
+                  f"no policy file for payer {quoted(payer)} in {PAYERS_DIR}/"
                   f"{suggest(payer, payers)}")
         read.failed = True
     if period_from and period_to and period_from > period_to:

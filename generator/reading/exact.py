@@ -48,14 +48,21 @@ from generator.reading import yamlnodes
 from generator.reading.cache import Days, plain_records, records_from_plain
 from generator.reading.record import ClientRecord, LedgerRecord
 from generator.reading.yamlnodes import NULLS
-from generator.wording import character_problem, printable, refused_character, suggest
+from generator.regularfile import MAX_FILE_BYTES, FileTooLarge, NotRegularFile, read_regular
+from generator.wording import (
+    character_problem,
+    printable,
+    quotable,
+    quoted,
+    refused_character,
+    suggest,
+)
 
 FileRecord = ClientRecord | LedgerRecord
 
 if TYPE_CHECKING:
     from generator.reading.cache import ParseCache
 
-MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_EXTRA_DEPTH = 64
 MAX_INT_DIGITS = 9
 
@@ -65,6 +72,7 @@ PAYERS_DIR = "site_config/payers"
 
 POLICY_FILE_KEYS = ("name", *SECTIONS)
 INT_PATTERN = re.compile(r"[+-]?[0-9]+")
+NUMBER_PATTERN = re.compile(r"[+-]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 T = TypeVar("T")
 
@@ -123,15 +131,26 @@ class _Doc:
 def _join(where: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{where}[{key}]"
+    # A key is any text a person typed (a sentence before a colon is a key to
+    # YAML): where an error is, is no place to repeat it.
+    key = key if quotable(key) else "(a long key)"
     return f"{where}.{key}" if where else key
 
 
 def _kind(node: Node) -> str:
-    if isinstance(node, MappingNode):
-        return "a mapping"
+    """What type of value a node holds, for "expected X, got Y": never the value
+    itself, which may be anything a person typed (see `wording.quoted`)."""
     if isinstance(node, SequenceNode):
         return "a list"
-    return f"'{_short(node.value)}'"
+    if not isinstance(node, ScalarNode):
+        return "a mapping"
+    if _is_null(node):
+        return "nothing (null)"
+    if not node.style and NUMBER_PATTERN.fullmatch(node.value):
+        return "a number"
+    if not node.style and node.value.lower() in ("true", "false", "yes", "no"):
+        return "a yes/no value"
+    return "text"
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -191,7 +210,7 @@ def _date(doc: _Doc, node: Node, where: str) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    doc.error(node, where, f"'{_short(value)}' is not a date; write it like 2026-11-28")
+    doc.error(node, where, f"{quoted(value)} is not a date; write it like 2026-11-28")
     raise _Invalid
 
 
@@ -199,7 +218,7 @@ def _bool(doc: _Doc, node: Node, where: str) -> bool:
     value = _scalar(doc, node, where, "true or false")
     if value.lower() in ("true", "false"):
         return value.lower() == "true"
-    doc.error(node, where, f"expected true or false, got '{_short(value)}'")
+    doc.error(node, where, f"expected true or false, got {quoted(value)}")
     raise _Invalid
 
 
@@ -210,17 +229,17 @@ def _signed_day(doc: _Doc, node: Node, where: str) -> date | bool:
     if DATE_PATTERN.fullmatch(value):
         return _date(doc, node, where)
     doc.error(node, where, f"expected the day it was signed (like 2026-11-28), true (signed, "
-              f"day not known) or false, got '{_short(value)}'")
+              f"day not known) or false, got {quoted(value)}")
     raise _Invalid
 
 
 def _int(doc: _Doc, node: Node, where: str, minimum: int) -> int:
     value = _scalar(doc, node, where, "a whole number of days")
     if INT_PATTERN.fullmatch(value) and len(value) > MAX_INT_DIGITS:
-        doc.error(node, where, f"'{_short(value)}' is too large for a number of days")
+        doc.error(node, where, f"{quoted(value)} is too large for a number of days")
         raise _Invalid
     if not INT_PATTERN.fullmatch(value):
-        doc.error(node, where, f"expected a whole number, got '{_short(value)}'")
+        doc.error(node, where, f"expected a whole number, got {quoted(value)}")
         raise _Invalid
     number = int(value)
     if number < minimum:
@@ -234,7 +253,7 @@ def _enum(doc: _Doc, node: Node, where: str, choices: tuple[str, ...], what: str
     if value not in choices:
         doc.error(
             node, where,
-            f"unknown {what} '{_short(value)}'{suggest(value, choices)} "
+            f"unknown {what} {quoted(value)}{suggest(value, choices)} "
             f"(one of: {', '.join(choices)})",
         )
         raise _Invalid
@@ -272,11 +291,17 @@ def _plain(doc: _Doc, node: Node, where: str, depth: int = 0) -> Any:
     if isinstance(node, SequenceNode):
         return [_plain(doc, item, _join(where, i), depth + 1) for i, item in enumerate(node.value)]
     mapping = {}
+    first_lines: dict[str, int] = {}
     for key_node, value_node in node.value:
         if not isinstance(key_node, ScalarNode):
             doc.error(key_node, where, f"a key must be text, got {_kind(key_node)}")
             raise _Invalid
         key = key_node.value
+        if key in first_lines:  # the later value would silently replace the first
+            doc.error(key_node, _join(where, key),
+                      f"duplicate key (first given on line {first_lines[key]})")
+            raise _Invalid
+        first_lines[key] = key_node.start_mark.line + 1
         mapping[key] = _plain(doc, value_node, _join(where, key), depth + 1)
     return mapping
 
@@ -321,7 +346,7 @@ def _fields(
             fields.values[key] = value_node
         else:
             hint = suggest(key, (*allowed, *suggestions))
-            doc.error(key_node, key_where, f"unknown key '{_short(key)}'{hint}")
+            doc.error(key_node, key_where, f"unknown key {quoted(key)}{hint}")
     for key in required:
         if key not in fields.values:
             doc.error(node, where, f"missing required key '{key}'")
@@ -468,7 +493,7 @@ def _client_id(doc: _Doc, node: Node, where: str) -> str:
     if not ID_PATTERN.fullmatch(value):
         doc.error(
             node, where,
-            f"'{_short(value)}' is not a valid id: use 1-64 letters, digits, '-' or '_', "
+            f"{quoted(value)} is not a valid id: use 1-64 letters, digits, '-' or '_', "
             "starting with a letter or digit",
         )
         raise _Invalid
@@ -598,17 +623,19 @@ def _clinicians(doc: _Doc, node: Node) -> tuple[dict[str, str], dict[str, int]]:
         raise _Invalid
     clinicians: dict[str, str] = {}
     capacities: dict[str, int] = {}
-    seen: set[str] = set()
+    seen: dict[str, tuple[str, int]] = {}  # key ignoring case -> (key, line)
     for key_node, value_node in node.value:
         if not isinstance(key_node, ScalarNode):
             doc.error(key_node, "clinicians", f"a key must be text, got {_kind(key_node)}")
             continue
         key = key_node.value
         where = _join("clinicians", key)
-        if key in seen:
-            doc.error(key_node, where, "duplicate key")
+        twin = seen.get(key.lower())
+        if twin is not None:
+            doc.error(key_node, where, "duplicate key" if twin[0] == key
+                      else _case_twin("clinician key", key, *twin))
             continue
-        seen.add(key)
+        seen[key.lower()] = (key, key_node.start_mark.line + 1)
         if not isinstance(value_node, MappingNode):
             with contextlib.suppress(_Invalid):
                 clinicians[key] = _required_text(doc, value_node, where)
@@ -629,14 +656,24 @@ def _clinicians(doc: _Doc, node: Node) -> tuple[dict[str, str], dict[str, int]]:
 CLINICIAN_KEYS = ("name", "capacity")
 
 
+def _case_twin(what: str, value: str, first: str, where_first: str | int) -> str:
+    # Each clinician gets a page named by its key, and on a system that ignores
+    # case (macOS, Windows) 'kim.html' and 'Kim.html' are one file: one clinician's
+    # page would silently replace the other's. Client ids are unique ignoring case
+    # for the same reason.
+    at = f"line {where_first}" if isinstance(where_first, int) else where_first
+    return (f"{what} {quoted(value)} differs only in case from {quoted(first)} ({at}); "
+            "write it one way: their pages would overwrite each other")
+
+
 def _capacity(doc: _Doc, node: Node, where: str) -> int:
     """How many clients a clinician can carry: a whole number, 0 or more."""
     value = _scalar(doc, node, where, "a whole number of clients")
     if not INT_PATTERN.fullmatch(value):
-        doc.error(node, where, f"expected a whole number of clients, got '{_short(value)}'")
+        doc.error(node, where, f"expected a whole number of clients, got {quoted(value)}")
         raise _Invalid
     if len(value.lstrip("+-")) > MAX_INT_DIGITS:
-        doc.error(node, where, f"'{_short(value)}' is too large for a number of clients")
+        doc.error(node, where, f"{quoted(value)} is too large for a number of clients")
         raise _Invalid
     number = int(value)
     if number < 0:
@@ -680,7 +717,8 @@ def _parse(doc: _Doc, text: str) -> Node | None:
 
 
 def _read_bytes(root: Path, path: Path, doc: _Doc, resolve: bool = False) -> bytes | None:
-    """The file's bytes, unless it leads outside the workspace or is too large.
+    """The file's bytes, unless it leads outside the workspace, is too large or is
+    not a regular file.
 
     Under content/, folders that are links are never walked into and content/
     itself is checked once, so only a file that is a link can lead elsewhere;
@@ -690,12 +728,14 @@ def _read_bytes(root: Path, path: Path, doc: _Doc, resolve: bool = False) -> byt
         if (resolve or path.is_symlink()) and not path.resolve().is_relative_to(root.resolve()):
             doc.error(None, "file", "is a link to a place outside the workspace; not read")
             return None
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            doc.error(None, "file", f"is {size // (1024 * 1024)} MiB; the limit is "
-                      f"{MAX_FILE_BYTES // (1024 * 1024)} MiB a file: split it into several files")
-            return None
-        return path.read_bytes()
+        return read_regular(path, limit=MAX_FILE_BYTES)
+    except NotRegularFile as exc:  # a FIFO would hang the read, a device never end it
+        doc.error(None, "file", str(exc))
+        return None
+    except FileTooLarge as exc:
+        doc.error(None, "file", f"is {exc.size // (1024 * 1024)} MiB; the limit is "
+                  f"{MAX_FILE_BYTES // (1024 * 1024)} MiB a file: split it into several files")
+        return None
     except (OSError, RuntimeError) as exc:  # Python 3.11's resolve() raises RuntimeError
         if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:  # for a loop of links
             doc.error(None, "file", _LINK_LOOP)
@@ -958,6 +998,9 @@ def _cross_check(records: list[ClientRecord], payers: dict[str, Payer],
     """Checks that need more than one node: unique ids, known payers and clinicians."""
     clients = []
     first_by_id: dict[str, ClientRecord] = {}
+    # Without a list in practice.yaml, the clinicians are whatever the clients name:
+    # the first spelling of each, ignoring case.
+    first_by_clinician: dict[str, ClientRecord] = {}
     for record in records:
         client = record.client
         first = first_by_id.setdefault(client.id.lower(), record)
@@ -965,9 +1008,13 @@ def _cross_check(records: list[ClientRecord], payers: dict[str, Payer],
         unknown_payer = client.payer is not None and client.payer not in payers
         unknown_clinician = clinicians is not None and client.clinician is not None \
             and client.clinician not in clinicians
+        spelt = first_by_clinician.setdefault(client.clinician.lower(), record) \
+            if clinicians is None and client.clinician is not None else record
+        clinician_case = spelt.client.clinician != client.clinician
         discharged_on = client.discharge.date if client.discharge else None
         discharged_early = discharged_on is not None and discharged_on < client.intake_date
-        if not (duplicate or unknown_payer or unknown_clinician or discharged_early):
+        if not (duplicate or unknown_payer or unknown_clinician or clinician_case
+                or discharged_early):
             clients.append(client)
             continue
         record = exact(record)
@@ -981,13 +1028,19 @@ def _cross_check(records: list[ClientRecord], payers: dict[str, Payer],
         if unknown_payer:
             errors.append(InputError(
                 path, record.payer_line, _join(record.where, "payer"),
-                f"no policy file for payer '{_short(client.payer or '')}' in {PAYERS_DIR}/"
+                f"no policy file for payer {quoted(client.payer or '')} in {PAYERS_DIR}/"
                 f"{suggest(client.payer or '', payers)}"))
         if unknown_clinician:
             errors.append(InputError(
                 path, record.clinician_line, _join(record.where, "clinician"),
-                f"'{_short(client.clinician or '')}' is not in the practice's clinicians"
+                f"{quoted(client.clinician or '')} is not in the practice's clinicians"
                 f"{suggest(client.clinician or '', clinicians or {})}"))
+        if clinician_case:
+            spelt = exact(spelt)
+            errors.append(InputError(
+                path, record.clinician_line, _join(record.where, "clinician"),
+                _case_twin("clinician", client.clinician or "", spelt.client.clinician or "",
+                           f"{spelt.client.source.path}:{spelt.clinician_line}")))
         if discharged_early:
             errors.append(InputError(
                 path, record.discharge_date_line, _join(record.where, "discharge.date"),
@@ -1018,7 +1071,7 @@ def _with_ledgers(clients: list[Client], ledgers: list[LedgerRecord], errors: li
                 name = ledger.ledger.sessions[index].client
                 errors.append(InputError(
                     ledger.path, _nth(lines, index), f"sessions[{index}].client",
-                    f"no client with id '{_short(name)}'{suggest(name, [c.id for c in clients])}"))
+                    f"no client with id {quoted(name)}{suggest(name, [c.id for c in clients])}"))
     out = []
     for client in clients:
         entries = found.get(client.id.lower())

@@ -33,7 +33,6 @@ NoteState = Literal["signed", "late", "missing", "not_tracked"]
 PlanState = Literal["current", "expired", "initial", "none"]
 SignedState = Literal["yes", "no", "not_required"]
 MemberStatus = Literal["complete", "incomplete", "not_found", "wrong_payer"]
-MEMBER_STATUSES: tuple[MemberStatus, ...] = ("complete", "incomplete", "not_found", "wrong_payer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,13 +124,6 @@ class Audit:
         found = {m.evaluation.client.id: m.evaluation for m in self.members
                  if m.evaluation is not None}
         return tuple(found[key] for key in sorted(found))
-
-    def checks_of(self, client_id: str) -> MemberCheck:
-        """The first entry naming this client."""
-        return next(m for m in self.members if m.id == client_id)
-
-    def entries_of(self, client_id: str) -> tuple[Member, ...]:
-        return tuple(m.member for m in self.members if m.id == client_id)
 
 
 def matches(member: Member, clients: tuple[Client, ...]) -> tuple[Client, ...]:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 
 from markupsafe import escape
@@ -42,6 +43,8 @@ from generator.site.engine import (
     make_site_parent,
     recover_site,
 )
+from generator.site.engine_process import build_site_in_child
+from generator.site.engines import chosen_engine
 from generator.site.lock import exclusive, lock_files, site_lock_file, workspace_lock_file
 from generator.site.shell import Progress, no_progress
 
@@ -152,6 +155,7 @@ def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSett
     `audits` are the workspace's audit requests (the open ones are on the
     overview); with `packet`, the site is that request's packet (see `build_packet`).
     """
+    engine = chosen_engine()
     make_site_parent(site_dir)
     try:
         docs_dir = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.{DOCS}-",
@@ -166,9 +170,10 @@ def build(report: Report, workspace: Path, site_dir: Path, *, settings: SiteSett
                             extra_pages=extra_pages, clients=docs_keep is not None,
                             progress=progress, audits=audits, packet=packet)
         clients = ClientPages.of(report, workspace, redact=redact,
-                                 engine=engine_fingerprint(settings), audits=audits,
+                                 engine=engine_fingerprint(settings, engine), audits=audits,
                                  packet=packet)
-        build_site(
+        run = build_site if engine.in_process else partial(build_site_in_child, engine)
+        run(
             settings, docs_dir, site_dir,
             # MkDocs themes print site_name without escaping it.
             site_name=str(escape(title or site_title(report))),

@@ -1,10 +1,13 @@
-"""Static-site build layer: the only module that knows about MkDocs.
+"""Static-site build layer: the only module that calls the site engine's API.
 
 The rest of caseload renders Markdown into a docs folder and calls
-:func:`build_site`; swapping MkDocs for another engine (ProperDocs, Zensical,
-...) means rewriting this module only.
+:func:`build_site`. The engine is MkDocs 1.x or ProperDocs, its maintained fork
+(engines.py): both offer the very API this module uses, under the name
+``mkdocs``, so the same code builds with either. ProperDocs runs it in a process
+of its own (engine_process.py). An engine with another API (Zensical, MkDocs 2)
+means rewriting this module only.
 
-Decisions (MkDocs 1.6 + Material for MkDocs 9.x):
+Decisions (MkDocs 1.6 or ProperDocs 1.6 + Material for MkDocs 9.x):
 
 * Settings. MkDocs never reads ``mkdocs.yml``: its YAML loader constructs Python
   objects (a ``!!python/...`` tag runs code) and ``hooks`` are imported as
@@ -113,6 +116,7 @@ from generator.errors import SiteBuildError
 from generator.model.site import SiteSettings
 from generator.private import FILE_MODE, make_private, make_private_folders
 from generator.site import passthrough, references, reuse, shell
+from generator.site.engines import Engine
 
 __all__ = ["SiteBuildError", "build_site", "engine_fingerprint"]
 
@@ -121,12 +125,13 @@ _MARKER_TEXT = "Built by caseload. This whole folder is replaced on every build.
 _ALLOWED_PLUGINS = frozenset({"search", "material/search"})
 _FORCED_OFF_EXTRA = ("analytics", "consent", "social", "alternate", "version")
 _LOGGER_NAME = "mkdocs"
+# ProperDocs logs under its own name; the plugins it runs (Material) still under mkdocs'.
+_LOGGER_NAMES = (_LOGGER_NAME, "properdocs")
 _TABLES_PLUGIN = "caseload/passthrough-tables"
 _FILES_PLUGIN = "caseload/files"
-ENGINE = "mkdocs"
-# Installed packages whose code shapes a page the engine builds: the engine, its
-# theme, the Markdown converter, its extensions, and the code highlighter.
-_ENGINE_PACKAGES = ("mkdocs", "mkdocs-material", "Markdown", "pymdown-extensions", "Pygments")
+# Installed packages whose code shapes a page the engine builds besides the engine
+# itself: its theme, the Markdown converter, its extensions, and the code highlighter.
+_ENGINE_PACKAGES = ("mkdocs-material", "Markdown", "pymdown-extensions", "Pygments")
 Warn = Callable[[str], None]
 
 
@@ -144,15 +149,20 @@ class AlikePages:
     keys: Mapping[str, str]
     render: Callable[[str], str]  # page stem -> its Markdown, asked for only when needed
     progress: shell.Progress | None = None
+    # Writes the Markdown of many of these pages into the folder at once, before they
+    # are made: for an engine in a process of its own (engine_process.py), whose
+    # workers cannot ask for them one by one. None: each is rendered when needed.
+    write: Callable[[list[str]], None] | None = None
 
 
-def engine_fingerprint(settings: SiteSettings) -> bytes:
+def engine_fingerprint(settings: SiteSettings, engine: Engine) -> bytes:
     """What the engine adds to the shape of every page it builds, besides the page's
     Markdown and caseload's own code: its name and version, the installed versions
     of the packages that convert and theme pages (and of Python, whose HTML parser
-    Markdown uses), and the checked settings (mkdocs.yml), canonically serialized."""
-    versions = {name: _installed_version(name) for name in _ENGINE_PACKAGES}
-    described = {"engine": ENGINE, "versions": versions, "python": sys.version,
+    Markdown uses), and the checked settings (mkdocs.yml), canonically serialized.
+    So pages one engine made are never taken over by a build with the other."""
+    versions = {name: _installed_version(name) for name in (engine.package, *_ENGINE_PACKAGES)}
+    described = {"engine": engine.name, "versions": versions, "python": sys.version,
                  "settings": settings.values}
     text = json.dumps(described, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                       default=repr)
@@ -288,6 +298,8 @@ def _build_with_shell(settings: SiteSettings, overrides: dict[str, Any], staging
                 written[stem] = taken
             else:
                 jobs.append((stem, folder / f"{stem}.md", staging / alike.folder / f"{stem}.html"))
+    if alike.write is not None:  # written by the process that holds the caseload
+        _write_sources(alike, folder, [stem for stem, _, _ in jobs])
     written.update(shell.make_pages(frame, markdown_settings, jobs, expected, alike.render,
                                     links.of, alike.progress))
     return {"shell": frame.digest,
@@ -386,13 +398,14 @@ class _PageLinks(_RelativePathTreeprocessor):
 
 def _write_sources(alike: AlikePages, folder: Path, stems: list[str]) -> list[Path]:
     """The Markdown of these alike pages in the docs folder, rendered if not there yet."""
-    paths = []
-    for stem in stems:
-        path = folder / f"{stem}.md"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(alike.render(stem), encoding="utf-8")
-        paths.append(path)
+    paths = [folder / f"{stem}.md" for stem in stems]
+    missing = [stem for stem, path in zip(stems, paths, strict=True) if not path.exists()]
+    if missing and alike.write is not None:
+        alike.write(missing)
+        return paths
+    for stem in missing:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{stem}.md").write_text(alike.render(stem), encoding="utf-8")
     return paths
 
 
@@ -576,18 +589,20 @@ def _collect_mkdocs_log() -> Iterator[list[str]]:
     Propagation is cut so nothing reaches the root logger (and stdout or
     stderr); the level is pinned to WARNING so strict mode always counts.
     """
-    logger = logging.getLogger(_LOGGER_NAME)
-    saved = (logger.level, logger.propagate)
+    loggers = [logging.getLogger(name) for name in _LOGGER_NAMES]
+    saved = [(logger.level, logger.propagate) for logger in loggers]
     collector = _Collector()
-    logger.addHandler(collector)
-    logger.setLevel(logging.WARNING)
-    logger.propagate = False
+    for logger in loggers:
+        logger.addHandler(collector)
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
     try:
         yield collector.messages
     finally:
-        logger.removeHandler(collector)
-        logger.setLevel(saved[0])
-        logger.propagate = saved[1]
+        for logger, (level, propagate) in zip(loggers, saved, strict=True):
+            logger.removeHandler(collector)
+            logger.setLevel(level)
+            logger.propagate = propagate
 
 
 @contextmanager

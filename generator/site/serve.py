@@ -24,7 +24,6 @@ import re
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import suppress
 from datetime import date
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -335,16 +334,6 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
 def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> SiteServer:
     """Return an http server for the built site (not yet serving)."""
     return SiteServer(site_dir, host, port)
-
-
-def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the built site over http until interrupted (Ctrl+C).
-
-    Files are looked up per request, so a rebuild swapped in by
-    :func:`generator.site.engine.build_site` is served immediately, with its policy.
-    """
-    with make_server(site_dir, host, port) as server, suppress(KeyboardInterrupt):
-        server.serve_forever()
 
 
 class Server:

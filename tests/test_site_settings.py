@@ -174,6 +174,24 @@ def test_the_engine_accepts_what_was_read(tmp_path: Path) -> None:
 # --- tags, anchors, duplicates ----------------------------------------------------------
 
 
+def test_prose_settings_may_run_over_several_lines(tmp_path: Path) -> None:
+    """A folded description or a two-line copyright is how many files spell them."""
+    read = settings_of(tmp_path, BASE + "site_description: >\n  A long\n  description\n"
+                       "copyright: |\n  Line one\n  Line two\n")
+    assert read.values["site_description"] == "A long description\n"
+    assert read.values["copyright"] == "Line one\nLine two\n"
+
+
+def test_one_line_settings_refuse_a_line_break(tmp_path: Path) -> None:
+    line = one_error(tmp_path, BASE + "site_author: |\n  one\n  two\n")
+    assert line.startswith("mkdocs.yml:3: site_author: must be one line"), line
+
+
+def test_no_setting_may_hold_a_control_character(tmp_path: Path) -> None:
+    line = one_error(tmp_path, BASE + 'copyright: "Evil\\e]0;pwned\\a"\n')
+    assert line.startswith("mkdocs.yml:3: copyright:") and "U+001B" in line, line
+
+
 @pytest.mark.parametrize("text", [
     'extra:\n  x: !!python/object/apply:os.system ["touch MARKER"]\n',
     "copyright: !!python/name:os.system\n",

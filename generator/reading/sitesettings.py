@@ -188,6 +188,13 @@ def _escaped(doc: _Doc, node: Node, where: str) -> str:
     return str(escape(_text(doc, node, where)))
 
 
+def _prose(doc: _Doc, node: Node, where: str) -> str:
+    """Prose the theme prints as HTML (a description, a copyright notice): escaped, and,
+    like a note, it may run over several lines: `site_description: >` is how many
+    mkdocs.yml files spell a long one, and a line break in HTML is only a space."""
+    return str(escape(_scalar(doc, node, where, "text", several_lines=True)))
+
+
 def _whole(low: int, high: int) -> Read:
     def read(doc: _Doc, node: Node, where: str) -> int:
         value = _scalar(doc, node, where, "a whole number")
@@ -655,9 +662,9 @@ REFUSED = {
     "mdx_configs": "give options under markdown_extensions",
 }
 ACCEPTED: dict[str, Read] = {
-    "site_description": _escaped,
+    "site_description": _prose,
     "site_author": _escaped,
-    "copyright": _escaped,
+    "copyright": _prose,
     "theme": _theme,
     "plugins": _unique(_plugin, "plugin"),
     "markdown_extensions": _unique(_extension, "Markdown extension"),

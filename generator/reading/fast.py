@@ -221,6 +221,8 @@ _BYTE_ORDER_MARKS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _ESCAPE = re.compile(rb'\\(?:[\\"/ntr]|x[0-9A-Fa-f]{2}|u(?![dD][89abAB])[0-9A-Fa-f]{4}'
                      rb"|U(?!0000[dD][89abAB])(?:000[0-9A-Fa-f]|0010)[0-9A-Fa-f]{4})")
 _BLOCK_HEADER = re.compile(rb" *(?:- +)*(?:[A-Za-z_][A-Za-z0-9_]*: +|- *)[|>][-+]?")
+
+
 def _comment_after_flow_text(data: bytes) -> bool:
     """Whether a comment follows text (not a closer or a quote) on a line where a
     flow collection opened before it."""
@@ -232,6 +234,7 @@ def _comment_after_flow_text(data: bytes) -> bool:
             return True
         at = data.find(b" #", at + 2)
     return False
+
 
 _NOT_FLOW_OR_LINE = bytes(byte for byte in range(256) if byte not in b"[]{}\n")
 

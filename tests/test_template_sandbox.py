@@ -176,3 +176,26 @@ def test_what_the_sandbox_leaves_to_escaping_and_the_reference_scan(tmp_path: Pa
     assert code == 2
     assert err.startswith("site build failed: rules.html refers outside the site, to "
                           "evil.example")
+
+
+@pytest.mark.parametrize(("template", "markup", "raised"), [
+    ("rules.md.j2", "{{ site.payer_ids + 1 }}", "TypeError"),
+    ("client.md.j2", "{{ e.client.name + 1 }}", "TypeError"),
+    ("client.md.j2", "{{ e.client.name.index('no such text') }}", "ValueError"),
+    ("_client_row.j2", "{{ 1 / 0 }}", "ZeroDivisionError"),
+])
+def test_a_python_error_in_a_workspace_template_is_its_line_not_an_internal_error(
+        built: Path, tmp_path: Path, template: str, markup: str, raised: str) -> None:
+    """Not a Jinja error but the template's all the same: one line with the template
+    and its line, the exception's type and nothing of its message (which may quote
+    a client's name), exit 2, the old site kept."""
+    workspace = copy_demo(tmp_path / "ws")
+    shutil.copytree(built / "site", workspace / "site", symlinks=True)
+    before = tree(workspace / "site")
+    line = append(workspace / "templates" / template, markup)
+    code, err = build(workspace)
+    assert code == 2, err
+    assert err.splitlines() == [
+        f"templates/{template}:{line}: template error: the template raised {raised}"], err
+    assert "Traceback" not in err and "internal error" not in err
+    assert tree(workspace / "site") == before

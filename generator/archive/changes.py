@@ -19,17 +19,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
 from generator.model.records import DATE_PATTERN, ID_PATTERN
 from generator.pages.render import (
     STATUS_LABELS,
-    TemplateProblem,
     client_href,
-    describe_template_error,
     environment,
     html_link,
+    template_problems,
 )
 from generator.rules.engine import RULES, SEVERITIES, STATUSES
 from generator.wording import printable
@@ -256,10 +254,8 @@ def client_link(client_id: str) -> Markup:
 def render_changes(changes: Changes, workspace: Path | None) -> str:
     """The "Changes since" page, as Markdown, from the workspace's or built-in template."""
     env = environment(workspace)
-    try:
+    with template_problems(env):
         return env.get_template(TEMPLATE).render(changes=changes, client_link=client_link)
-    except jinja2.TemplateError as exc:
-        raise TemplateProblem(describe_template_error(exc, env)) from None
 
 
 def _finding_json(finding: FindingRef) -> dict[str, str]:

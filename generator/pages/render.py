@@ -668,7 +668,7 @@ def render_pages(report: Report, workspace: Path | None, *, redact: bool = False
     """
     env = environment(workspace)
     site = Site(report, redact, audits=audits, packet=packet)
-    try:
+    with template_problems(env):
         env.globals["client_row"] = _ClientRows(env, site)
         yield Page("index.md", _render(env, "overview.md.j2", site=site))
         yield from _action_pages(env, site)
@@ -696,8 +696,6 @@ def render_pages(report: Report, workspace: Path | None, *, redact: bool = False
             pages = ClientPages(site, env)
             for stem in pages.stems():
                 yield Page(str(client_url(stem)), pages.render(stem))
-    except jinja2.TemplateError as exc:
-        raise TemplateProblem(describe_template_error(exc, env)) from None
     for name, content in (extra_pages or {}).items():
         yield Page(name, content)
     yield from _chart_pages(site)
@@ -770,10 +768,8 @@ class ClientPages:
         return digest.hexdigest()
 
     def render(self, stem: str) -> str:
-        try:
+        with template_problems(self.env):
             return self.template.render(site=self.site, e=self.by_id[stem])
-        except jinja2.TemplateError as exc:
-            raise TemplateProblem(describe_template_error(exc, self.env)) from None
 
 
 # The code that shapes a client page, from its data to its HTML: the model, the
@@ -843,6 +839,39 @@ def describe_template_error(exc: jinja2.TemplateError, env: jinja2.Environment) 
         if found is not None:
             where = f"{_shown(found[0], None, env)}:{found[1]}: "
     return f"{where}template error: {exc.message or exc}"
+
+
+@contextlib.contextmanager
+def template_problems(env: jinja2.Environment) -> Iterator[None]:
+    """Report a template that failed as one line, `TemplateProblem`: a Jinja error,
+    and any other exception raised by a line of the workspace's own templates
+    (`{{ 1 + 'a' }}` raises a TypeError), which is the workspace author's to fix,
+    not an internal error. Of such an exception only its type is shown: its message
+    may quote a value, and values are client text. An exception from one of our
+    own templates stays what it is, a bug of ours."""
+    try:
+        yield
+    except jinja2.TemplateError as exc:
+        raise TemplateProblem(describe_template_error(exc, env)) from None
+    except Exception as exc:
+        where = _workspace_line(exc, env)
+        if where is None:
+            raise
+        raise TemplateProblem(f"{where}: template error: the template raised "
+                              f"{type(exc).__name__}") from None
+
+
+def _workspace_line(exc: BaseException, env: jinja2.Environment) -> str | None:
+    """`templates/NAME:LINE` of the innermost template frame, if a workspace's."""
+    found = _template_frame(exc, env)
+    own = isinstance(env.loader, _TemplateLoader) and env.loader.own
+    if found is None or not own:
+        return None
+    try:
+        name = Path(found[0]).relative_to(own).as_posix()
+    except ValueError:
+        return None
+    return f"templates/{name}:{found[1]}"
 
 
 def _template_folders(env: jinja2.Environment) -> list[str]:

@@ -77,17 +77,36 @@ def open_regular(path: Path, *, follow: bool = True) -> Iterator[io.BufferedRead
 def read_regular(path: Path, *, follow: bool = True, limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of the regular file `path`, at most `limit` of them.
 
-    NotRegularFile, FileTooLarge or OSError otherwise (see `open_regular`).
+    NotRegularFile, FileTooLarge or OSError otherwise (see `open_regular`). The
+    same steps as `open_regular`, on the bare descriptor: a warm `check` reads
+    every content file, and a buffered file object around each cost a sixth of it.
     """
-    with open_regular(path, follow=follow) as handle:
-        size = os.fstat(handle.fileno()).st_size
-        if size > limit:
-            raise FileTooLarge(size, limit)
-        # Asking for the size alone keeps reading thousands of small files cheap; one
-        # byte more shows a file that grew since, which is then read to the limit.
-        data = handle.read(size + 1)
-        if len(data) > size:
-            data += handle.read(limit + 1 - len(data))
-    if len(data) > limit:
-        raise FileTooLarge(len(data), limit)
-    return data
+    mode = os.stat(path, follow_symlinks=follow).st_mode
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(kind_of(mode))
+    fd = os.open(path, _OPEN_FLAGS if follow else _OPEN_FLAGS | _NOFOLLOW)
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):  # swapped for something else meanwhile
+            raise NotRegularFile(kind_of(status.st_mode))
+        if status.st_size > limit:
+            raise FileTooLarge(status.st_size, limit)
+        return _read_to_end(fd, status.st_size, limit)
+    finally:
+        os.close(fd)
+
+
+def _read_to_end(fd: int, size: int, limit: int) -> bytes:
+    # Asking for the size and one byte more reads a file in one call, and shows
+    # one that grew since it was looked at: that is then read on, to the limit.
+    data = os.read(fd, size + 1)
+    if len(data) == size:  # the usual case: all of it, and the end
+        return data
+    chunks, total = [data], len(data)
+    while data and total <= limit:
+        data = os.read(fd, min(1 << 20, limit + 1 - total))
+        chunks.append(data)
+        total += len(data)
+    if total > limit:
+        raise FileTooLarge(total, limit)
+    return b"".join(chunks)

@@ -880,6 +880,8 @@ def note_check(session: Session, policy: EffectivePolicy, as_of: date) -> NoteCh
 
 def _notes(f: _Facts, state: NoteState) -> list[tuple[Session, NoteCheck]]:
     """The client's tracked sessions whose note is in `state`, each with its check."""
+    if f.policy["documentation.note_within_days"] is None:
+        return []  # nothing is tracked: no session need be looked at (most policies)
     checks = ((session, note_check(session, f.policy, f.as_of))
               for session in _checked_sessions(f))
     return [(session, check) for session, check in checks if check.state == state]

@@ -32,7 +32,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import generator
 from generator.errors import SiteBuildError
@@ -189,7 +189,7 @@ def _build(job: dict[str, Any], requests: IO[str], conversation: IO[str]) -> int
         def write(stems: list[str]) -> None:
             _send(conversation, {"write": stems})
             if _receive(requests) != {"written": True}:
-                raise _Stopped
+                _stopping()
 
         alike = AlikePages(job["alike"]["folder"], job["alike"]["keys"], _rendered_ahead,
                            _progress(conversation) if job["alike"]["progress"] else None,
@@ -234,8 +234,16 @@ def _progress(conversation: IO[str]) -> Callable[[str, int],
 def _receive(requests: IO[str]) -> Any:
     line = requests.readline()
     if not line:
-        raise _Stopped
+        _stopping()
     return json.loads(line)
+
+
+def _stopping() -> NoReturn:
+    """The parent gave up on this build: stop, removing what was staged. The parent
+    also sends Ctrl+C (for a child busy building, which would not read this end of
+    the conversation for a while); once stopping, that must not cut the clean-up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise _Stopped
 
 
 if __name__ == "__main__":

@@ -417,6 +417,7 @@ class _Facts:
     planned_day: date | None
     window_start: date
     no_shows_in_window: int
+    note_checks: tuple[tuple[Session, NoteCheck], ...]  # what the note rules read
 
     @classmethod
     def of(cls, client: Client, policy: EffectivePolicy, as_of: date) -> _Facts:
@@ -440,6 +441,7 @@ class _Facts:
             discharged=discharged, planned_day=planned_day, window_start=window_start,
             no_shows_in_window=sum(1 for s in recorded
                                    if s.status in no_show and s.date >= window_start),
+            note_checks=_tracked_notes(recorded, policy, as_of),
         )
 
     @property
@@ -840,16 +842,6 @@ def _activity_after_discharge(f: _Facts) -> Raised | None:
 # --- (v2) documentation: progress notes and plan signatures -----------------------------
 
 
-def _checked_sessions(f: _Facts) -> tuple[Session, ...]:
-    """The sessions whose progress note is tracked: recorded, attended, and on or after
-    `notes_checked_from` when that is set; () while `note_within_days` is not set."""
-    if f.policy["documentation.note_within_days"] is None:
-        return ()
-    start = f.policy["documentation.notes_checked_from"]
-    return tuple(s for s in f.recorded
-                 if s.status == "attended" and (start is None or s.date >= start))
-
-
 def note_signed_by(session: Session, as_of: date) -> date | bool:
     """The day the session's note was signed, when that is on or before `as_of`; True
     when signed on a day not known; False when not signed by `as_of`."""
@@ -862,8 +854,12 @@ def note_signed_by(session: Session, as_of: date) -> date | bool:
 def note_check(session: Session, policy: EffectivePolicy, as_of: date) -> NoteCheck:
     """The state of an attended session's progress note on `as_of` under `policy`:
     what NOTE-MISSING and NOTE-LATE read, one session at a time."""
-    within = policy["documentation.note_within_days"]
-    checked_from = policy["documentation.notes_checked_from"]
+    return _note_check(session, policy["documentation.note_within_days"],
+                       policy["documentation.notes_checked_from"], as_of)
+
+
+def _note_check(session: Session, within: int | None, checked_from: date | None,
+                as_of: date) -> NoteCheck:
     signed = note_signed_by(session, as_of)
     if within is None or (checked_from is not None and session.date < checked_from):
         return NoteCheck("not_tracked", None, signed)
@@ -878,13 +874,22 @@ def note_check(session: Session, policy: EffectivePolicy, as_of: date) -> NoteCh
     return NoteCheck(state, due, signed)
 
 
+def _tracked_notes(recorded: tuple[Session, ...], policy: EffectivePolicy, as_of: date
+                   ) -> tuple[tuple[Session, NoteCheck], ...]:
+    """Each tracked session with its note's check, made once per client for both note
+    rules: the recorded, attended sessions on or after `notes_checked_from` (when
+    set); () while `note_within_days` is not set."""
+    within = policy["documentation.note_within_days"]
+    if within is None:
+        return ()
+    start = policy["documentation.notes_checked_from"]
+    return tuple((s, _note_check(s, within, start, as_of)) for s in recorded
+                 if s.status == "attended" and (start is None or s.date >= start))
+
+
 def _notes(f: _Facts, state: NoteState) -> list[tuple[Session, NoteCheck]]:
     """The client's tracked sessions whose note is in `state`, each with its check."""
-    if f.policy["documentation.note_within_days"] is None:
-        return []  # nothing is tracked: no session need be looked at (most policies)
-    checks = ((session, note_check(session, f.policy, f.as_of))
-              for session in _checked_sessions(f))
-    return [(session, check) for session, check in checks if check.state == state]
+    return [(session, check) for session, check in f.note_checks if check.state == state]
 
 
 def _notes_rule_of(f: _Facts) -> str:

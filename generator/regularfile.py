@@ -53,6 +53,25 @@ def kind_of(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
+def _open_regular_fd(path: Path, follow: bool) -> tuple[int, os.stat_result]:
+    """A descriptor open for reading on `path`, and its status, if it is a regular
+    file (see `open_regular`); the caller closes it."""
+    mode = os.stat(path, follow_symlinks=follow).st_mode
+    # Looked at before opening, so that no device is ever opened (opening some
+    # has effects of its own) and a socket gets its name rather than ENXIO.
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(kind_of(mode))
+    fd = os.open(path, _OPEN_FLAGS if follow else _OPEN_FLAGS | _NOFOLLOW)
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):  # swapped for something else meanwhile
+            raise NotRegularFile(kind_of(status.st_mode))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, status
+
+
 @contextlib.contextmanager
 def open_regular(path: Path, *, follow: bool = True) -> Iterator[io.BufferedReader]:
     """`path` open for reading in binary, if it is a regular file.
@@ -61,34 +80,20 @@ def open_regular(path: Path, *, follow: bool = True) -> Iterator[io.BufferedRead
     no permission, a loop of links). Without `follow`, a symbolic link is
     refused too rather than followed.
     """
-    mode = os.stat(path, follow_symlinks=follow).st_mode
-    # Looked at before opening, so that no device is ever opened (opening some
-    # has effects of its own) and a socket gets its name rather than ENXIO.
-    if not stat.S_ISREG(mode):
-        raise NotRegularFile(kind_of(mode))
-    fd = os.open(path, _OPEN_FLAGS if follow else _OPEN_FLAGS | _NOFOLLOW)
+    fd, _ = _open_regular_fd(path, follow)
     with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):  # swapped for something else since it was looked at
-            raise NotRegularFile(kind_of(mode))
         yield handle
 
 
 def read_regular(path: Path, *, follow: bool = True, limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of the regular file `path`, at most `limit` of them.
 
-    NotRegularFile, FileTooLarge or OSError otherwise (see `open_regular`). The
-    same steps as `open_regular`, on the bare descriptor: a warm `check` reads
-    every content file, and a buffered file object around each cost a sixth of it.
+    NotRegularFile, FileTooLarge or OSError otherwise (see `open_regular`). Read on
+    the bare descriptor: a warm `check` reads every content file, and a buffered
+    file object around each cost a sixth of it.
     """
-    mode = os.stat(path, follow_symlinks=follow).st_mode
-    if not stat.S_ISREG(mode):
-        raise NotRegularFile(kind_of(mode))
-    fd = os.open(path, _OPEN_FLAGS if follow else _OPEN_FLAGS | _NOFOLLOW)
+    fd, status = _open_regular_fd(path, follow)
     try:
-        status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode):  # swapped for something else meanwhile
-            raise NotRegularFile(kind_of(status.st_mode))
         if status.st_size > limit:
             raise FileTooLarge(status.st_size, limit)
         return _read_to_end(fd, status.st_size, limit)

@@ -967,10 +967,8 @@ def _chart_pages(site: Site) -> Iterator[Page]:
 
 def _assets(env: jinja2.Environment, site: Site) -> Iterator[Page]:
     for name in ASSETS:
-        try:
+        with template_problems(env):  # the workspace's own, and no regular file
             source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
-        except jinja2.TemplateError as exc:  # the workspace's own, and no regular file
-            raise TemplateProblem(describe_template_error(exc, env)) from None
         yield Page(f"assets/{name}", source)
     yield Page("assets/clients.js", client_index_script(site))
     yield Page("assets/roster.js", roster_index_script(site))

@@ -146,6 +146,37 @@ def test_parsing_on_several_cores_gives_the_same_caseload_and_errors(
     assert load_workspace(workspace, ParseCache(workspace)) == serial
 
 
+def test_a_warm_read_on_several_cores_takes_each_file_from_its_own_entry(
+        workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Warm, the files' keys are worked out in workers, slice by slice: each file must
+    still get its own entry (order kept), an edited file in the middle its new
+    contents, and a link inside the workspace the file it names."""
+    from generator.reading import exact as load
+
+    monkeypatch.setattr(load, "PARALLEL_FROM_FILES", 2)
+    load_workspace(workspace, ParseCache(workspace))  # fills the cache
+    edited = workspace / "content" / "lee" / "C-1001.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("name: ", "name: Re", 1),
+                      encoding="utf-8")
+    moved = workspace / "content" / "lee" / "C-1007.yaml"
+    target = workspace / "C-1007.yaml"
+    moved.rename(target)
+    moved.symlink_to(target)
+    serial = load_workspace(workspace)
+    hits: list[bool] = []
+    original_get = ParseCache.get
+
+    def counting_get(self: ParseCache, key: str) -> list | None:
+        found = original_get(self, key)
+        hits.append(found is not None)
+        return found
+
+    monkeypatch.setattr(ParseCache, "get", counting_get)
+    assert load_workspace(workspace, ParseCache(workspace)) == serial
+    assert hits.count(False) == 1 and len(hits) == len(load.content_files(workspace, []))
+    assert any(c.name.startswith("Re") for c in serial.clients if c.id == "C-1001")
+
+
 def test_a_torn_cache_file_is_ignored(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = check_json(workspace, monkeypatch, cached=True)
     stored = stored_file(workspace)
@@ -244,13 +275,15 @@ def test_model_classes_have_no_post_init() -> None:
         assert not hasattr(cls, "__post_init__"), cls
 
 
-@pytest.mark.parametrize("damage", ["short column", "unknown status", "wrong shape"])
+@pytest.mark.parametrize("damage", ["short column", "unknown status", "wrong shape",
+                                    "signed day not a number"])
 def test_entries_with_damaged_columns_are_ignored(workspace: Path, damage: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     expected = check_json(workspace, monkeypatch, cached=True)
     entries = stored_entries(workspace)
     sessions_slot = len(plain_entry("", "", 0, {}, [])) + CLIENT.keys.index("sessions")
     date, status = SESSION.keys.index("date"), SESSION.keys.index("status")
+    signed = SESSION.keys.index("note_signed")
     for records in entries.values():
         for record in records:
             sessions = record[sessions_slot]  # a column per field of a session
@@ -258,6 +291,8 @@ def test_entries_with_damaged_columns_are_ignored(workspace: Path, damage: str,
                 sessions[status] = sessions[status][:-1]  # one letter each
             elif damage == "unknown status":
                 sessions[status] = "z" * len(sessions[status])
+            elif damage == "signed day not a number":
+                sessions[signed] = [True] * len(sessions[signed])
             else:
                 sessions[date] = {"not": "a list"}
     store_entries(workspace, entries)

@@ -15,7 +15,8 @@ rather than item by item in Python: in a column, required days are steps (the
 first day's ordinal, then each day minus the one before: mostly 7 or 14, short in
 the JSON and small ints the parser never allocates), and an enum's values are one
 letter each, so every session shares the same few status strings instead of a
-fresh copy each from the JSON.
+fresh copy each from the JSON; and a signed day is one number (0 not signed,
+-1 signed on a day not known, else the day's ordinal).
 
 `plain_client` makes the layout from a client; `fast.py` makes it straight from a
 file's data (with `column_encoder`), without making clients first; `client_of`
@@ -82,6 +83,10 @@ class Days(dict[int, date]):
     caseload fall on a few thousand days, and they can share them (pass one to
     every `client_of` of a run)."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.signed = _SignedDays({0: False, -1: True})
+
     def __missing__(self, ordinal: int) -> date:
         day = self[ordinal] = date.fromordinal(ordinal)
         return day
@@ -91,6 +96,22 @@ class Days(dict[int, date]):
 
     def optional(self, ordinal: int | None) -> date | None:
         return self[ordinal] if ordinal is not None else None
+
+    def signed_column(self, stored: list[int]) -> Iterator[date | bool]:
+        """A column of signed days back from `_signed_steps`' numbers."""
+        return map(self.signed.__getitem__, stored)
+
+
+
+class _SignedDays(dict[int, "date | bool"]):
+    """Signed days by their number in a stored column: 0 not signed, -1 signed on a
+    day not known, else the day's ordinal (each date made once, as in `Days`)."""
+
+    def __missing__(self, number: int) -> date:
+        if type(number) is not int:  # damage (a day's number is never a bool)
+            raise TypeError(number)
+        day = self[number] = date.fromordinal(number)
+        return day
 
 
 # --- columns ------------------------------------------------------------------------
@@ -118,6 +139,8 @@ def column_encoder(field: Field) -> Callable[[list[Any]], Any] | None:
     if kind == "enum":
         letter = letters(field).__getitem__
         return lambda values: "".join(map(letter, values))
+    if kind == "signed_day":
+        return _signed_numbers
     if kind in ("records", "mapping"):
         raise TypeError(f"a {kind} field ({field.name}) cannot stand in a list of records")
     return None
@@ -125,6 +148,13 @@ def column_encoder(field: Field) -> Callable[[list[Any]], Any] | None:
 
 def _steps_of(ordinals: list[int]) -> list[int]:
     return list(map(sub, ordinals, chain((0,), ordinals)))
+
+
+def _signed_numbers(values: list[int | bool]) -> list[int]:
+    """A column of signed days' plain values (ordinals, true or false) as numbers
+    only, so that a warm run reads them back with a lookup each rather than a
+    test of its type: false 0, true -1 (no day has an ordinal below 1)."""
+    return [0 if value is False else -1 if value is True else value for value in values]
 
 
 def _stored_column(field: Field) -> Callable[[Iterable[Any]], Any]:
@@ -140,8 +170,8 @@ def _stored_column(field: Field) -> Callable[[Iterable[Any]], Any]:
                               for day in map(get, items)]
     if kind == "goals":
         return lambda items: list(map(list, map(get, items)))
-    if kind == "signed_day":
-        return lambda items: list(map(_plain_signed, map(get, items)))
+    if kind == "signed_day" and encode is not None:
+        return lambda items: encode(list(map(_plain_signed, map(get, items))))
     if encode is not None:
         return lambda items: encode(list(map(get, items)))
     return lambda items: list(map(get, items))
@@ -162,7 +192,7 @@ def _column_decoder(field: Field) -> Callable[[Any, Days], Iterable[Any]]:
     if kind == "bool":
         return lambda flags, days: map(bool, flags)
     if kind == "signed_day":
-        return lambda values, days: [_signed_of(value, days) for value in values]
+        return lambda numbers, days: days.signed_column(numbers)
     return lambda values, days: values
 
 

@@ -47,7 +47,7 @@ def cache_folder(workspace: Path) -> Path:
     return cache_root() / name
 
 
-_FORMAT = b"caseload-parse-cache-4"
+_FORMAT = b"caseload-parse-cache-5"
 FILE_NAME = "parse.lines"
 
 
@@ -94,9 +94,10 @@ class ParseCache:
                                 for line in lines[1:] if line[_KEY_LENGTH:_KEY_LENGTH + 1] == " "}
         return self._stored
 
-    def empty(self) -> bool:
-        """Whether nothing at all is stored (a first run, or after the cache was deleted)."""
-        return not self._entries()
+    def stored(self) -> bool:
+        """Whether a file of entries is there (not yet read): false on a first run,
+        or after the cache was deleted."""
+        return bool(self._stored) or self.path.is_file()
 
     def get(self, key: str) -> list[Any] | None:
         text = self._entries().get(key)

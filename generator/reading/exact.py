@@ -809,6 +809,11 @@ def _load_content_file(root: Path, path: Path, errors: list[InputError],
 def content_files(root: Path, errors: list[InputError]) -> list[Path]:
     """Every *.yaml/*.yml below content/, in a stable order (of their paths as the
     report shows them, so the same on every system)."""
+    return [path for _, path in _content_entries(root, errors)]
+
+
+def _content_entries(root: Path, errors: list[InputError]) -> list[tuple[str, Path]]:
+    """`content_files`, each with its path as the report shows it."""
     found: list[tuple[str, Path]] = []
     for directory, dirnames, filenames in os.walk(root / CONTENT_DIR):
         here = Path(directory)
@@ -820,21 +825,32 @@ def content_files(root: Path, errors: list[InputError]) -> list[Path]:
         dirnames[:] = sorted(d for d in dirnames if not (here / d).is_symlink())
         found.extend((f"{shown}/{name}", here / name) for name in filenames
                      if name.endswith((".yaml", ".yml")))
-    return [path for _, path in sorted(found)]
+    return sorted(found)
 
 
 PARALLEL_FROM_FILES = 200
 
 
-def _load_content(root: Path, paths: list[Path], errors: list[InputError],
+def _load_content(root: Path, files: list[tuple[str, Path]], errors: list[InputError],
                   cache: ParseCache | None) -> list[FileRecord]:
-    """The clients of every content file, in file order: those whose bytes were seen
-    valid before from the cache, the others parsed on every core when there are many."""
-    cached = cache is not None and not cache.empty()  # a cold run reads every file once
-    slots: list[list[FileRecord] | None] = [
-        _from_cache(root, path, cache) if cache and cached else None for path in paths
-    ]
-    missing = [path for path, slot in zip(paths, slots, strict=True) if slot is None]
+    """The clients of every content file (`_content_entries`), in file order: those
+    whose bytes were seen valid before from the cache, the others parsed on every
+    core when there are many."""
+    slots: list[list[FileRecord] | None] = []
+    if cache is not None and cache.stored():  # a first run reads every file once
+        # Each file's key (its bytes hashed) is worked out on every core, and this
+        # process meanwhile reads the cache and makes the clients of each slice of
+        # keys as it comes back: a warm check spends most of its time on those two.
+        def keys_of(part: Sequence[tuple[str, Path]]) -> list[str | None]:
+            return [_cache_key(root, rel, path, cache) for rel, path in part]
+
+        def take(keys: list[str | None]) -> None:
+            slots.extend(None if key is None else cache.get(key) for key in keys)
+
+        map_slices(keys_of, files, minimum=PARALLEL_FROM_FILES, on_result=take)
+    else:
+        slots = [None] * len(files)
+    missing = [path for (_, path), slot in zip(files, slots, strict=True) if slot is None]
     fast = fast_reader.available()
 
     def load_slice(part: Sequence[Path]) -> _ReadFiles:
@@ -881,11 +897,17 @@ class _ReadFiles:
         return cls([_FileRead(None, json.loads(text), key, text) for text, key in files], errors)
 
 
-def _from_cache(root: Path, path: Path, cache: ParseCache) -> list[FileRecord] | None:
-    rel = path.relative_to(root).as_posix()
+def _cache_key(root: Path, rel: str, path: Path, cache: ParseCache) -> str | None:
     # Any problem with the file is reported when it is read again for parsing.
-    data = _read_bytes(root, path, _Doc(rel, [], budget=0))
-    return cache.get(cache.key(rel, data)) if data is not None else None
+    try:
+        # A warm check reads every file here: a file that is no link is read with
+        # one look less than `_read_bytes` takes (which checks where a link leads).
+        data: bytes | None = read_regular(path, follow=False, limit=MAX_FILE_BYTES)
+    except NotRegularFile:
+        data = _read_bytes(root, path, _Doc(rel, [], budget=0))
+    except (OSError, FileTooLarge):
+        data = None
+    return cache.key(rel, data) if data is not None else None
 
 
 def load_workspace(root: Path, cache: ParseCache | None = None) -> Caseload:
@@ -911,7 +933,7 @@ def load_workspace(root: Path, cache: ParseCache | None = None) -> Caseload:
         )])
     practice_name, clinicians, capacities, practice_policy = _load_practice(root, errors)
     payers = _load_payers(root, errors)
-    records = _load_content(root, content_files(root, errors), errors, cache)
+    records = _load_content(root, _content_entries(root, errors), errors, cache)
     exact = _ExactLines(root)
     clients = _cross_check([r for r in records if isinstance(r, ClientRecord)], payers,
                            clinicians, errors, exact)

@@ -36,6 +36,9 @@ is the child's maximum resident set (``getrusage(RUSAGE_CHILDREN).ru_maxrss``
 in a wrapper that runs only that child). Interpreter start-up and imports count,
 for the commands and the baselines alike. With ``--repeat R`` each figure is
 the fastest of R runs (cold runs each get a fresh copy) and the largest peak.
+The check figures are taken in turns with their baselines (yaml.load, check
+cold, json.loads, check warm, and again), so that a slower minute on a shared
+machine weighs on both sides of a ratio.
 
 For each workspace the table also gives the share of its content files that
 the fast reader accepted (read in this process, untimed), and whether
@@ -319,11 +322,23 @@ def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
         raise RuntimeError(f"[{label}] check --format json differs between cold, warm and "
                            "the fast path switched off")
 
-    step("yaml.load / json.loads baselines")
-    yaml_runs = done("yaml.load", [measure([PY, __file__, "_yaml", str(master)], capture=True)
-                                   for _ in range(repeat)])
-    json_runs = done("json.loads", [measure([PY, __file__, "_json", str(json_dir)], capture=True)
-                                    for _ in range(repeat)])
+    # Each check figure is measured right after its baseline, in turns, so that a
+    # slower minute of a shared machine slows both sides of a ratio alike.
+    step("check cold after yaml.load, check warm after json.loads, in turns")
+    yaml_runs: list[Sample] = []
+    json_runs: list[Sample] = []
+    cold: list[Sample] = []
+    warm: list[Sample] = []
+    for attempt in range(repeat):
+        yaml_runs.append(measure([PY, __file__, "_yaml", str(master)], capture=True))
+        ws = _fresh_copy(master, base / "check")
+        env = _env(base / f"cache-check-{attempt}")
+        cold.append(measure(check(ws), env=env, ok=findings_ok))
+        json_runs.append(measure([PY, __file__, "_json", str(json_dir)], capture=True))
+        warm.append(measure(check(ws), env=env, ok=findings_ok))
+    for what, samples in (("yaml.load", yaml_runs), ("check cold", cold),
+                          ("json.loads", json_runs), ("check warm", warm)):
+        done(what, samples)
 
     def cold_then_warm(kind: str, command: Callable[[Path], list[str]],
                        ok: tuple[int, ...] = (0,),
@@ -341,9 +356,6 @@ def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
             before_warm(ws)
             warm.append(measure(command(ws), env=env, ok=ok))
         return ws, done(f"{kind} cold", cold), done(f"{kind} warm", warm)
-
-    step("check cold / warm")
-    _, cold, warm = cold_then_warm("check", check, ok=findings_ok)
 
     figures = [
         _best("check cold", cold, "yaml.load", "≤ 0.25x yaml.load"),

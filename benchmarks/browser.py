@@ -199,8 +199,11 @@ def _cold_page(browser: Any, visit: Visit) -> tuple[Any, Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     # Refused and remembered, as in the browser tests: a page that reached out
     # would not be measuring the site alone (and must not leak anything).
-    context.route(lambda url: not url.startswith("file://"),
-                  lambda route: (visit.outside.append(route.request.url), route.abort()))
+    def refuse(route: Any) -> None:
+        visit.outside.append(route.request.url)
+        route.abort()
+
+    context.route(lambda url: not url.startswith("file://"), refuse)
     page = context.new_page()
     page.on("pageerror", lambda error: visit.errors.append(str(error)))
     return context, page

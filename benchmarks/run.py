@@ -37,7 +37,8 @@ in a wrapper that runs only that child). Interpreter start-up and imports count,
 for the commands and the baselines alike. With ``--repeat R`` each figure is
 the fastest of R runs (cold runs each get a fresh copy) and the largest peak.
 The check figures are taken in turns with their baselines (yaml.load, check
-cold, json.loads, check warm, and again), so that a slower minute on a shared
+cold, json.loads, check warm, and again), and the build figures likewise
+(mkdocs build, build cold, build warm), so that a slower minute on a shared
 machine weighs on both sides of a ratio.
 
 For each workspace the table also gives the share of its content files that
@@ -340,23 +341,6 @@ def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
                           ("json.loads", json_runs), ("check warm", warm)):
         done(what, samples)
 
-    def cold_then_warm(kind: str, command: Callable[[Path], list[str]],
-                       ok: tuple[int, ...] = (0,),
-                       before_warm: Callable[[Path], Any] = lambda ws: None
-                       ) -> tuple[Path, list[Sample], list[Sample]]:
-        """`repeat` cold runs, each on a fresh copy with an empty cache, then `repeat`
-        warm runs on the last copy; the copy, the cold and the warm samples."""
-        cold: list[Sample] = []
-        for attempt in range(repeat):
-            ws = _fresh_copy(master, base / kind)
-            env = _env(base / f"cache-{kind}-{attempt}")
-            cold.append(measure(command(ws), env=env, ok=ok))
-        warm: list[Sample] = []
-        for _ in range(repeat):
-            before_warm(ws)
-            warm.append(measure(command(ws), env=env, ok=ok))
-        return ws, done(f"{kind} cold", cold), done(f"{kind} warm", warm)
-
     figures = [
         _best("check cold", cold, "yaml.load", "≤ 0.25x yaml.load"),
         _best("check warm", warm, "json.loads", "≤ 3x json.loads"),
@@ -371,10 +355,33 @@ def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
         result["figures"] = [asdict(f) for f in figures]
         return result
 
-    step("build cold / warm")
-    ws, build_cold, build_warm = cold_then_warm(
-        "build", lambda ws: [PY, "-m", "generator", "build", str(ws), "--as-of", as_of],
-        before_warm=lambda ws: change_one_client(ws, seed))
+    # The same turns for the build: the bare MkDocs build, a cold build of a fresh
+    # copy, then a warm one after one client's file changed.
+    docs, config, site = base / "mkdocs-docs", base / "mkdocs-baseline.yml", base / "mkdocs-site"
+    subprocess.run([PY, __file__, "_render", str(master), str(docs), str(config), as_of],
+                   check=True, env=_env(), stdout=subprocess.DEVNULL)
+    epoch = source_date_epoch(date.fromisoformat(as_of))
+
+    def build_command(ws: Path) -> list[str]:
+        return [PY, "-m", "generator", "build", str(ws), "--as-of", as_of]
+
+    step("mkdocs build, then build cold, then build warm after one change, in turns")
+    mkdocs_runs: list[Sample] = []
+    build_cold: list[Sample] = []
+    build_warm: list[Sample] = []
+    for attempt in range(repeat):
+        if site.exists():
+            shutil.rmtree(site)
+        mkdocs_runs.append(measure([PY, "-m", "mkdocs", "build", "-q", "-f", str(config),
+                                    "-d", str(site)], env=_env(epoch=epoch)))
+        ws = _fresh_copy(master, base / "build")
+        env = _env(base / f"cache-build-{attempt}")
+        build_cold.append(measure(build_command(ws), env=env))
+        change_one_client(ws, seed)
+        build_warm.append(measure(build_command(ws), env=env))
+    for what, samples in (("mkdocs build", mkdocs_runs), ("build cold", build_cold),
+                          ("build warm", build_warm)):
+        done(what, samples)
 
     pages: dict[str, Any] = {}
     if browser:
@@ -385,19 +392,6 @@ def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
         # Never fewer than 3: one page load varies far more than one build does.
         measured, notes = measure_site(ws / "site", max(repeat, 3), log=log)
         pages = {"pages": [asdict(m) for m in measured], "notes": notes}
-
-    step("mkdocs build baseline")
-    docs, config, site = base / "mkdocs-docs", base / "mkdocs-baseline.yml", base / "mkdocs-site"
-    subprocess.run([PY, __file__, "_render", str(master), str(docs), str(config), as_of],
-                   check=True, env=_env(), stdout=subprocess.DEVNULL)
-    epoch = source_date_epoch(date.fromisoformat(as_of))
-    mkdocs_runs = []
-    for _ in range(repeat):
-        if site.exists():
-            shutil.rmtree(site)
-        mkdocs_runs.append(measure([PY, "-m", "mkdocs", "build", "-q", "-f", str(config),
-                                    "-d", str(site)], env=_env(epoch=epoch)))
-    done("mkdocs build", mkdocs_runs)
 
     figures[2:2] = [
         _best("build cold", build_cold, "mkdocs build", "≤ 1.1x mkdocs build"),

@@ -122,6 +122,32 @@ def test_unwritable_cache_still_checks(workspace: Path, monkeypatch: pytest.Monk
     assert check_json(workspace, monkeypatch, cached=True) == expected
 
 
+def test_a_cache_file_that_cannot_be_finished_leaves_nothing_behind(
+        workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk halfway through the write: the check still answers, and no
+    half-written file of health information stays in the cache folder."""
+    import io
+
+    expected = check_json(workspace, monkeypatch, cached=False)
+    real_write = io.TextIOWrapper.write
+    written: list[str] = []
+
+    class FullDisk(io.TextIOWrapper):
+        def write(self, text: str) -> int:
+            written.append(text)
+            if len(written) > 2:
+                raise OSError(28, "No space left on device")
+            return real_write(self, text)
+
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: FullDisk(
+        real_fdopen(fd, "wb"), encoding="utf-8"))
+    assert check_json(workspace, monkeypatch, cached=True) == expected
+    assert len(written) > 2  # the write did fail halfway
+    assert not [p.name for p in cache_folder(workspace).glob(".tmp-*")]
+    assert not stored_file(workspace).exists()
+
+
 def test_parsing_on_several_cores_gives_the_same_caseload_and_errors(
         workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.reading import exact as load

@@ -127,14 +127,19 @@ class ParseCache:
         """
         if not self._added and self._kept.keys() == self._entries().keys():
             return
-        lines = [_FORMAT.decode(), *(f"{key} {text}" for key, text in self._kept.items())]
+        temp: str | None = None
         try:
             self.folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.folder.mkdir(mode=0o700, exist_ok=True)
             handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write("\n".join(lines) + "\n")
+                # Line by line through the file's buffer: joining the tens of MB of
+                # a large caseload into one text first would copy them twice more.
+                out.write(_FORMAT.decode() + "\n")
+                for key, text in self._kept.items():
+                    out.write(f"{key} {text}\n")
             os.replace(temp, self.path)
+            temp = None
             record_workspace(self.folder, self.workspace)
             # The previous format's file holds the same health information; no
             # version reads it any more.
@@ -142,6 +147,10 @@ class ParseCache:
         except OSError:
             # A cache that cannot be written only costs time next run.
             pass
+        finally:
+            if temp is not None:  # a half-written file (a full disk): health information
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
 
 
 _KEY_LENGTH = 64  # a SHA-256 in hex

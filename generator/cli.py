@@ -12,21 +12,22 @@ from contextlib import contextmanager, nullcontext
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from generator import __version__
 from generator.errors import SiteBuildError, TemplateProblem
-from generator.model.audit import AuditRequest
 from generator.model.records import DATE_PATTERN, Caseload
 from generator.model.site import SiteSettings
 from generator.reading import InputError, WorkspaceInvalid, read_site_settings, read_workspace
-from generator.report.audit import audit_json, render_audit_text
 from generator.report.report import Report, Scope, UnknownScope, build_report, report_json
 from generator.report.text import render_text
-from generator.rules.audit import Audit
 from generator.wording import for_terminal, plural, printable
+
+if TYPE_CHECKING:  # the audit modules are imported by the commands that use them
+    from generator.model.audit import AuditRequest
+    from generator.rules.audit import Audit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -726,6 +727,8 @@ def audit_command(request: Path, workspace: Path, as_of: date | None, output_for
         from generator.site.pdf import write_pdf
 
         write_pdf(target, pdf, audit)
+    from generator.report.audit import audit_json, render_audit_text
+
     if output_format == "json":
         indent = 2 if sys.stdout.isatty() else None
         echo(json.dumps(audit_json(audit), indent=indent, ensure_ascii=False))

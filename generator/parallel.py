@@ -7,7 +7,6 @@ output never depends on which worker finished first.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import threading
@@ -44,6 +43,8 @@ def map_slices(work: Callable[[Sequence[Item]], Result], items: Sequence[Item], 
         if on_result:
             on_result(alone)
         return [alone]
+    import multiprocessing  # here: a small workspace never needs it, and it is slow to import
+
     _JOB = (work, items)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:

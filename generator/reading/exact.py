@@ -43,7 +43,6 @@ from generator.model.schema import (
     is_ledger,
 )
 from generator.parallel import map_slices
-from generator.reading import fast as fast_reader
 from generator.reading import yamlnodes
 from generator.reading.cache import Days, plain_records, records_from_plain
 from generator.reading.record import ClientRecord, LedgerRecord
@@ -791,7 +790,11 @@ def _load_content_file(root: Path, path: Path, errors: list[InputError],
     if text is None:
         return _FileRead([], None, None)
     key = cache.key(doc.path, data) if cache else None
-    accepted = fast_reader.read_clients(data, text, doc.path) if fast else None
+    accepted = None
+    if fast:
+        from generator.reading import fast as fast_reader  # (imported when first needed)
+
+        accepted = fast_reader.read_clients(data, text, doc.path)
     if accepted is not None:
         return _FileRead(None, accepted, key)
     errors_before = len(errors)
@@ -851,7 +854,7 @@ def _load_content(root: Path, files: list[tuple[str, Path]], errors: list[InputE
     else:
         slots = [None] * len(files)
     missing = [path for (_, path), slot in zip(files, slots, strict=True) if slot is None]
-    fast = fast_reader.available()
+    fast = bool(missing) and _fast_reader_available()
 
     def load_slice(part: Sequence[Path]) -> _ReadFiles:
         found: list[InputError] = []
@@ -869,6 +872,14 @@ def _load_content(root: Path, files: list[tuple[str, Path]], errors: list[InputE
         errors.extend(part.errors)
     fresh = iter(parsed)
     return [record for slot in slots for record in (slot if slot is not None else next(fresh))]
+
+
+def _fast_reader_available() -> bool:
+    # Imported only when some file must be parsed: rapidyaml and what it loads are
+    # a good part of the start-up of a warm run, which parses nothing.
+    from generator.reading import fast as fast_reader
+
+    return fast_reader.available()
 
 
 @dataclass

@@ -465,7 +465,9 @@ class Served:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "generator", "serve", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # faulthandler: a serve that does not stop is made to print where each of
+            # its threads is (see `stop`).
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"},
         )
         self.out: list[str] = []
         self.err: list[str] = []
@@ -490,9 +492,16 @@ class Served:
         try:
             return self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            raise
+            # Where it hangs: faulthandler prints every thread's stack on SIGABRT.
+            self.process.send_signal(signal.SIGABRT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+            time.sleep(0.5)  # for the reader thread to collect the last lines
+            raise AssertionError("serve did not stop on Ctrl+C within 30 s:\n"
+                                 + "".join(self.err)) from None
 
 
 @pytest.fixture

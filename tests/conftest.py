@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_AS_OF = "2026-11-28"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The tests stop `caseload serve` with Ctrl+C (SIGINT), as a person does. A
+    # shell script that starts the suite in the background (`pytest &`) hands it
+    # SIGINT ignored, every child inherits that, and Python leaves an ignored
+    # SIGINT ignored: each serve would then outlive its Ctrl+C. Give the suite,
+    # and so its children, a terminal's default.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -438,7 +438,7 @@ def serve_command(workspace: Path, as_of: date | None, site_dir: Path | None,
 
     Every second, content/, site_config/, templates/, mkdocs.yml and audits/*.yaml are checked
     for changes (and, without --as-of, the date); a failed rebuild prints why
-    and the previous site stays up. Ctrl+C stops.
+    and the previous site stays up. Ctrl+C (or SIGTERM) stops.
     """
     from generator.site.serve import Server
 

@@ -526,6 +526,19 @@ def new_workspace(root: Path) -> Path:
     return workspace
 
 
+def test_serve_stops_cleanly_on_sigterm_too(tmp_path: Path, served) -> None:
+    """A service manager or `kill` sends SIGTERM: serve stops as on Ctrl+C (status 0,
+    nothing staged left behind), not killed halfway."""
+    workspace = new_workspace(tmp_path)
+    server = served(str(workspace), "--port", "0", "--as-of", DEMO_AS_OF)
+    server.url()
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=30) == 0, "".join(server.err)
+    assert "Traceback" not in "".join(server.err)
+    # Nothing staged left behind (the engine stages in ".site.<purpose>-*").
+    assert [p.name for p in workspace.glob(".site.*")] in ([], [".site.lock"])
+
+
 def test_serve_builds_serves_and_rebuilds(tmp_path: Path, served) -> None:
     workspace = new_workspace(tmp_path)
     server = served(str(workspace), "--port", "0", "--as-of", DEMO_AS_OF)

@@ -21,6 +21,7 @@ import functools
 import hashlib
 import os
 import re
+import signal
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
@@ -382,6 +383,7 @@ class Server:
         watcher = threading.Thread(target=self.watch, args=(rebuild,), name="caseload-watch",
                                    daemon=True)
         watcher.start()
+        stopped_by_term = _stop_on_sigterm()
         try:
             self.http.serve_forever()
         except KeyboardInterrupt:
@@ -390,3 +392,18 @@ class Server:
             self.stop.set()
             self.http.server_close()
             watcher.join()  # lets a rebuild in progress finish its swap
+            if stopped_by_term is not None:
+                signal.signal(signal.SIGTERM, stopped_by_term)
+
+
+def _stop_on_sigterm() -> Any:
+    """Make SIGTERM (`kill`, a service manager) stop serving as Ctrl+C does, so that a
+    rebuild in progress still finishes its swap; the previous handler, or None where
+    none could be set (not the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)

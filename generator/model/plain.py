@@ -98,9 +98,8 @@ class Days(dict[int, date]):
         return self[ordinal] if ordinal is not None else None
 
     def signed_column(self, stored: list[int]) -> Iterator[date | bool]:
-        """A column of signed days back from `_signed_steps`' numbers."""
+        """A column of signed days back from `_signed_numbers`' numbers."""
         return map(self.signed.__getitem__, stored)
-
 
 
 class _SignedDays(dict[int, "date | bool"]):

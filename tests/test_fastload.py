@@ -161,6 +161,8 @@ def test_check_output_is_identical_with_and_without_the_fast_path(
 
 CLIENT = "id: C-1\nname: Jordan Avery\nintake_date: 2026-01-05\n"
 
+NOTE = "sessions:\n  - date: 2026-02-01\n    status: attended\n    note: "
+
 # (text after CLIENT's three lines, whether the fast path must accept it)
 CASES: dict[str, tuple[str, bool | None]] = {
     "plain": ("payer: aetna\nclinician: lee\n", True),
@@ -283,6 +285,17 @@ CASES: dict[str, tuple[str, bool | None]] = {
     "escapes in notes": ("sessions:\n  - date: 2026-02-01\n    status: attended\n"
                          "    note: \"Said \\\"no\\\"\\nthen left \\\\ \\/ \\u00e9 \\x41 "
                          "\\U0001F600\\ttab\"\n", True),
+    # A control character or bidi override is an error in every text field, free text
+    # and extras too; spelled by an escape, or raw (a bidi override is YAML-printable).
+    "escaped control in a note": (NOTE + "\"a\\x07b\"\n", None),
+    "escaped C1 control in a note": (NOTE + "\"a\\x9bb\"\n", None),
+    "escaped NEL in a note": (NOTE + "\"a\\x85b\"\n", None),
+    "escaped bidi override in a note": (NOTE + "\"a\\u202Eb\"\n", None),
+    "long escaped bidi isolate in a note": (NOTE + "\"a\\U00002066b\"\n", None),
+    "raw bidi override in a note": (NOTE + "a\u202eb\n", None),
+    "escaped C1 control in an extra": ("x_a: [\"\\x9b2J\"]\n", None),
+    "escaped line separator in a note": (NOTE + "\"a\\u2028b\"\n", None),
+    "escaped backslash before a control's spelling": (NOTE + "\"a\\\\x07b\"\n", None),
     "escape not read alike": ("x_a: \"a\\_b\"\nx_b: \"a\\ b\"\n", None),
     "escaped line break": ("x_a: \"a\\\n  b\"\n", None),
     "surrogate escape": ("x_a: \"\\ud83d\"\n", None),

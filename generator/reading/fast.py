@@ -71,6 +71,8 @@ def read_clients(data: bytes, text: str, path: str) -> list[Any] | None:
     tildes = b"~" in data
     if tildes and not _tildes_are_plain(data):
         return None
+    if _spells_controls(data):
+        return None  # a control or bidi override, escaped or raw: an input error
     buffer = bytearray(data)
     try:
         with cstderr.quiet((ryml.ExceptionBasic,)):
@@ -78,8 +80,6 @@ def read_clients(data: bytes, text: str, path: str) -> list[Any] | None:
             emitted = ryml.emit_json(tree)
         if tildes:  # rapidyaml keeps a plain ~ as the text "~"; YAML 1.1 reads null
             emitted = emitted.replace('"~"', "null")
-        if _may_hold_controls(data) and _holds_controls(emitted):
-            raise _Decline  # a control or bidi override, raw or escaped: an error
         document = json.loads(emitted, parse_int=str, parse_float=_decline_float,
                               parse_constant=_decline_float, object_pairs_hook=_unique_keys)
         return _content_document(document, tree, _LineFinder(data, buffer), path)
@@ -143,29 +143,28 @@ def _tildes_are_plain(data: bytes) -> bool:
     return True
 
 
-# Escapes that may spell a control character or a bidi override, and those two
-# raw (U+202A-U+202E, U+2066-U+2069 start with these bytes; raw C0 and C1 controls
-# are not YAML, which `has_unprintable` declines).
-_MAY_SPELL_CONTROLS = (b"\\x", b"\\u", b"\\U", b"\xe2\x80", b"\xe2\x81")
+# A value can hold a control character or a bidi override only as the file holds
+# it: raw (C0 and C1 controls are not YAML, which `has_unprintable` declines; a raw
+# NEL is one of the line breaks `_plain_enough` declines; a bidi override is
+# printable to YAML, found below), or spelled by an escape. `_plain_enough` lets
+# only these escapes through: `\\ \" \/ \n \t \r`, which spell no refused
+# character, and `\x`, `\u`, `\U` with hex digits, found and judged here. Every
+# escape in the file is found, and more: a `\u0001` after an escaped backslash or
+# outside double quotes is text, yet judged as an escape too (declining is safe).
+# Line breaks and tabs are judged field by field (`_one_line`).
+_SPELLED_CHARACTER = re.compile(rb"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
+_RAW_BIDI = re.compile(rb"\xe2(?:\x80[\xaa-\xae]|\x81[\xa6-\xa9])")
 
 
-def _may_hold_controls(data: bytes) -> bool:
-    # One byte is found at memchr's speed; most files have neither.
-    return (b"\\" in data or b"\xe2" in data) \
-        and any(spelling in data for spelling in _MAY_SPELL_CONTROLS)
-
-
-# rapidyaml's JSON writes most controls raw, but a backspace and a form feed as
-# JSON's escapes (and may write others as \u escapes): any of those declines (so
-# does an escaped backslash before a b, f or u, which is only slower).
-_JSON_CONTROL_ESCAPES = ("\\b", "\\f", "\\u")
-
-
-def _holds_controls(emitted: str) -> bool:
-    """Whether rapidyaml's JSON holds a control character or bidi override, raw or
-    escaped; line breaks and tabs are judged field by field (`_one_line`)."""
-    return refused_character(emitted, several_lines=True) is not None \
-        or any(escape in emitted for escape in _JSON_CONTROL_ESCAPES)
+def _spells_controls(data: bytes) -> bool:
+    """Whether the file holds a bidi override, or an escape of a character that no
+    text may hold (`wording.refused_character`)."""
+    if b"\\" in data:  # one byte, found at memchr's speed; most escapes spell letters
+        for spelled in _SPELLED_CHARACTER.finditer(data):
+            code = int(spelled.group(spelled.lastindex or 0), 16)
+            if code > 0x10FFFF or refused_character(chr(code), several_lines=True) is not None:
+                return True
+    return b"\xe2" in data and _RAW_BIDI.search(data) is not None
 
 
 # --- what the fast path leaves alone ----------------------------------------------

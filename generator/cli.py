@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import io
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -281,7 +283,7 @@ def check(workspace: Path, as_of: date | None, output_format: str, payer: str | 
     else:
         for line in render_text(report):
             echo(line, styled=True)
-    sys.exit(EXIT_FINDINGS if report.has_errors else EXIT_OK)
+    exit_without_teardown(EXIT_FINDINGS if report.has_errors else EXIT_OK)
 
 
 def site_dir_option(function: F) -> F:
@@ -838,11 +840,49 @@ def import_command(source: str, files: tuple[Path, ...], workspace: Path,
         echo(line)
 
 
+# Set by a command that has written all it writes (`exit_without_teardown`); read
+# only by `main`, the console command, so that a command run in-process (tests,
+# CliRunner) always returns normally.
+_TEARDOWN_NOT_NEEDED = False
+
+
+def exit_without_teardown(status: int) -> NoReturn:
+    """Exit with `status`, and let the console command skip the interpreter's
+    teardown: it frees a large caseload object by object, about a tenth of a
+    second at 10,000 clients, after everything was written (`check` writes no
+    file but the parse cache, closed before the report is made)."""
+    global _TEARDOWN_NOT_NEEDED
+    _TEARDOWN_NOT_NEEDED = True
+    sys.exit(status)
+
+
+def _exit_now(status: object) -> None:
+    """End the process at once with `status`, once stdout and stderr are flushed
+    and the exit handlers (temporary folders' clean-up among them) have run. A
+    flush that fails (the reader went away) returns, for the ordinary exit to
+    deal with; so does a thread still running, which the ordinary exit waits for."""
+    if threading.active_count() > 1:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    atexit._run_exitfuncs()
+    os._exit(status if isinstance(status, int) else 0 if status is None else 1)
+
+
 def main() -> None:
     """The console command. Click's own messages (a bad option value, quoted as the
     user typed it) are printed through `echo` too, like every other line."""
+    global _TEARDOWN_NOT_NEEDED
+    _TEARDOWN_NOT_NEEDED = False
     try:
         status = cli.main(prog_name="caseload", standalone_mode=False)
+    except SystemExit as exc:
+        if _TEARDOWN_NOT_NEEDED:
+            _exit_now(exc.code)
+        raise
     except click.ClickException as exc:
         shown = io.StringIO()
         exc.show(file=shown)

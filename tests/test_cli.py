@@ -147,6 +147,41 @@ def test_python_dash_m_runs_the_same_cli() -> None:
     assert "check" in result.stdout
 
 
+# The console command ends `check` without the interpreter's teardown, once its
+# output is flushed and the exit handlers have run (`cli.exit_without_teardown`).
+# With -v, Python says "# cleanup ..." as it tears down.
+EXIT_PROBE = """
+import atexit, sys
+import generator.cli
+
+atexit.register(lambda: print("exit handler ran", file=sys.stderr))
+sys.argv = ["caseload", *sys.argv[1:]]
+generator.cli.main()
+"""
+
+
+def console(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-v", "-c", EXIT_PROBE, *args],
+                          capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_check_from_the_console_prints_everything_then_exits_without_teardown(
+        output_format: str) -> None:
+    args = ["check", str(ROOT), "--as-of", DEMO_AS_OF, "--format", output_format]
+    done = console(*args)
+    code, out, _ = run(*args)
+    assert (done.returncode, done.stdout) == (code, out) == (1, out)
+    assert "exit handler ran" in done.stderr
+    assert "# cleanup" not in done.stderr  # the teardown was skipped
+
+
+def test_other_commands_exit_the_ordinary_way() -> None:
+    done = console("cache", "--help")
+    assert done.returncode == 0
+    assert "exit handler ran" in done.stderr and "# cleanup" in done.stderr
+
+
 def command_names() -> list[str]:
     return sorted(cli.commands)
 

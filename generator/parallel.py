@@ -34,26 +34,27 @@ def workers_for(items: int, minimum: int) -> int:
 
 
 def map_slices(work: Callable[[Sequence[Item]], Result], items: Sequence[Item], *, minimum: int,
-               on_result: Callable[[Result], None] | None = None) -> list[Result]:
-    """`work(slice)` for consecutive slices of `items`, in order of the slices."""
+               on_result: Callable[[Result], None] | None = None) -> None:
+    """`work(slice)` for consecutive slices of `items`; each result is handed to
+    `on_result` in the order of the slices, as soon as it and those before it are
+    back, so this process works on them while the workers go on (none is kept)."""
     global _JOB
     workers = workers_for(len(items), minimum)
     if workers == 1:
         alone = work(items)
         if on_result:
             on_result(alone)
-        return [alone]
+        return
     import multiprocessing  # here: a small workspace never needs it, and it is slow to import
 
     _JOB = (work, items)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results: list[Result] = []
-            for result in pool.imap(_run_slice, _slices(len(items), workers * 8)):
-                results.append(result)
+            # Many small slices: this process starts on the first result soon, and
+            # the last one leaves little for it to do after the workers have finished.
+            for result in pool.imap(_run_slice, _slices(len(items), workers * 32)):
                 if on_result:
                     on_result(result)
-            return results
     finally:
         _JOB = None
 

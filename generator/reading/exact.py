@@ -724,6 +724,11 @@ def _read_bytes(root: Path, path: Path, doc: _Doc, resolve: bool = False) -> byt
     the few policy files are always resolved (`resolve`).
     """
     try:
+        if not resolve:
+            try:  # a file that is no link (most are) is read with one look less
+                return read_regular(path, follow=False, limit=MAX_FILE_BYTES)
+            except NotRegularFile:
+                pass  # a link, or no file at all: looked at below, as every policy file is
         if (resolve or path.is_symlink()) and not path.resolve().is_relative_to(root.resolve()):
             doc.error(None, "file", "is a link to a place outside the workspace; not read")
             return None
@@ -776,13 +781,15 @@ class _FileRead:
 
 
 def _load_content_file(root: Path, path: Path, errors: list[InputError],
-                       cache: ParseCache | None, fast: bool = False) -> _FileRead:
+                       cache: ParseCache | None, fast: bool = False,
+                       rel: str | None = None) -> _FileRead:
     """The clients of one file, and (with a cache) its cache key when it was valid.
 
     With `fast`, a plainly valid file is read by `fast`; anything else, and
-    every file with a problem, is read the exact way, which reports it.
+    every file with a problem, is read the exact way, which reports it. `rel` is
+    the file's path as the report shows it, when known.
     """
-    doc = _Doc(path.relative_to(root).as_posix(), errors, budget=0)
+    doc = _Doc(rel or path.relative_to(root).as_posix(), errors, budget=0)
     data = _read_bytes(root, path, doc)
     if data is None:
         return _FileRead([], None, None)
@@ -853,13 +860,13 @@ def _load_content(root: Path, files: list[tuple[str, Path]], errors: list[InputE
         map_slices(keys_of, files, minimum=PARALLEL_FROM_FILES, on_result=take)
     else:
         slots = [None] * len(files)
-    missing = [path for (_, path), slot in zip(files, slots, strict=True) if slot is None]
+    missing = [file for file, slot in zip(files, slots, strict=True) if slot is None]
     fast = bool(missing) and _fast_reader_available()
 
-    def load_slice(part: Sequence[Path]) -> _ReadFiles:
+    def load_slice(part: Sequence[tuple[str, Path]]) -> _ReadFiles:
         found: list[InputError] = []
-        return _ReadFiles([_load_content_file(root, path, found, cache, fast) for path in part],
-                          found)
+        return _ReadFiles([_load_content_file(root, path, found, cache, fast, rel)
+                           for rel, path in part], found)
 
     parsed: list[list[FileRecord]] = []
     days = Days()

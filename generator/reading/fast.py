@@ -207,11 +207,13 @@ _KINDS = _classes({
     b"S": b" ", b"N": b"\n", b"P": b"[{", b"M": b",", b"I": b"&*!|>%@`?", b"C": b"]}",
     b"Q": b"\"'", b"K": b":", b"H": b"#", b"X": b"\t\r",
 }, other=b".")
-# Where a token may start (after a space, a line break, an opener or a comma).
-_TOKEN_STARTS = _classes({b"W": b"SNPM"}, other=None)
-# What may not follow a closer, nor a quote and a space: text, an indicator, a
-# quote or an opener; spaces are deleted, "R" marks a quote that a space followed.
-_FOLLOWERS = _classes({b"B": b".IQP"}, other=None)
+# Where a token may start: "A" after a space or a line break, "W" after an opener
+# or a comma; "J" for what may not start one (an indicator, a colon). So "AC" is a
+# closer after a space or line break, and "AJ" or "WJ" an indicator starting a token.
+_TOKEN_STARTS = _classes({b"A": b"SN", b"W": b"PM", b"J": b"IK"}, other=None)
+# What may not follow a closer ("Z"), nor a quote and a space ("R", made "Z" too):
+# text, an indicator, a quote or an opener ("B"); spaces are deleted.
+_FOLLOWERS = _classes({b"B": b".IQP", b"Z": b"CR"}, other=None)
 _DOCUMENT_MARKERS = (b"\n---", b"\n...")
 _EXTRA_LINE_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
 _BYTE_ORDER_MARKS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
@@ -293,13 +295,12 @@ def _plain_enough(data: bytes) -> bool:
     if b" #" in data and _comment_after_flow_text(data):
         return False
     kinds = b"N" + data.translate(_KINDS)  # the file starts a line
-    if b"X" in kinds or b"SC" in kinds or b"NC" in kinds:
+    if b"X" in kinds:
         return False
     token_starts = kinds.translate(_TOKEN_STARTS)
-    if b"WI" in token_starts or b"WK" in token_starts:
+    if b"AC" in token_starts or b"AJ" in token_starts or b"WJ" in token_starts:
         return False
-    followers = kinds.replace(b"QS", b"R").translate(_FOLLOWERS, b"S")
-    if b"CB" in followers or b"RB" in followers:
+    if b"ZB" in kinds.replace(b"QS", b"R").translate(_FOLLOWERS, b"S"):
         return False
     if any(marker in data for marker in _DOCUMENT_MARKERS):
         return False

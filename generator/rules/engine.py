@@ -417,11 +417,15 @@ class _Facts:
     planned_day: date | None
     window_start: date
     no_shows_in_window: int
+    no_shows: tuple[Session, ...]  # recorded no-shows (as the policy counts them), in file order
+    last_kept: date | None  # the last day of a recorded session neither cancelled nor a no-show
     note_checks: tuple[tuple[Session, NoteCheck], ...]  # what the note rules read
 
     @classmethod
     def of(cls, client: Client, policy: EffectivePolicy, as_of: date) -> _Facts:
-        recorded, upcoming, unresolved = _sort_sessions(client.sessions, as_of)
+        window_start = _window_start(as_of, policy["attendance.no_show_window_days"])
+        sorted_sessions = _sort_sessions(client.sessions, as_of, no_show_statuses(policy),
+                                         window_start)
         plan, plan_due = plan_due_on(client, policy, as_of)
         plan_date = plan.date if plan is not None else None
         discharge = client.discharge
@@ -429,19 +433,18 @@ class _Facts:
         planned_day = None
         if discharge and not discharged:
             planned_day = discharge.planned_on or discharge.date
-        window_start = _window_start(as_of, policy["attendance.no_show_window_days"])
-        no_show = no_show_statuses(policy)
+        upcoming = sorted_sessions.upcoming
         return cls(
             client=client, policy=policy, as_of=as_of,
-            recorded=recorded, upcoming=upcoming, unresolved=unresolved,
-            last_session=max((s.date for s in recorded if s.status == "attended"),
-                             default=None),
+            recorded=sorted_sessions.recorded, upcoming=upcoming,
+            unresolved=sorted_sessions.unresolved,
+            last_session=sorted_sessions.last_attended,
             next_appointment=min((s.date for s in upcoming), default=None),
             plan_date=plan_date, plan_due=plan_due,
             discharged=discharged, planned_day=planned_day, window_start=window_start,
-            no_shows_in_window=sum(1 for s in recorded
-                                   if s.status in no_show and s.date >= window_start),
-            note_checks=_tracked_notes(recorded, policy, as_of),
+            no_shows_in_window=sorted_sessions.no_shows_in_window,
+            no_shows=sorted_sessions.no_shows, last_kept=sorted_sessions.last_kept,
+            note_checks=_tracked_notes(sorted_sessions.recorded, policy, as_of),
         )
 
     @property
@@ -477,30 +480,57 @@ def _window_start(as_of: date, window: int) -> date:
         return date.min  # a window longer than the calendar: every day is in it
 
 
-def _sort_sessions(sessions: tuple[Session, ...], as_of: date
-                   ) -> tuple[tuple[Session, ...], tuple[Session, ...], tuple[Session, ...]]:
-    """Recorded, upcoming and unresolved sessions, each in file order, in one pass.
+class _SortedSessions(NamedTuple):
+    recorded: tuple[Session, ...]
+    upcoming: tuple[Session, ...]
+    unresolved: tuple[Session, ...]
+    no_shows: tuple[Session, ...]
+    no_shows_in_window: int
+    last_attended: date | None
+    last_kept: date | None
+
+
+def _sort_sessions(sessions: tuple[Session, ...], as_of: date, no_show: frozenset[str],
+                   window_start: date) -> _SortedSessions:
+    """Recorded, upcoming and unresolved sessions, each in file order, and what the
+    rules count among the recorded ones, in one pass (a large caseload's sessions
+    are most of its rules' time).
 
     Recorded: on or before the as-of date and not `scheduled`. Upcoming: after it
-    and not cancelled (by either side), or on it and `scheduled`. Unresolved: before it and still
-    `scheduled`.
+    and not cancelled (by either side), or on it and `scheduled`. Unresolved: before
+    it and still `scheduled`. Of the recorded: the no-shows (statuses in `no_show`),
+    how many of them fall on or after `window_start`, the last day of an attended
+    session, and the last day of one neither cancelled nor a no-show ("kept").
     """
     recorded: list[Session] = []
     upcoming: list[Session] = []
     unresolved: list[Session] = []
+    no_shows: list[Session] = []
+    in_window = 0
+    last_attended: date | None = None
+    last_kept: date | None = None
     for session in sessions:
-        day, scheduled = session.date, session.status == "scheduled"
+        day, status = session.date, session.status
         if day > as_of:
-            if session.status not in CANCELLED_STATUSES:
+            if status not in CANCELLED_STATUSES:
                 upcoming.append(session)
-        elif not scheduled:
+        elif status != "scheduled":
             recorded.append(session)
+            if status in no_show:
+                no_shows.append(session)
+                if day >= window_start:
+                    in_window += 1
+            elif status not in CANCELLED_STATUSES:
+                if last_kept is None or day > last_kept:
+                    last_kept = day
+                if status == "attended" and (last_attended is None or day > last_attended):
+                    last_attended = day
         elif day == as_of:
             upcoming.append(session)
         else:
             unresolved.append(session)
-    return tuple(recorded), tuple(upcoming), tuple(unresolved)
-
+    return _SortedSessions(tuple(recorded), tuple(upcoming), tuple(unresolved), tuple(no_shows),
+                           in_window, last_attended, last_kept)
 
 
 # --- the rules, in the order of the rules table -------------------------------------
@@ -668,12 +698,8 @@ def _latest_no_show_streak(f: _Facts) -> tuple[Session, ...]:
     # Cancelled sessions are skipped, and on one day a session that is not a no-show
     # counts as the later one: so the no-shows in a row at the end are those after
     # the last day of any other session, and only those few need sorting.
-    no_show = no_show_statuses(f.policy)
-    last_other = max((s.date for s in f.recorded
-                      if s.status not in CANCELLED_STATUSES and s.status not in no_show),
-                     default=None)
-    tail = [s for s in f.recorded
-            if s.status in no_show and (last_other is None or s.date > last_other)]
+    last_kept = f.last_kept
+    tail = [s for s in f.no_shows if last_kept is None or s.date > last_kept]
     if len(tail) < limit:
         return ()
     return tuple(sorted(tail, key=_session_date)[-limit:])

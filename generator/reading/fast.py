@@ -697,10 +697,29 @@ def _column(field: Field) -> Callable[[list[Any]], Any]:
         return lambda items: store(list(map(get, items)))
     if kind == "text" and not field.required and store is None and field.several_lines:
         return lambda items: _texts(list(map(get, items)))
+    if kind == "signed_day" and not field.required and store is not None:
+        stored = _StoredSignedDays(store)
+        return lambda items: list(map(stored.__getitem__, map(get, items)))
     read = _value(field)
     if store is None:
         return lambda items: list(map(read, map(get, items)))
     return lambda items: store(list(map(read, map(get, items))))
+
+
+class _StoredSignedDays(dict[Any, Any]):
+    """A signed-day column's stored values by the file's values, each worked out once
+    as `store([_signed_day(value)])` would (a caseload's sessions are signed on a
+    few thousand days, or true, false or null); anything else declines."""
+
+    def __init__(self, store: Callable[[list[Any]], Any]) -> None:
+        super().__init__()
+        self.store = store
+
+    def __missing__(self, value: Any) -> Any:
+        (stored,) = self.store([_signed_day(value)])
+        if len(self) < 100_000:
+            self[value] = stored
+        return stored
 
 
 def _records(record: Record) -> Callable[[Any], list[Any]]:

@@ -452,6 +452,23 @@ def test_documents_agree(tmp_path: Path, text: str) -> None:
     agrees(tmp_path, write_content(tmp_path, text))
 
 
+@pytest.mark.parametrize("sessions", [1_500, 20_000])
+def test_a_file_whose_json_outgrows_the_kept_buffer_is_read_whole(
+        tmp_path: Path, sessions: int) -> None:
+    # The JSON is written into a buffer kept from file to file (64 KiB at first); a
+    # larger file's needs a larger one, kept up to 1 MiB: both sizes, then a small
+    # file again, each read whole by the same reused tree.
+    lines = [CLIENT, "sessions:\n"]
+    lines += [f"  - {{date: 2026-01-{1 + day % 28:02d}, status: attended, note: n{day}}}\n"
+              for day in range(sessions)]
+    big = write_content(tmp_path, "".join(lines), "big.yaml")
+    small = write_content(tmp_path, CLIENT, "small.yaml")
+    for path in (big, small, big):
+        assert agrees(tmp_path, path)
+    accepted, _, _ = read_both(tmp_path, big)
+    assert accepted is not None and len(accepted[0].client.sessions) == sessions
+
+
 def test_a_client_list_is_accepted_with_each_clients_own_line(tmp_path: Path) -> None:
     text = ("# header\nclients:\n  - id: C-1\n    name: A\n    intake_date: 2026-01-05\n"
             "\n  - name: B\n    id: C-2\n    intake_date: 2026-01-06\n")
@@ -593,7 +610,7 @@ from generator.reading import fast
 faulthandler.enable()
 def crash(*args):
     ctypes.string_at(0)  # a segmentation fault, as a bug in C++ would make
-fast.ryml.parse_in_place = crash
+fast.ryml.parse_substr = crash
 data = b"id: C-1\nname: A\nintake_date: 2026-01-05\n"
 fast.read_clients(data, data.decode(), "content/c.yaml")
 """
@@ -623,7 +640,7 @@ def test_what_is_not_a_rapidyaml_diagnostic_is_passed_on(capfd: pytest.CaptureFi
         libc.fputs(b"something else\n", c_stderr.value)
         raise RuntimeError("not a parse error of rapidyaml")
 
-    monkeypatch.setattr(fastload.ryml, "parse_in_place", parse)
+    monkeypatch.setattr(fastload.ryml, "parse_substr", parse)
     data = CLIENT.encode()
     with pytest.raises(RuntimeError):
         fastload.read_clients(data, data.decode(), "content/c.yaml")

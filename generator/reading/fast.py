@@ -23,6 +23,7 @@ import ctypes
 import json
 import os
 import re
+import threading
 from collections.abc import Callable
 from datetime import date
 from operator import itemgetter, methodcaller
@@ -76,8 +77,7 @@ def read_clients(data: bytes, text: str, path: str) -> list[Any] | None:
     buffer = bytearray(data)
     try:
         with cstderr.quiet((ryml.ExceptionBasic,)):
-            tree = ryml.parse_in_place(buffer)
-            emitted = ryml.emit_json(tree)
+            tree, emitted = _parse_to_json(buffer)
         if tildes:  # rapidyaml keeps a plain ~ as the text "~"; YAML 1.1 reads null
             emitted = emitted.replace('"~"', "null")
         document = json.loads(emitted, parse_int=str, parse_float=_decline_float,
@@ -86,6 +86,36 @@ def read_clients(data: bytes, text: str, path: str) -> list[Any] | None:
     except (_Decline, ryml.ExceptionBasic, ValueError, TypeError, KeyError, RecursionError,
             OSError):
         return None
+
+
+# rapidyaml's tree and the buffer its JSON is written into, kept from one file to
+# the next by each thread: a new tree for every file cost a fifth of the parse and
+# kept memory growing (about 8 KB a file), and JSON written into a buffer of the
+# right size takes one pass where `emit_json` takes two (one to measure it).
+_REUSED = threading.local()
+_KEPT_JSON_BUFFER = 1 << 20  # a larger one, for an unusually large file, is not kept
+
+
+def _parse_to_json(buffer: bytearray) -> tuple[Any, str]:
+    """rapidyaml's tree of `buffer` (parsed in place), valid until this thread's next
+    call, and the tree as JSON."""
+    kept = _REUSED.__dict__
+    if "tree" not in kept:
+        kept["tree"], kept["out"] = ryml.Tree(), bytearray(1 << 16)
+    tree, out = kept["tree"], kept["out"]
+    tree.clear()
+    tree.clear_arena()
+    ryml.parse_substr(buffer, tree)
+    root = tree.root_id()
+    failed, size = ryml.emit_json_to_substr(tree, root, out)
+    if failed:  # `size` is what it needs
+        out = bytearray(size)
+        if size <= _KEPT_JSON_BUFFER:
+            kept["out"] = out
+        failed, size = ryml.emit_json_to_substr(tree, root, out)
+        if failed:
+            raise _Decline
+    return tree, out[:size].decode()
 
 
 # --- what the fast path reads as another spelling of a plain file -------------------

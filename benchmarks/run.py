@@ -39,7 +39,10 @@ the fastest of R runs (cold runs each get a fresh copy) and the largest peak.
 The check figures are taken in turns with their baselines (yaml.load, check
 cold, json.loads, check warm, and again), and the build figures likewise
 (mkdocs build, build cold, build warm), so that a slower minute on a shared
-machine weighs on both sides of a ratio.
+machine weighs on both sides of a ratio. The table gives each ratio two ways:
+the fastest run over the baseline's fastest, and the median (and range) of the
+ratios of each turn, which pairs runs a minute apart when the machine's speed
+drifts between turns.
 
 For each workspace the table also gives the share of its content files that
 the fast reader accepted (read in this process, untimed), and whether
@@ -60,6 +63,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -102,6 +106,10 @@ class Figure:
     runs: list[float] = field(default_factory=list)
     cpu: float = 0.0  # of the fastest run
     others: float = 0.0  # of the fastest run
+    # Each turn's wall time over its baseline's in the same turn: on a machine whose
+    # speed drifts from minute to minute, these pair runs a minute apart, where the
+    # fastest of each side may come from different minutes.
+    turns: list[float] = field(default_factory=list)
 
 
 # --- children -----------------------------------------------------------------------
@@ -246,10 +254,15 @@ def _env(cache_dir: Path | None = None, epoch: int | None = None) -> dict[str, s
     return env
 
 
-def _best(name: str, samples: list[Sample], baseline: str | None, target: str) -> Figure:
+def _best(name: str, samples: list[Sample], baseline: str | None, target: str,
+          baseline_samples: list[Sample] | None = None) -> Figure:
+    """The figure's fastest run (and largest peak); with the baseline's runs, taken
+    in the same turns, each turn's ratio too."""
     fastest = min(samples, key=lambda s: s.wall)
+    turns = [round(s.wall / b.wall, 4) for s, b in zip(samples, baseline_samples or [],
+                                                       strict=False) if b.wall]
     return Figure(name, fastest.wall, max(s.peak for s in samples), baseline, target,
-                  [round(s.wall, 3) for s in samples], fastest.cpu, fastest.others)
+                  [round(s.wall, 3) for s in samples], fastest.cpu, fastest.others, turns)
 
 
 def _fresh_copy(master: Path, target: Path) -> Path:
@@ -342,8 +355,8 @@ def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
         done(what, samples)
 
     figures = [
-        _best("check cold", cold, "yaml.load", "≤ 0.25x yaml.load"),
-        _best("check warm", warm, "json.loads", "≤ 3x json.loads"),
+        _best("check cold", cold, "yaml.load", "≤ 0.25x yaml.load", yaml_runs),
+        _best("check warm", warm, "json.loads", "≤ 3x json.loads", json_runs),
         _best("yaml.load", yaml_runs, None, "baseline"),
         _best("json.loads", json_runs, None, "baseline"),
     ]
@@ -394,8 +407,8 @@ def run_size(n: int, work: Path, seed: int, repeat: int, as_of: str,
         pages = {"pages": [asdict(m) for m in measured], "notes": notes}
 
     figures[2:2] = [
-        _best("build cold", build_cold, "mkdocs build", "≤ 1.1x mkdocs build"),
-        _best("build warm", build_warm, "build cold", "≤ 0.2x build cold"),
+        _best("build cold", build_cold, "mkdocs build", "≤ 1.1x mkdocs build", mkdocs_runs),
+        _best("build warm", build_warm, "build cold", "≤ 0.2x build cold", build_cold),
     ]
     figures.append(_best("mkdocs build", mkdocs_runs, None, "baseline"))
     shutil.rmtree(base / "build", ignore_errors=True)  # the sites are large
@@ -422,11 +435,20 @@ def _ratio(value: float, base: float) -> str:
     return f"{value / base:.2f}x" if base else "-"
 
 
+def _turns(ratios: list[float]) -> str:
+    """The median of the per-turn ratios, and their range."""
+    if not ratios:
+        return "-"
+    if len(ratios) == 1:
+        return f"{ratios[0]:.2f}x"
+    return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
+
+
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
         "| clients | style | fast path | measurement | wall s | cpu s | peak MiB | baseline "
-        "| x wall | x peak | target | others |",
-        "| ---: | --- | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: |",
+        "| x wall | x wall per turn | x peak | target | others |",
+        "| ---: | --- | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: |",
     ]
     for result in results:
         by_name = {f["name"]: f for f in result["figures"]}
@@ -438,6 +460,7 @@ def table(results: list[dict[str, Any]]) -> str:
                 f"| {figure['wall']:.2f} "
                 f"| {figure['cpu']:.2f} | {figure['peak'] / MIB:.0f} | {figure['baseline'] or '-'} "
                 f"| {_ratio(figure['wall'], base['wall']) if base else '-'} "
+                f"| {_turns(figure.get('turns', []))} "
                 f"| {_ratio(figure['peak'], base['peak']) if base else '-'} "
                 f"| {figure['target']} | {100 * figure['others']:.0f} % |")
     return "\n".join(lines)

@@ -922,14 +922,7 @@ class _ReadFiles:
 
 def _cache_key(root: Path, rel: str, path: Path, cache: ParseCache) -> str | None:
     # Any problem with the file is reported when it is read again for parsing.
-    try:
-        # A warm check reads every file here: a file that is no link is read with
-        # one look less than `_read_bytes` takes (which checks where a link leads).
-        data: bytes | None = read_regular(path, follow=False, limit=MAX_FILE_BYTES)
-    except NotRegularFile:
-        data = _read_bytes(root, path, _Doc(rel, [], budget=0))
-    except (OSError, FileTooLarge):
-        data = None
+    data = _read_bytes(root, path, _Doc(rel, [], budget=0))
     return cache.key(rel, data) if data is not None else None
 
 
